@@ -1,0 +1,1 @@
+"""Tianye phone app (Kivy)."""

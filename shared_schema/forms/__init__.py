@@ -1,0 +1,1 @@
+"""Declarative form definitions and the safe relevance evaluator."""

@@ -1,0 +1,1 @@
+"""Risk-rule engine: pure functions over plain records."""

@@ -1,0 +1,1 @@
+"""Marshmallow schemas for records and protocol payloads."""

@@ -1,0 +1,1 @@
+"""Pure sync core: leaf paths, three-way merge, hybrid logical clock."""

@@ -1,0 +1,1 @@
+"""Tianye sync server (Flask)."""
