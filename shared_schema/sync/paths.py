@@ -1,0 +1,112 @@
+"""Leaf paths: nested records as flat `{dotted.path: value}` maps, and value comparison.
+
+Merging works leaf by leaf (PROTOCOL.md: nested objects merge key by key, lists are single
+values), so every merge step starts by flattening. Decisions (docs/sync-core.md):
+
+- A list is one leaf. An empty object is kept as the leaf `{}` so flatten/unflatten round-trip.
+- A missing leaf and a `null` leaf compare equal (`values_equal`): both mean "not recorded".
+- `true`/`false` never equal `1`/`0` (JSON types differ even though Python's `==` says so);
+  `1` and `1.0` are the same JSON number.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+SEPARATOR = "."
+
+
+def _check_key(key: object, where: str) -> str:
+    """A record key must be a non-empty string without the separator."""
+    if not isinstance(key, str):
+        raise TypeError(f"record keys must be strings, got {key!r} at {where or '<root>'}")
+    if not key or SEPARATOR in key:
+        raise ValueError(f"invalid record key {key!r} at {where or '<root>'}")
+    return key
+
+
+def flatten(record: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Turn a nested record into `{dotted.path: leaf}`; `None` gives `{}`."""
+    if record is None:
+        return {}
+    if not isinstance(record, Mapping):
+        raise TypeError(f"a record must be a mapping, got {type(record).__name__}")
+    out: dict[str, Any] = {}
+
+    def walk(node: Mapping[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            path = prefix + _check_key(key, prefix)
+            if isinstance(value, Mapping) and value:
+                walk(value, path + SEPARATOR)
+            elif isinstance(value, Mapping):
+                out[path] = {}
+            else:
+                out[path] = value
+
+    walk(record, "")
+    return out
+
+
+def unflatten(paths: Mapping[str, Any]) -> dict[str, Any]:
+    """Inverse of `flatten`: build a new nested dict (leaf values are deep-copied).
+
+    A `{}` leaf and leaves below the same path combine into one object (an object value is
+    expanded into its own leaves first); a path that is both a non-object leaf and the parent
+    of another leaf, or given twice, is a `ValueError`.
+    """
+    if not isinstance(paths, Mapping):
+        raise TypeError(f"paths must be a mapping, got {type(paths).__name__}")
+    leaves: list[tuple[str, Any]] = []
+    for path, value in paths.items():
+        if not isinstance(path, str):
+            raise TypeError(f"paths must be strings, got {path!r}")
+        if isinstance(value, Mapping) and value:
+            leaves += [(path + SEPARATOR + sub, v) for sub, v in flatten(value).items()]
+        else:
+            leaves.append((path, value))
+    root: dict[str, Any] = {}
+    for path, value in leaves:
+        parts = path.split(SEPARATOR)
+        node = root
+        for depth, part in enumerate(parts[:-1]):
+            _check_key(part, SEPARATOR.join(parts[:depth]))
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ValueError(f"path {path!r} goes through a leaf value")
+            node = child
+        last = _check_key(parts[-1], SEPARATOR.join(parts[:-1]))
+        if isinstance(value, Mapping):
+            if not isinstance(node.setdefault(last, {}), dict):
+                raise ValueError(f"path {path!r} is both a leaf value and an object")
+        elif last in node:
+            raise ValueError(f"path {path!r} is given twice or is also an object")
+        else:
+            node[last] = copy.deepcopy(value)
+    return root
+
+
+def value_at(record: Mapping[str, Any] | None, path: str) -> Any:
+    """The value (leaf or whole sub-object) at a dotted path; `None` when missing."""
+    node: Any = record
+    for part in path.split(SEPARATOR):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def values_equal(a: Any, b: Any) -> bool:
+    """JSON equality for merging: missing == null, bool != number, objects key by key."""
+    if isinstance(a, Mapping) or isinstance(b, Mapping):
+        if not (isinstance(a, Mapping) and isinstance(b, Mapping)):
+            return False
+        return all(values_equal(a.get(k), b.get(k)) for k in set(a) | set(b))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a is b
+    if isinstance(a, list | tuple) or isinstance(b, list | tuple):
+        if not (isinstance(a, list | tuple) and isinstance(b, list | tuple)):
+            return False
+        return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
