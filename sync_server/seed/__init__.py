@@ -1,0 +1,1 @@
+"""The demo county: a deterministic, realistic data set for `seed-demo`, demos and benchmarks."""
