@@ -1,0 +1,113 @@
+"""The one owner of the phone's SQLite file: connections, PRAGMAs, migrations, transactions.
+
+Durability decision: WAL journal with ``synchronous=FULL``. In WAL mode ``NORMAL`` survives an
+app crash but may lose the last commits on power loss; cheap phones lose power often (battery
+pulled, dies in the field) and a worker's saved form is the one thing we cannot recreate, so
+every commit is fsynced. The cost is one fsync per user save or per pulled page, which is
+negligible next to the network. Foreign keys are on, the busy timeout is 5 s.
+
+Every thread gets its own connection (the sync runner works in a background thread while
+the UI reads and saves); SQLite's WAL lets readers run while one writer holds BEGIN IMMEDIATE.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mobile_app.store.migrations import MIGRATIONS, apply_migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Database:
+    """One SQLite file with its schema kept current by the migrations registry."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.transaction() as conn:
+            apply_migrations(conn, MIGRATIONS)
+
+    # -- connections -------------------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit mode; write through `transaction()`)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+            self._local.depth = 0
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error); nested calls join the outer one."""
+        conn = self.conn
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield conn
+            finally:
+                self._local.depth -= 1
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
+        try:
+            yield conn
+        except BaseException:
+            self._local.depth = 0
+            conn.execute("ROLLBACK")
+            raise
+        self._local.depth = 0
+        conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        """Run a read query on this thread's connection."""
+        return self.conn.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        """The first row of a read query, or None."""
+        return self.conn.execute(sql, params).fetchone()
+
+    def schema_version(self) -> int:
+        """The number of the last applied migration."""
+        row = self.query_one("SELECT max(number) AS n FROM migrations")
+        return int(row["n"] or 0) if row else 0
+
+    def close(self) -> None:
+        """Close every connection this object opened (all threads)."""
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

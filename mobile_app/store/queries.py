@@ -1,0 +1,230 @@
+"""Read repositories for the screens: the household list, members, visits and visit drafts.
+
+The household list reads only indexed, denormalised columns (never the JSON) so it stays fast
+with thousands of households. "priority" order puts who needs a visit first: never visited,
+then the earliest next-visit due date, then the most risk flags, then the household number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from mobile_app.store import jsonio
+from mobile_app.store.clock import iso
+from mobile_app.store.models import Draft, Household, HouseholdSummary, Record
+from mobile_app.store.records import record_from_row
+
+FILTERS = ("risk", "due", "overdue", "unsynced", "conflict", "returned")
+SORTS = {
+    "priority": "next_visit_due IS NOT NULL, next_visit_due, risk_count DESC, household_no, id",
+    "household_no": "household_no, id",
+    "head_name": "head_name, id",
+    "recent": "last_visit_date IS NULL, last_visit_date DESC, household_no, id",
+    "risk": "risk_count DESC, next_visit_due IS NOT NULL, next_visit_due, household_no, id",
+}
+DUE_WINDOW_DAYS = 7
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class HouseholdRepository:
+    """Households for the list and detail screens."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    def _where(
+        self, search: str | None, filters: Iterable[str], today: date | None
+    ) -> tuple[str, list[Any]]:
+        clauses = ["entity='household'", "deleted=0"]
+        params: list[Any] = []
+        if search and search.strip():
+            term = search.strip()
+            clauses.append(
+                "(head_name LIKE ? ESCAPE '\\' OR household_no LIKE ? ESCAPE '\\' OR id IN"
+                " (SELECT household_id FROM records WHERE entity='member' AND deleted=0"
+                " AND id_number LIKE ? ESCAPE '\\'))"
+            )
+            params += [_like(term), _like(term), _like(term.upper())]
+        for name in filters:
+            if name not in FILTERS:
+                raise ValueError(f"unknown filter {name!r}; expected one of {FILTERS}")
+            if name in ("due", "overdue") and today is None:
+                raise ValueError(f"filter {name!r} needs today=")
+            if name == "risk":
+                clauses.append("risk_count > 0")
+            elif name == "due":
+                limit = date.fromordinal(today.toordinal() + DUE_WINDOW_DAYS)  # type: ignore[union-attr]
+                clauses.append("(next_visit_due IS NULL OR next_visit_due <= ?)")
+                params.append(limit.isoformat())
+            elif name == "overdue":
+                clauses.append("(next_visit_due IS NULL OR next_visit_due < ?)")
+                params.append(today.isoformat())  # type: ignore[union-attr]
+            elif name == "unsynced":
+                clauses.append("unsynced=1")
+            elif name == "conflict":
+                clauses.append("has_conflict=1")
+            elif name == "returned":
+                clauses.append("last_review_status='returned'")
+        return " AND ".join(clauses), params
+
+    def list(
+        self,
+        search: str | None = None,
+        filters: Iterable[str] = (),
+        sort: str = "priority",
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        today: date | None = None,
+    ) -> list[HouseholdSummary]:
+        """One page of households matching a search (head name, household no., member ID
+        number) and filters ("risk", "due", "overdue" need `today`, "unsynced", "conflict",
+        "returned"), in `sort` order ("priority", "household_no", "head_name", "recent", "risk").
+        """
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}; expected one of {tuple(SORTS)}")
+        where, params = self._where(search, list(filters), today)
+        rows = self.db.query(
+            "SELECT id, grid_id, household_no, head_name, risk_count, last_visit_date,"
+            " next_visit_due, last_review_status, has_conflict, unsynced FROM records"
+            f" WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
+            (*params, int(limit), int(offset)),
+        )
+        return [
+            HouseholdSummary(
+                id=r["id"],
+                grid_id=r["grid_id"],
+                household_no=r["household_no"],
+                head_name=r["head_name"],
+                risk_count=r["risk_count"],
+                last_visit_date=r["last_visit_date"],
+                next_visit_due=r["next_visit_due"],
+                last_review_status=r["last_review_status"],
+                has_conflict=bool(r["has_conflict"]),
+                unsynced=bool(r["unsynced"]),
+            )
+            for r in rows
+        ]
+
+    def count(
+        self, search: str | None = None, filters: Iterable[str] = (), *, today: date | None = None
+    ) -> int:
+        """How many households `list` would page through."""
+        where, params = self._where(search, list(filters), today)
+        return int(self.db.query_one(f"SELECT count(*) FROM records WHERE {where}", params)[0])
+
+    def get(self, household_id: str) -> Household | None:
+        """One household (None if unknown or deleted)."""
+        row = self.db.query_one(
+            "SELECT * FROM records WHERE entity='household' AND id=? AND deleted=0",
+            (household_id,),
+        )
+        return record_from_row(row) if row else None  # type: ignore[return-value]
+
+
+class MemberRepository:
+    """Members of a household."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    def for_household(self, household_id: str) -> list[Record]:
+        """The household's members, head first, then by name."""
+        rows = self.db.query(
+            "SELECT * FROM records WHERE entity='member' AND household_id=? AND deleted=0"
+            " ORDER BY json_extract(data, '$.relation') != 'head',"
+            " json_extract(data, '$.name'), id",
+            (household_id,),
+        )
+        return [record_from_row(r) for r in rows]
+
+    def get(self, member_id: str) -> Record | None:
+        """One member (None if unknown or deleted)."""
+        row = self.db.query_one(
+            "SELECT * FROM records WHERE entity='member' AND id=? AND deleted=0", (member_id,)
+        )
+        return record_from_row(row) if row else None
+
+
+class VisitRepository:
+    """Visits of a household and the visit form's autosaved drafts."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    def for_household(self, household_id: str) -> list[Record]:
+        """The household's visits, newest first."""
+        rows = self.db.query(
+            "SELECT * FROM records WHERE entity='visit' AND household_id=? AND deleted=0"
+            " ORDER BY visit_date DESC, updated_at DESC",
+            (household_id,),
+        )
+        return [record_from_row(r) for r in rows]
+
+    def get(self, visit_id: str) -> Record | None:
+        """One visit (None if unknown or deleted)."""
+        row = self.db.query_one(
+            "SELECT * FROM records WHERE entity='visit' AND id=? AND deleted=0", (visit_id,)
+        )
+        return record_from_row(row) if row else None
+
+    def last_before(self, household_id: str, visit_date: str) -> Record | None:
+        """The latest visit strictly before a date (for the income-drop rule)."""
+        row = self.db.query_one(
+            "SELECT * FROM records WHERE entity='visit' AND household_id=? AND deleted=0"
+            " AND visit_date < ? ORDER BY visit_date DESC LIMIT 1",
+            (household_id, visit_date),
+        )
+        return record_from_row(row) if row else None
+
+    # -- drafts: autosave of the visit form, never in the outbox ---------------------------
+    def save_draft(
+        self, draft_id: str, household_id: str, data: dict[str, Any], *, now: datetime
+    ) -> Draft:
+        """Autosave an unfinished visit form (no validation: it may be half typed)."""
+        stamp = iso(now)
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO drafts (id, entity, household_id, data, updated_at)"
+                " VALUES (?, 'visit', ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                " data=excluded.data, updated_at=excluded.updated_at",
+                (draft_id, household_id, jsonio.dumps(data), stamp),
+            )
+        return Draft(draft_id, "visit", household_id, dict(data), stamp)
+
+    def get_draft(self, draft_id: str) -> Draft | None:
+        """A draft by id (the id the visit will have once saved)."""
+        row = self.db.query_one("SELECT * FROM drafts WHERE id=?", (draft_id,))
+        return _draft(row) if row else None
+
+    def drafts(self, household_id: str | None = None) -> list[Draft]:
+        """Unsaved drafts, newest first (of one household, or all)."""
+        if household_id is None:
+            rows = self.db.query("SELECT * FROM drafts ORDER BY updated_at DESC")
+        else:
+            rows = self.db.query(
+                "SELECT * FROM drafts WHERE household_id=? ORDER BY updated_at DESC",
+                (household_id,),
+            )
+        return [_draft(r) for r in rows]
+
+    def discard_draft(self, draft_id: str) -> None:
+        """Drop a draft (after saving the visit, or when the worker abandons it)."""
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM drafts WHERE id=?", (draft_id,))
+
+
+def _draft(row: Any) -> Draft:
+    return Draft(
+        id=row["id"],
+        entity=row["entity"],
+        household_id=row["household_id"],
+        data=jsonio.loads(row["data"]),
+        updated_at=row["updated_at"],
+    )

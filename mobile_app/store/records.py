@@ -1,0 +1,345 @@
+"""The one write path for records: validate, write the row and its outbox entry together.
+
+`RecordRepository.save`/`.delete` run in one BEGIN IMMEDIATE transaction that writes the
+record, rewrites its outbox entry and refreshes the household's list columns, so a crash
+leaves either the old state or the new one with its pending mutation — never an edit without
+its mutation.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from mobile_app.store import jsonio
+from mobile_app.store.clock import iso, next_hlc
+from mobile_app.store.models import Household, Record, ValidationFailed
+from mobile_app.store.outbox import sync_record_outbox
+
+ENTITIES = ("household", "member", "visit")
+SERVER_OWNED = ("review_status", "review_comment")
+DEFAULT_INTERVALS = {"none": 90, "unstable_lifted": 30, "marginal": 30, "sudden_hardship": 30}
+
+Validator = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+def shared_validator(entity: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate with the shared marshmallow schema; return dotted-path errors ({} when valid)."""
+    from shared_schema.schemas.records import validate_record
+
+    return validate_record(entity, data) or {}
+
+
+def record_from_row(row: sqlite3.Row) -> Record:
+    """A records row as a Record (Household for households, with its list columns)."""
+    common = dict(
+        entity=row["entity"],
+        id=row["id"],
+        data=jsonio.loads(row["data"]) or {},
+        household_id=row["household_id"],
+        version=row["base_version"],
+        deleted=bool(row["deleted"]),
+        dirty=bool(row["dirty"]),
+        open_conflicts=jsonio.loads(row["open_conflicts"]) or [],
+        updated_at=row["updated_at"],
+    )
+    if row["entity"] == "household":
+        return Household(
+            **common,
+            risk_count=row["risk_count"],
+            last_visit_date=row["last_visit_date"],
+            next_visit_due=row["next_visit_due"],
+            last_review_status=row["last_review_status"],
+            has_conflict=bool(row["has_conflict"]),
+            unsynced=bool(row["unsynced"]),
+        )
+    return Record(**common)
+
+
+def check_entity(entity: str) -> None:
+    if entity not in ENTITIES:
+        raise ValueError(f"unknown entity {entity!r}; expected one of {ENTITIES}")
+
+
+def check_id(record_id: str) -> None:
+    try:
+        uuid.UUID(str(record_id))
+    except ValueError:
+        raise ValidationFailed({"id": [f"not a UUID: {record_id!r}"]}) from None
+
+
+def denormalised_columns(entity: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """Columns copied out of the JSON for indexes and list queries."""
+    data = data or {}
+    cols: dict[str, Any] = {
+        "household_id": data.get("household_id"),
+        "grid_id": None,
+        "household_no": None,
+        "head_name": None,
+        "id_number": None,
+        "visit_date": None,
+        "review_status": None,
+    }
+    if entity == "household":
+        cols.update(
+            grid_id=data.get("grid_id"),
+            household_no=data.get("household_no"),
+            head_name=data.get("head_name"),
+        )
+    elif entity == "member":
+        cols["id_number"] = data.get("id_number")
+    else:
+        cols.update(visit_date=data.get("visit_date"), review_status=data.get("review_status"))
+    return cols
+
+
+def write_row(
+    conn: sqlite3.Connection,
+    entity: str,
+    record_id: str,
+    *,
+    data: dict[str, Any] | None,
+    deleted: bool,
+    now: str,
+    base: tuple[dict[str, Any] | None, int | None, bool] | None = None,
+) -> None:
+    """Upsert a records row with fresh denormalised columns (base: (data, version, deleted))."""
+    cols = denormalised_columns(entity, data)
+    existing = conn.execute(
+        "SELECT household_id FROM records WHERE entity=? AND id=?", (entity, record_id)
+    ).fetchone()
+    if cols["household_id"] is None and existing is not None:
+        cols["household_id"] = existing["household_id"]
+    if entity == "household":
+        cols["household_id"] = record_id
+    values = {
+        "entity": entity,
+        "id": record_id,
+        "data": jsonio.dumps(data) if data is not None else None,
+        "deleted": int(deleted),
+        "updated_at": now,
+        **cols,
+    }
+    if base is not None:
+        values.update(
+            base_data=jsonio.dumps(base[0]) if base[0] is not None else None,
+            base_version=base[1],
+            base_deleted=int(base[2]),
+        )
+    names = list(values)
+    updates = ", ".join(f"{n}=excluded.{n}" for n in names if n not in ("entity", "id"))
+    conn.execute(
+        f"INSERT INTO records ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        f" ON CONFLICT (entity, id) DO UPDATE SET {updates}",
+        [values[n] for n in names],
+    )
+
+
+def refresh_dirty(conn: sqlite3.Connection, entity: str, record_id: str) -> None:
+    """dirty = pending outbox entries, or local data the server has not acknowledged."""
+    row = conn.execute(
+        "SELECT data, base_data, deleted, base_deleted FROM records WHERE entity=? AND id=?",
+        (entity, record_id),
+    ).fetchone()
+    if row is None:
+        return
+    pending = conn.execute(
+        "SELECT 1 FROM outbox WHERE entity=? AND record_id=? LIMIT 1", (entity, record_id)
+    ).fetchone()
+    if pending is not None:
+        dirty = True
+    elif row["deleted"]:
+        dirty = not row["base_deleted"] and row["base_data"] is not None
+    else:
+        dirty = jsonio.loads(row["data"]) != jsonio.loads(row["base_data"])
+    conn.execute(
+        "UPDATE records SET dirty=? WHERE entity=? AND id=?", (int(dirty), entity, record_id)
+    )
+
+
+def _intervals(conn: sqlite3.Connection) -> dict[str, int]:
+    row = conn.execute("SELECT value FROM config WHERE key='rules'").fetchone()
+    cfg = jsonio.loads(row[0]) if row else None
+    if isinstance(cfg, dict) and isinstance(cfg.get("visit_interval_days"), dict):
+        return {**DEFAULT_INTERVALS, **cfg["visit_interval_days"]}
+    return DEFAULT_INTERVALS
+
+
+def refresh_household(conn: sqlite3.Connection, household_id: str | None) -> None:
+    """Recompute one household's list columns from its own rows (cheap, indexed)."""
+    if not household_id:
+        return
+    hh = conn.execute(
+        "SELECT data, open_conflicts FROM records WHERE entity='household' AND id=?",
+        (household_id,),
+    ).fetchone()
+    if hh is None:
+        return
+    hdata = jsonio.loads(hh["data"]) or {}
+    last = conn.execute(
+        "SELECT data, visit_date, review_status FROM records WHERE entity='visit'"
+        " AND household_id=? AND deleted=0 AND visit_date IS NOT NULL"
+        " ORDER BY visit_date DESC, updated_at DESC LIMIT 1",
+        (household_id,),
+    ).fetchone()
+    last_date = last["visit_date"] if last else None
+    next_due = None
+    if last_date:
+        interval = _intervals(conn)
+        days = interval.get(hdata.get("monitor_category") or "none", interval["none"])
+        try:
+            next_due = (date.fromisoformat(last_date) + timedelta(days=days)).isoformat()
+        except ValueError:
+            next_due = None
+    risk_count = 0
+    if last is not None:
+        risk_count = _risk_count(conn, household_id, hdata, jsonio.loads(last["data"]) or {})
+    flags = conn.execute(
+        "SELECT max(dirty) AS unsynced, max(open_conflicts != '[]') AS conflicted FROM records"
+        " WHERE household_id=? AND (entity='household' OR deleted=0)",
+        (household_id,),
+    ).fetchone()
+    notices = conn.execute(
+        "SELECT 1 FROM conflicts WHERE household_id=? AND closed=0 AND kind='conflict' LIMIT 1",
+        (household_id,),
+    ).fetchone()
+    conn.execute(
+        "UPDATE records SET risk_count=?, last_visit_date=?, next_visit_due=?,"
+        " last_review_status=?, has_conflict=?, unsynced=? WHERE entity='household' AND id=?",
+        (
+            risk_count,
+            last_date,
+            next_due,
+            last["review_status"] if last else None,
+            int(bool(flags["conflicted"]) or notices is not None),
+            int(bool(flags["unsynced"])),
+            household_id,
+        ),
+    )
+
+
+def _risk_count(conn: sqlite3.Connection, household_id: str, household: dict, visit: dict) -> int:
+    """Risk flags of the last visit: the shared rules when available, else its risk codes."""
+    try:
+        from mobile_app.store.risk import count_flags
+    except ImportError:  # pragma: no cover
+        return len(visit.get("risks") or [])
+    return count_flags(conn, household_id, household, visit)
+
+
+class RecordRepository:
+    """Validated writes of households, members and visits, each with its outbox entry."""
+
+    def __init__(self, db: Any, *, validator: Validator | None = None) -> None:
+        self.db = db
+        self.validator = validator or shared_validator
+
+    def get(self, entity: str, record_id: str) -> Record | None:
+        """A record by entity and id (deleted ones too, flagged), or None."""
+        check_entity(entity)
+        row = self.db.query_one(
+            "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
+        )
+        return record_from_row(row) if row else None
+
+    def save(
+        self, entity: str, record_id: str, data: dict[str, Any], *, now: datetime, hlc_node: str
+    ) -> Record:
+        """Validate and store the whole record, appending (or coalescing) its pending mutation.
+
+        Raises ValidationFailed (dotted-path errors) and changes nothing when invalid.
+        """
+        check_entity(entity)
+        check_id(record_id)
+        if not isinstance(data, dict):
+            raise ValidationFailed({"_schema": ["record data must be an object"]})
+        data = dict(data)
+        if entity == "visit":
+            # A saved visit is (re)submitted for review; the comment belongs to the server.
+            data["review_status"] = "submitted"
+        errors = self.validator(entity, {k: v for k, v in data.items() if k != "review_comment"})
+        if errors:
+            raise ValidationFailed(errors)
+        stamp_now = iso(now)
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
+            ).fetchone()
+            if row is not None and row["deleted"]:
+                raise ValidationFailed({"id": ["this record was deleted"]})
+            if entity != "household":
+                hh = conn.execute(
+                    "SELECT deleted FROM records WHERE entity='household' AND id=?",
+                    (data.get("household_id"),),
+                ).fetchone()
+                if hh is None or hh["deleted"]:
+                    raise ValidationFailed({"household_id": ["unknown household"]})
+                if row is not None and row["household_id"] != data.get("household_id"):
+                    raise ValidationFailed({"household_id": ["cannot move to another household"]})
+            if row is not None and "review_comment" in (jsonio.loads(row["data"]) or {}):
+                data.setdefault("review_comment", jsonio.loads(row["data"])["review_comment"])
+            if row is None:
+                data.pop("review_comment", None)
+            write_row(
+                conn,
+                entity,
+                record_id,
+                data=data,
+                deleted=False,
+                now=stamp_now,
+                base=None if row is not None else (None, None, False),
+            )
+            stamp = next_hlc(conn, now, hlc_node)
+            sync_record_outbox(conn, entity, record_id, hlc=stamp, now=stamp_now)
+            refresh_dirty(conn, entity, record_id)
+            conn.execute("DELETE FROM drafts WHERE id=?", (record_id,))
+            refresh_household(conn, record_id if entity == "household" else data["household_id"])
+            saved = conn.execute(
+                "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
+            ).fetchone()
+        return record_from_row(saved)
+
+    def delete(self, entity: str, record_id: str, *, now: datetime, hlc_node: str) -> None:
+        """Delete a record (and, for a household, its members and visits) with its mutations.
+
+        A record the server never saw simply disappears; otherwise it becomes a local
+        tombstone with a pending `delete` mutation.
+        """
+        check_entity(entity)
+        stamp_now = iso(now)
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
+            ).fetchone()
+            if row is None or row["deleted"]:
+                raise LookupError(f"no such {entity}: {record_id}")
+            targets = [(entity, record_id)]
+            if entity == "household":
+                children = conn.execute(
+                    "SELECT entity, id FROM records WHERE household_id=? AND entity!='household'"
+                    " AND deleted=0",
+                    (record_id,),
+                ).fetchall()
+                targets = [(c["entity"], c["id"]) for c in children] + targets
+            stamp = next_hlc(conn, now, hlc_node)
+            for ent, rid in targets:
+                conn.execute(
+                    "UPDATE records SET deleted=1, updated_at=? WHERE entity=? AND id=?",
+                    (stamp_now, ent, rid),
+                )
+                sync_record_outbox(conn, ent, rid, hlc=stamp, now=stamp_now)
+                current = conn.execute(
+                    "SELECT base_version FROM records WHERE entity=? AND id=?", (ent, rid)
+                ).fetchone()
+                in_outbox = conn.execute(
+                    "SELECT 1 FROM outbox WHERE entity=? AND record_id=?", (ent, rid)
+                ).fetchone()
+                if current["base_version"] is None and in_outbox is None:
+                    conn.execute("DELETE FROM records WHERE entity=? AND id=?", (ent, rid))
+                else:
+                    refresh_dirty(conn, ent, rid)
+            conn.execute("DELETE FROM drafts WHERE id=?", (record_id,))
+            refresh_household(conn, row["household_id"])

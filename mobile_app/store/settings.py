@@ -1,0 +1,168 @@
+"""Cached server config (thresholds, enumerations, form definition) and the local session.
+
+The PIN never leaves the phone: it unlocks the app offline, so only a salted scrypt hash is
+kept (hashlib, n=2**14, r=8, p=1: ~50 ms on a cheap phone, no extra dependency).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import uuid
+from datetime import datetime
+from typing import Any
+
+from mobile_app.store import jsonio
+from mobile_app.store.clock import iso
+from mobile_app.store.models import Session
+
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+MIN_PIN_LENGTH = 4
+
+
+class ConfigRepository:
+    """The server config as last fetched, and the rules config built from it."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    def save(self, config: dict[str, Any], *, now: datetime) -> None:
+        """Store a `GET /api/v1/config` answer: each top-level key is cached separately."""
+        if not isinstance(config, dict):
+            raise ValueError("config must be an object")
+        stamp = iso(now)
+        with self.db.transaction() as conn:
+            for key, value in config.items():
+                conn.execute(
+                    "INSERT INTO config (key, value, fetched_at) VALUES (?,?,?)"
+                    " ON CONFLICT (key) DO UPDATE SET value=excluded.value,"
+                    " fetched_at=excluded.fetched_at",
+                    (key, jsonio.dumps(value), stamp),
+                )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """One cached section (e.g. "rules", "forms", "enums"), or `default`."""
+        row = self.db.query_one("SELECT value FROM config WHERE key=?", (key,))
+        return default if row is None else jsonio.loads(row[0])
+
+    def all(self) -> dict[str, Any]:
+        """Every cached section."""
+        return {r["key"]: jsonio.loads(r["value"]) for r in self.db.query("SELECT * FROM config")}
+
+    def fetched_at(self) -> str | None:
+        """When the config was last fetched (None: never)."""
+        row = self.db.query_one("SELECT max(fetched_at) FROM config")
+        return row[0] if row else None
+
+    def rules_config(self) -> Any:
+        """A `shared_schema.config.RulesConfig` from the cached "rules" section.
+
+        Falls back to the shared defaults for the current year when nothing is cached yet.
+        """
+        from shared_schema.config import config_for, config_from_dict
+
+        cached = self.get("rules")
+        if cached:
+            return config_from_dict(cached)
+        from shared_schema.config_data import CURRENT_YEAR
+
+        return config_for(None, CURRENT_YEAR)
+
+
+def _hash_pin(pin: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(pin.encode("utf-8"), salt=salt, **SCRYPT)
+
+
+class SessionRepository:
+    """Server URL, user, token, this install's client id and the offline PIN."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    def _get(self, key: str) -> Any:
+        row = self.db.query_one("SELECT value FROM session WHERE key=?", (key,))
+        return None if row is None else jsonio.loads(row[0])
+
+    def _set(self, conn: Any, key: str, value: Any) -> None:
+        conn.execute(
+            "INSERT INTO session (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+            (key, jsonio.dumps(value)),
+        )
+
+    def client_id(self) -> str:
+        """The UUID made once per install (created on first use, never changed)."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key='client_id'").fetchone()
+            if row is not None:
+                return row[0]
+            value = str(uuid.uuid4())
+            conn.execute("INSERT INTO meta (key, value) VALUES ('client_id', ?)", (value,))
+            return value
+
+    def get(self) -> Session:
+        """The current session (logged out: token None)."""
+        return Session(
+            server_url=self._get("server_url"),
+            client_id=self.client_id(),
+            user=self._get("user"),
+            token=self._get("token"),
+            grids=self._get("grids") or [],
+            device_name=self._get("device_name"),
+        )
+
+    def save_login(
+        self,
+        *,
+        server_url: str,
+        user: dict[str, Any],
+        token: str,
+        grids: list[Any],
+        device_name: str | None = None,
+    ) -> Session:
+        """Remember a successful login.
+
+        Logging in as a different user than the one whose data is on the phone is refused
+        while anything is unsynced (it would push one worker's edits under another's name).
+        """
+        previous = self._get("user")
+        with self.db.transaction() as conn:
+            if previous and previous.get("username") != user.get("username"):
+                pending = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+                if pending:
+                    raise PermissionError(
+                        f"{pending} unsynced changes belong to {previous.get('username')}"
+                    )
+            self._set(conn, "server_url", server_url.rstrip("/"))
+            self._set(conn, "user", user)
+            self._set(conn, "token", token)
+            self._set(conn, "grids", grids)
+            if device_name is not None:
+                self._set(conn, "device_name", device_name)
+        return self.get()
+
+    def clear_token(self) -> None:
+        """Forget the token (logout or expired); data and PIN stay."""
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM session WHERE key='token'")
+
+    def set_pin(self, pin: str) -> None:
+        """Set the offline unlock PIN (digits, at least 4)."""
+        if not isinstance(pin, str) or not pin.isdigit() or len(pin) < MIN_PIN_LENGTH:
+            raise ValueError(f"PIN must be at least {MIN_PIN_LENGTH} digits")
+        salt = os.urandom(16)
+        with self.db.transaction() as conn:
+            self._set(conn, "pin", {"salt": salt.hex(), "hash": _hash_pin(pin, salt).hex()})
+
+    def has_pin(self) -> bool:
+        """Whether an offline PIN is set."""
+        return self._get("pin") is not None
+
+    def check_pin(self, pin: str) -> bool:
+        """Whether `pin` unlocks the app (constant-time compare)."""
+        stored = self._get("pin")
+        if not stored or not isinstance(pin, str):
+            return False
+        digest = _hash_pin(pin, bytes.fromhex(stored["salt"]))
+        return hmac.compare_digest(digest, bytes.fromhex(stored["hash"]))

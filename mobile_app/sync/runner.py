@@ -1,0 +1,335 @@
+"""The sync run: push until the outbox is empty, pull to the head, report. No UI objects.
+
+Each server answer is folded into the store in one transaction (mobile_app.store.reconcile),
+so the run can stop at any byte — dropped connection, killed app — and the next run finishes
+the job: a retried push resends the same mutation ids and the server answers from its log.
+Network failures are retried with exponential backoff and full jitter; `sleep` and `random`
+are injectable so tests run instantly.
+"""
+
+from __future__ import annotations
+
+import random as _random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from mobile_app.store import Store
+from mobile_app.store.clock import iso
+from mobile_app.store.database import Database
+from mobile_app.store.reconcile import (
+    apply_pull_page,
+    park_and_renumber,
+    prepare_batch,
+    record_push_results,
+    renumber_from,
+)
+from mobile_app.store.state import set_value
+from mobile_app.sync.client import (
+    AuthExpired,
+    MutationGap,
+    OutOfScope,
+    SyncClient,
+    SyncError,
+    TooLarge,
+)
+from shared_schema.schemas.protocol import MAX_MUTATIONS, MAX_PUSH_BYTES
+
+T = TypeVar("T")
+
+PULL_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the runner is doing, for a progress bar (delivered through `on_progress`)."""
+
+    phase: str  # "push" | "pull" | "config" | "report" | "retry" | "done" | "failed"
+    done: int = 0
+    total: int | None = None
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    message: str = ""
+
+
+@dataclass
+class SyncResult:
+    """Totals of one run."""
+
+    pushed: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    parked: int = 0
+    pulled: int = 0
+    removed: int = 0
+    cursor: int = 0
+    pending: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+
+
+class SyncCancelled(SyncError):
+    """The run was cancelled between two steps (nothing half-applied)."""
+
+
+class SyncHandle:
+    """A background run: `join()`, then `result` or `error`; `cancel()` stops between steps."""
+
+    def __init__(self, runner: SyncRunner) -> None:
+        self.runner = runner
+        self.result: SyncResult | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="tianye-sync", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.result = self.runner.run()
+        except BaseException as exc:  # reported to the caller through .error
+            self.error = exc
+
+    def start(self) -> SyncHandle:
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the run; True when it has finished."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def cancel(self) -> None:
+        """Ask the run to stop at the next safe point."""
+        self.runner.cancel()
+
+
+class SyncRunner:
+    """One device's sync loop over a Store and a SyncClient."""
+
+    def __init__(
+        self,
+        store: Store | Database,
+        client: SyncClient,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_progress: Callable[[Progress], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = _random.random,
+        max_attempts: int = 6,
+        base_delay: float = 1.0,
+        max_delay: float = 60.0,
+        max_mutations: int = MAX_MUTATIONS,
+        max_push_bytes: int = MAX_PUSH_BYTES,
+        pull_limit: int = PULL_LIMIT,
+        fetch_config: bool = True,
+    ) -> None:
+        self.store = store if isinstance(store, Store) else Store(store)
+        self.client = client
+        self.now = now
+        self.on_progress = on_progress
+        self.sleep = sleep
+        self.random = random
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.max_mutations = max_mutations
+        self.max_push_bytes = max_push_bytes
+        self.pull_limit = pull_limit
+        self.fetch_config = fetch_config
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+
+    # -- plumbing ------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop at the next safe point (between two transactions)."""
+        self._cancel.set()
+
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise SyncCancelled("cancelled")
+
+    def _report(
+        self, phase: str, done: int = 0, total: int | None = None, message: str = ""
+    ) -> None:
+        if self.on_progress is not None:
+            self.on_progress(
+                Progress(
+                    phase=phase,
+                    done=done,
+                    total=total,
+                    bytes_sent=self.client.bytes_sent,
+                    bytes_received=self.client.bytes_received,
+                    message=message,
+                )
+            )
+
+    def backoff_delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Full-jitter exponential backoff for the attempt-th retry (1-based)."""
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        delay = ceiling * self.random()
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.max_delay))
+        return delay
+
+    def with_retry(self, call: Callable[[], T]) -> T:
+        """Run `call`, retrying retryable failures (no network, 5xx, 429) with backoff."""
+        attempt = 0
+        while True:
+            self._check_cancel()
+            try:
+                return call()
+            except SyncError as exc:
+                attempt += 1
+                if not exc.retryable or attempt >= self.max_attempts:
+                    raise
+                delay = self.backoff_delay(attempt, getattr(exc, "retry_after", None))
+                self._report("retry", attempt, self.max_attempts, str(exc))
+                self.sleep(delay)
+
+    def start_background(self) -> SyncHandle:
+        """Run in a plain daemon thread; progress still arrives through `on_progress`."""
+        self._cancel.clear()
+        return SyncHandle(self).start()
+
+    # -- the run ----------------------------------------------------------------------------
+    def run(self) -> SyncResult:
+        """Push until empty, pull to head, report. Raises SyncError subclasses on failure
+        (after recording the error); the store is consistent whatever happens."""
+        if not self._lock.acquire(blocking=False):
+            raise SyncError("a sync is already running")
+        try:
+            result = SyncResult()
+            sent0, recv0 = self.client.bytes_sent, self.client.bytes_received
+            try:
+                if self.fetch_config:
+                    self._report("config")
+                    config = self.with_retry(self.client.config)
+                    self.store.config.save(config, now=self.now())
+                self.push(result)
+                self.pull(result)
+                self.report_status(result)
+            except SyncError as exc:
+                self.store.sync_state.record_error(str(exc))
+                self._report("failed", message=str(exc))
+                raise
+            self.store.sync_state.record_success(self.now())
+            state = self.store.sync_state.get()
+            result.pending = state.pending_count
+            result.cursor = state.cursor
+            result.bytes_sent = self.client.bytes_sent - sent0
+            result.bytes_received = self.client.bytes_received - recv0
+            self._report("done", result.pushed, result.pushed, "")
+            return result
+        finally:
+            self._lock.release()
+
+    def push(self, result: SyncResult | None = None) -> SyncResult:
+        """Push the outbox until it is empty (batches within the protocol limits)."""
+        result = result or SyncResult()
+        client_id = self.store.session.client_id()
+        total = self.store.outbox.count()
+        max_mutations = self.max_mutations
+        gap_retries = 0
+        while True:
+            self._check_cancel()
+            batch = prepare_batch(
+                self.store.db, max_mutations=max_mutations, max_bytes=self.max_push_bytes
+            )
+            if not batch:
+                return result
+            self._report("push", result.pushed, max(total, result.pushed + len(batch)))
+            mutations = [e.to_wire() for e in batch]
+            try:
+                answer = self.with_retry(lambda m=mutations: self.client.push(client_id, m))
+            except MutationGap as exc:
+                body = exc.body or {}
+                last = body.get("last_mutation_id")
+                if last is None or gap_retries >= 3:
+                    raise
+                gap_retries += 1
+                counts = record_push_results(
+                    self.store.db, body.get("results") or [], last, now=iso(self.now())
+                )
+                self._count(result, counts)
+                renumber_from(self.store.db, int(last) + 1)
+                continue
+            except OutOfScope as exc:
+                parked = park_and_renumber(
+                    self.store.db, batch, exc.errors or {}, now=iso(self.now())
+                )
+                if not parked:
+                    raise
+                result.parked += parked
+                continue
+            except TooLarge:
+                if max_mutations <= 1:
+                    raise
+                # Resend the numbered entries in smaller batches (same ids, same order).
+                max_mutations = max(1, len(batch) // 2)
+                renumber_from(self.store.db, batch[0].mutation_id or 1)
+                self._shrink_numbered(max_mutations)
+                continue
+            counts = record_push_results(
+                self.store.db,
+                answer.get("results") or [],
+                answer.get("last_mutation_id"),
+                now=iso(self.now()),
+            )
+            self._count(result, counts)
+            gap_retries = 0
+
+    def _shrink_numbered(self, keep: int) -> None:
+        """Un-number all but the first `keep` numbered entries (the server recorded none)."""
+        with self.store.db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT seq, mutation_id FROM outbox WHERE mutation_id IS NOT NULL"
+                " ORDER BY mutation_id"
+            ).fetchall()
+            for row in rows[keep:]:
+                conn.execute("UPDATE outbox SET mutation_id=NULL WHERE seq=?", (row["seq"],))
+            if rows[keep:]:
+                set_value(conn, "next_mutation_id", rows[keep]["mutation_id"])
+
+    @staticmethod
+    def _count(result: SyncResult, counts: dict[str, int]) -> None:
+        for status, n in counts.items():
+            result.statuses[status] = result.statuses.get(status, 0) + n
+            result.pushed += n
+
+    def pull(self, result: SyncResult | None = None) -> SyncResult:
+        """Pull pages until `has_more` is false; each page applied with its cursor."""
+        result = result or SyncResult()
+        while True:
+            self._check_cancel()
+            cursor = self.store.sync_state.get().cursor
+            self._report("pull", result.pulled)
+            page = self.with_retry(lambda c=cursor: self.client.pull(c, self.pull_limit))
+            counts = apply_pull_page(self.store.db, page, now=iso(self.now()))
+            result.pulled += counts["changed"] + counts["deleted"]
+            result.removed += counts["removed"]
+            result.cursor = int(page["cursor"])
+            if not page.get("has_more"):
+                return result
+
+    def report_status(self, result: SyncResult | None = None) -> None:
+        """Tell the server our pending count and clock (best effort: failure is not fatal)."""
+        state = self.store.sync_state.get()
+        self._report("report")
+        payload: dict[str, Any] = {
+            "client_id": self.store.session.client_id(),
+            "pending_count": state.pending_count,
+            "device_time": iso(self.now()),
+            "last_mutation_id": state.last_mutation_id,
+            "cursor": state.cursor,
+        }
+        try:
+            self.client.report(payload)
+        except AuthExpired:
+            raise
+        except SyncError as exc:
+            # Diagnostics only: a failed report must not fail an otherwise complete sync.
+            self._report("report", message=str(exc))

@@ -1,0 +1,167 @@
+"""The local store on real SQLite files: migrations, the write path and its outbox, queries."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from mobile_app.store import Database, Store, ValidationFailed
+from mobile_app.store.migrations import MIGRATIONS, Migration, apply_migrations
+from tests.mobile_app.store_fixtures import (
+    NODE,
+    NOW,
+    household,
+    member,
+    new_id,
+    open_store,
+    visit,
+)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "phone.sqlite3")
+    yield s
+    s.close()
+
+
+def test_database_pragmas_and_migrations(tmp_path):
+    db = Database(tmp_path / "a.sqlite3")
+    assert db.query_one("PRAGMA journal_mode")[0] == "wal"
+    assert db.query_one("PRAGMA foreign_keys")[0] == 1
+    assert db.query_one("PRAGMA synchronous")[0] == 2  # FULL
+    assert db.schema_version() == max(m.number for m in MIGRATIONS)
+    db.close()
+    # reopening applies nothing twice
+    db = Database(tmp_path / "a.sqlite3")
+    assert [r[0] for r in db.query("SELECT number FROM migrations")] == [
+        m.number for m in MIGRATIONS
+    ]
+    db.close()
+
+
+def test_migrations_registry_applies_only_new_ones(tmp_path):
+    conn = sqlite3.connect(tmp_path / "m.sqlite3")
+    calls = []
+    registry = [
+        Migration(1, "one", lambda c: calls.append(1)),
+        Migration(2, "two", lambda c: calls.append(2)),
+    ]
+    assert apply_migrations(conn, registry[:1]) == [1]
+    assert apply_migrations(conn, registry) == [2]
+    assert apply_migrations(conn, registry) == []
+    assert calls == [1, 2]
+    conn.close()
+
+
+def test_transaction_rolls_back_on_error(tmp_path):
+    db = Database(tmp_path / "t.sqlite3")
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('x', '1')")
+        raise RuntimeError("boom")
+    assert db.query_one("SELECT * FROM meta WHERE key='x'") is None
+    db.close()
+
+
+def test_save_writes_record_and_outbox_in_one_transaction(store):
+    hid = new_id()
+    saved = store.records.save("household", hid, household(), now=NOW, hlc_node=NODE)
+    assert saved.dirty and saved.version is None
+    [entry] = store.outbox.pending()
+    assert entry.op == "upsert" and entry.base_version is None
+    assert entry.data == household()  # a create sends every field
+    assert entry.mutation_id is None
+    assert entry.hlc.endswith(NODE)
+
+
+def test_failed_outbox_write_leaves_no_record(store, monkeypatch):
+    import mobile_app.store.records as records
+
+    def broken(*a, **k):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(records, "sync_record_outbox", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        store.records.save("household", new_id(), household(), now=NOW, hlc_node=NODE)
+    assert store.db.query_one("SELECT count(*) FROM records")[0] == 0
+    assert store.outbox.count() == 0
+
+
+def test_invalid_record_raises_with_dotted_paths_and_changes_nothing(store):
+    with pytest.raises(ValidationFailed) as info:
+        store.records.save("household", new_id(), household(head_name=""), now=NOW, hlc_node=NODE)
+    assert "head_name" in info.value.errors
+    assert store.outbox.count() == 0
+    with pytest.raises(ValidationFailed) as info:
+        store.records.save("household", "not-a-uuid", household(), now=NOW, hlc_node=NODE)
+    assert "id" in info.value.errors
+
+
+def test_member_needs_a_known_household(store):
+    with pytest.raises(ValidationFailed) as info:
+        store.records.save("member", new_id(), member(new_id()), now=NOW, hlc_node=NODE)
+    assert "household_id" in info.value.errors
+
+
+def test_repeated_edits_coalesce_into_one_pending_mutation(store):
+    hid = new_id()
+    store.records.save("household", hid, household(), now=NOW, hlc_node=NODE)
+    store.records.save("household", hid, household(phone="13900000002"), now=NOW, hlc_node=NODE)
+    [entry] = store.outbox.pending()
+    assert entry.data["phone"] == "13900000002"  # still a whole-record create
+    assert entry.base_version is None
+
+
+def test_create_then_delete_before_sync_leaves_nothing(store):
+    hid = new_id()
+    store.records.save("household", hid, household(), now=NOW, hlc_node=NODE)
+    mid = new_id()
+    store.records.save("member", mid, member(hid), now=NOW, hlc_node=NODE)
+    store.records.delete("household", hid, now=NOW, hlc_node=NODE)
+    assert store.outbox.count() == 0
+    assert store.records.get("household", hid) is None
+    assert store.records.get("member", mid) is None
+
+
+def test_visit_save_submits_and_discards_its_draft(store):
+    hid = new_id()
+    store.records.save("household", hid, household(), now=NOW, hlc_node=NODE)
+    vid = new_id()
+    store.visits.save_draft(vid, hid, {"notes": "半截"}, now=NOW)
+    assert [d.id for d in store.visits.drafts(hid)] == [vid]
+    assert store.outbox.count() == 1  # a draft is not in the outbox
+    saved = store.records.save("visit", vid, visit(hid), now=NOW, hlc_node=NODE)
+    assert saved.data["review_status"] == "submitted"
+    assert store.visits.drafts(hid) == []
+    assert store.outbox.count() == 2
+    hh = store.households.get(hid)
+    assert hh.last_visit_date == "2026-02-20"
+    assert hh.next_visit_due == "2026-05-21"  # not monitored: every 90 days
+    assert hh.unsynced
+
+
+def test_session_client_id_is_stable_and_pin_is_hashed(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    with Store(path) as s:
+        cid = s.session.client_id()
+        s.session.set_pin("2468")
+        assert s.session.check_pin("2468")
+        assert not s.session.check_pin("1357")
+        raw = s.db.query_one("SELECT value FROM session WHERE key='pin'")[0]
+        assert "2468" not in raw
+        with pytest.raises(ValueError):
+            s.session.set_pin("12")
+    with Store(path) as s:
+        assert s.session.client_id() == cid
+        assert s.session.check_pin("2468")
+
+
+def test_config_cache_round_trip(store):
+    store.config.save({"rules": {"visit_interval_days": {"none": 60}}, "forms": []}, now=NOW)
+    assert store.config.get("rules") == {"visit_interval_days": {"none": 60}}
+    assert store.config.fetched_at() is not None
+    later = NOW + timedelta(days=1)
+    store.config.save({"forms": [{"id": "visit"}]}, now=later)
+    assert store.config.get("forms") == [{"id": "visit"}]
