@@ -126,8 +126,8 @@ def housing_unsafe(ctx: RuleContext) -> Flag | None:
         return None
     zh, en, fields, details = [], [], [], []
     if unsafe_grade:
-        zh.append(f"住房安全等级为 {code_label('house_grade', str(grade), 'zh')}（危房）")
-        en.append(f"the house is {code_label('house_grade', str(grade), 'en')} (dangerous)")
+        zh.append(f"住房安全等级为{code_label('house_grade', str(grade), 'zh')}")
+        en.append(f"the house is rated {code_label('house_grade', str(grade), 'en')}")
         fields.append("household.house_grade")
         details.append("grade")
     if damaged:

@@ -55,9 +55,9 @@ def test_edu_dropout_names_the_member_with_age_and_reason():
     assert flag.severity == "high"
     assert flag.message_zh == (
         "义务教育阶段（6–16 岁）成员未在校：王小花（12 岁，未填写不在校原因）、"
-        "王小军（14 岁，原因：务工）"
+        "王小军（14 岁，原因：外出务工）"
     )
-    assert "王小花 (aged 12, no reason recorded), 王小军 (aged 14, reason: working)" in (
+    assert "王小花 (aged 12, no reason recorded), 王小军 (aged 14, reason: went to work)" in (
         flag.message_en
     )
     assert flag.fields == (
@@ -133,9 +133,9 @@ def test_housing_unsafe(grade, damaged, details):
 
 def test_housing_message_names_grade_and_damage():
     flag = run(hh=household(house_grade="c", house_damaged=True))["HOUSING_UNSAFE"]
-    assert flag.message_zh == "住房不安全：住房安全等级为 C 级（危房），住房近期受损"
+    assert flag.message_zh == "住房不安全：住房安全等级为C级（危房），住房近期受损"
     assert flag.message_en == (
-        "Housing unsafe: the house is grade C (dangerous); the house was recently damaged"
+        "Housing unsafe: the house is rated grade C (dangerous); the house was recently damaged"
     )
     assert flag.fields == ("household.house_grade", "household.house_damaged")
 
