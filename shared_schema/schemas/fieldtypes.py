@@ -1,0 +1,332 @@
+"""Field types of the wire format, strict about JSON types, with localisable messages.
+
+JSON is the wire: a number must be a JSON number (never a numeric string, never a boolean),
+a flag a JSON boolean, a date a `YYYY-MM-DD` string. Error messages are filled in per schema
+instance by `localize_field` (marshmallow 4 has no schema context, and the language is a
+property of the schema instance, not of the class).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+from shared_schema.enums import ENUMS
+from shared_schema.messages import message
+
+MAX_AMOUNT = 99_999_999.99
+"""Largest yuan amount accepted: fits NUMERIC(10, 2), far above any household's income."""
+
+
+# ---------------------------------------------------------------------------------------------
+# validators (subclasses of marshmallow's, so that apispec still documents them)
+
+
+class LocalizedValidator(validate.Validator):
+    """A validator whose message is set by `localize(lang, label)` on each schema instance."""
+
+    key = "invalid"
+    error: str = ""
+
+    def message_params(self, lang: str) -> dict[str, Any]:
+        return {}
+
+    def localize(self, lang: str, label: str) -> None:
+        self.error = message(self.key, lang, field=label, **self.message_params(lang))
+
+    def fail(self) -> ValidationError:
+        return ValidationError(self.error)
+
+
+class NotBlank(LocalizedValidator):
+    """Rejects an empty or whitespace-only string."""
+
+    key = "blank"
+
+    def __call__(self, value: str) -> str:
+        if not value.strip():
+            raise self.fail()
+        return value
+
+
+class TextLength(validate.Length):
+    """`Length` that leaves the empty string to `NotBlank` (one clear message, not two)."""
+
+    def __call__(self, value: Any) -> Any:
+        if value == "":
+            return value
+        return super().__call__(value)
+
+
+class FullMatch(validate.Regexp):
+    """`Regexp` matching the whole string (`$` alone would accept a trailing newline)."""
+
+    def __call__(self, value: Any) -> Any:
+        pattern: re.Pattern[Any] = self.regex
+        if pattern.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+class ItemCount(validate.Length):
+    """`Length` for lists, with separate localized messages for too few and too many items."""
+
+    few_error = ""
+    many_error = ""
+
+    def localize(self, lang: str, label: str) -> None:
+        self.few_error = message("too_few_items", lang, field=label, min=self.min)
+        self.many_error = message("too_many_items", lang, field=label, max=self.max)
+
+    def __call__(self, value: Any) -> Any:
+        if self.min is not None and len(value) < self.min:
+            raise ValidationError(self.few_error)
+        if self.max is not None and len(value) > self.max:
+            raise ValidationError(self.many_error)
+        return value
+
+
+class Unique(LocalizedValidator):
+    """A list without repeated items."""
+
+    key = "duplicate_items"
+
+    def __call__(self, value: list[Any]) -> list[Any]:
+        if len(set(value)) != len(value):
+            raise self.fail()
+        return value
+
+
+class Cents(LocalizedValidator):
+    """At most two decimal places (1.005 is rejected; 12.5 and 3 are fine)."""
+
+    key = "too_many_decimals"
+
+    def __call__(self, value: int | float) -> int | float:
+        exponent = Decimal(repr(value)).as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -2:
+            raise self.fail()
+        return value
+
+
+class Alone(LocalizedValidator):
+    """A code that cannot be combined with others in the same list (`healthy`)."""
+
+    key = "healthy_alone"
+
+    def __init__(self, enum_name: str, code: str) -> None:
+        self.enum_name, self.code = enum_name, code
+
+    def message_params(self, lang: str) -> dict[str, Any]:
+        return {"healthy": ENUMS[self.enum_name].label(self.code, lang)}
+
+    def __call__(self, value: list[str]) -> list[str]:
+        if self.code in value and len(value) > 1:
+            raise self.fail()
+        return value
+
+
+# ---------------------------------------------------------------------------------------------
+# field types
+
+
+class Text(fields.String):
+    """A string of bounded length; `min_length=1` also rejects a blank one."""
+
+    def __init__(self, *, min_length: int = 0, max_length: int, **kwargs: Any) -> None:
+        validators: list[Any] = [TextLength(min=min_length or None, max=max_length)]
+        if min_length:
+            validators.insert(0, NotBlank())
+        super().__init__(validate=validators, **kwargs)
+
+
+class Phone(fields.String):
+    """A mainland mobile number: 11 ASCII digits starting with 1."""
+
+    PATTERN = r"^1[0-9]{10}$"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=[FullMatch(self.PATTERN)], **kwargs)
+
+
+class Code(fields.String):
+    """One code of a `shared_schema.enums` enumeration."""
+
+    def __init__(self, enum_name: str, **kwargs: Any) -> None:
+        self.enum_name = enum_name
+        metadata = {"enum_name": enum_name, **kwargs.pop("metadata", {})}
+        super().__init__(
+            validate=[validate.OneOf(ENUMS[enum_name].codes)], metadata=metadata, **kwargs
+        )
+
+
+class CodeList(fields.List):
+    """A list of distinct codes of one enumeration (a single value for merging)."""
+
+    def __init__(
+        self,
+        enum_name: str,
+        *,
+        min_items: int | None = None,
+        max_items: int | None = None,
+        extra: tuple[Any, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        validators: list[Any] = [Unique(), *extra]
+        if min_items is not None or max_items is not None:
+            validators.insert(0, ItemCount(min=min_items, max=max_items))
+        super().__init__(Code(enum_name), validate=validators, **kwargs)
+
+
+class Flag(fields.Boolean):
+    """A JSON boolean, nothing else (no "yes", 1 or "true")."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def _json_number(field: fields.Field, value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise field.make_error("invalid")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise field.make_error("special")
+    return value
+
+
+class Quantity(fields.Float):
+    """A JSON number (int or float), kept as given: an int stays an int on the wire."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int | float:
+        return _json_number(self, value)
+
+    def _format_num(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        return value
+
+
+class Amount(Quantity):
+    """A yuan amount: ≥ 0, at most two decimals, at most `MAX_AMOUNT`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=[validate.Range(min=0, max=MAX_AMOUNT), Cents()], **kwargs)
+
+
+class Count(fields.Integer):
+    """A JSON integer (an integral float such as 3.0 is taken as 3)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        number = _json_number(self, value)
+        if isinstance(number, float):
+            if not number.is_integer():
+                raise self.make_error("invalid")
+            return int(number)
+        return number
+
+
+class Day(fields.Date):
+    """A calendar date, exactly `YYYY-MM-DD` on the wire."""
+
+    _SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.date:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if not isinstance(value, str) or self._SHAPE.fullmatch(value) is None:
+            raise self.make_error("invalid")
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class Moment(fields.DateTime):
+    """A date and time in ISO 8601 (with or without a UTC offset)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# localisation
+
+
+def _type_key(field: fields.Field) -> str:
+    """The messages.py key for a wrong JSON type of this field."""
+    kinds: tuple[tuple[type, str], ...] = (
+        (fields.Nested, "not_an_object"),
+        (fields.List, "not_a_list"),
+        (fields.UUID, "not_a_uuid"),
+        (fields.Date, "not_a_date"),
+        (fields.DateTime, "not_a_datetime"),
+        (fields.Boolean, "not_a_boolean"),
+        (fields.Integer, "not_an_integer"),
+        (fields.Number, "not_a_number"),
+        (fields.String, "not_a_string"),
+    )
+    for cls, key in kinds:
+        if isinstance(field, cls):
+            return key
+    return "invalid"
+
+
+def _validator_message(validator: Any, field: fields.Field, lang: str, label: str) -> str | None:
+    """The localized `error` for one of marshmallow's own validators (None: leave it)."""
+    if isinstance(validator, validate.OneOf):
+        enum_name = getattr(field, "enum_name", None)
+        if enum_name is None:
+            choices = ", ".join(validator.choices)
+        elif lang == "zh":
+            choices = "、".join(f"{c}（{lbl}）" for c, lbl in ENUMS[enum_name].choices(lang))
+        else:
+            choices = ", ".join(f"{c} ({lbl})" for c, lbl in ENUMS[enum_name].choices(lang))
+        return message("invalid_choice", lang, field=label, choices=choices)
+    if isinstance(validator, validate.Length):
+        low, high = validator.min, validator.max
+        if low is not None and high is not None:
+            return message("length_between", lang, field=label, min=low, max=high)
+        return message("length_max", lang, field=label, max=high)
+    if isinstance(validator, validate.Range):
+        low, high = validator.min, validator.max
+        if low is not None and high is not None:
+            return message("range_between", lang, field=label, min=low, max=high)
+        if low is not None:
+            return message("range_min", lang, field=label, min=low)
+        return message("range_max", lang, field=label, max=high)
+    if isinstance(validator, validate.Regexp):
+        return message("phone_format", lang, field=label)
+    return None
+
+
+def localize_field(field: fields.Field, lang: str, label: str) -> None:
+    """Rewrites a (per-instance) field's messages in `lang`, naming it by `label`."""
+    type_message = message(_type_key(field), lang, field=label)
+    localized: dict[str, Any] = {}
+    for key in field.error_messages:
+        if key == "required":
+            localized[key] = message("required", lang, field=label)
+        elif key == "null":
+            localized[key] = message("null", lang, field=label)
+        elif key == "special":
+            localized[key] = message("not_finite", lang, field=label)
+        elif key == "validator_failed":
+            localized[key] = message("invalid", lang, field=label)
+        else:
+            localized[key] = type_message
+    field.error_messages = localized
+    for validator in field.validators:
+        if isinstance(validator, LocalizedValidator | ItemCount):
+            validator.localize(lang, label)
+        else:
+            text = _validator_message(validator, field, lang, label)
+            if text is not None:
+                validator.error = text  # type: ignore[attr-defined]
+    if isinstance(field, fields.List):
+        localize_field(field.inner, lang, label)

@@ -1,0 +1,186 @@
+"""`VisitSchema`: one inspection visit in the wire format (docs/data-model.md#visit).
+
+Nested parts (`income`, `water`, `gps`) are schemas of their own so that a partial change
+(`{"income": {"wage": 1200}}`) is checked key by key, like the merge treats them.
+Decisions where data-model.md is silent:
+- `water`: `source`, `quantity_lpd`, `quality_ok` and `reliability_pct` are required (what the
+  WATER_UNSAFE rule needs to judge quantity, quality and reliability); `fetch_minutes` is null
+  for tap water and required for any other source (convenience); `interruption_days` optional.
+- `gps`: `lat` and `lon` required, `accuracy_m` optional (≥ 0).
+- `photos`: at most 50 references, each 1–255 characters.
+- `started_at` / `ended_at` must both carry a UTC offset or both lack one to be compared.
+- From a client (`origin="client"`), `review_status` may only be `submitted` and
+  `review_comment` may not be sent at all; the server (`origin="server"`) writes both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from marshmallow import fields, validate, validates_schema
+
+from shared_schema.enums import ENUMS
+from shared_schema.schemas.base import RecordSchema, RuleErrors
+from shared_schema.schemas.fieldtypes import (
+    Amount,
+    Code,
+    CodeList,
+    Count,
+    Day,
+    Flag,
+    ItemCount,
+    Moment,
+    Quantity,
+    Text,
+)
+
+MAX_RISKS = 5
+MAX_PHOTOS = 50
+
+
+class IncomeSchema(RecordSchema):
+    """Trailing-12-month income in yuan; payouts and medical spending are kept apart."""
+
+    entity: ClassVar[str] = "visit"
+
+    wage = Amount(required=True)
+    operating = Amount(required=True)
+    property = Amount(required=True)
+    transfer = Amount(required=True)
+    costs = Amount(required=True)
+    insurance_payout = Amount(allow_none=True)
+    medical_out_of_pocket = Amount(allow_none=True)
+
+
+class WaterSchema(RecordSchema):
+    """Drinking-water safety: quantity, quality, convenience, reliability."""
+
+    entity: ClassVar[str] = "visit"
+
+    source = Code("water_source", required=True)
+    quantity_lpd = Quantity(validate=validate.Range(min=0), required=True)
+    quality_ok = Flag(required=True)
+    fetch_minutes = Count(validate=validate.Range(min=0), allow_none=True)
+    reliability_pct = Quantity(validate=validate.Range(min=0, max=100), required=True)
+    interruption_days = Count(validate=validate.Range(min=0), allow_none=True)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def check_fetch_minutes(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
+        if not self.checkable(data, original, ("source", "fetch_minutes"), kwargs.get("partial")):
+            return
+        params = {
+            "field": self.label("water.fetch_minutes"),
+            "other": self.label("water.source"),
+            "tap": ENUMS["water_source"].label("tap", self.lang),
+        }
+        errors = RuleErrors()
+        tap = data.get("source") == "tap"
+        has_minutes = data.get("fetch_minutes") is not None
+        if tap and has_minutes:
+            errors.add("fetch_minutes", self.msg("fetch_minutes_tap", **params))
+        elif not tap and not has_minutes and data.get("source") is not None:
+            errors.add("fetch_minutes", self.msg("fetch_minutes_required", **params))
+        errors.raise_if_any()
+
+
+class GpsSchema(RecordSchema):
+    """Where the visit took place (WGS 84 degrees)."""
+
+    entity: ClassVar[str] = "visit"
+
+    lat = Quantity(validate=validate.Range(min=-90, max=90), required=True)
+    lon = Quantity(validate=validate.Range(min=-180, max=180), required=True)
+    accuracy_m = Quantity(validate=validate.Range(min=0), allow_none=True)
+
+
+class VisitSchema(RecordSchema):
+    """A visit: when and how, income, two-no-worries checks, water, risks, assistance, review."""
+
+    entity: ClassVar[str] = "visit"
+    server_owned: ClassVar[tuple[str, ...]] = ("review_status", "review_comment")
+
+    household_id = fields.UUID(required=True)
+    visit_date = Day(required=True)
+    visit_type = Code("visit_type", required=True)
+    contact_mode = Code("contact_mode", required=True)
+    started_at = Moment(allow_none=True)
+    ended_at = Moment(allow_none=True)
+    gps = fields.Nested(GpsSchema, allow_none=True)
+    income = fields.Nested(IncomeSchema, required=True)
+    food_ok = Flag(required=True)
+    clothing_ok = Flag(required=True)
+    water = fields.Nested(WaterSchema, required=True)
+    risks = CodeList("risk", max_items=MAX_RISKS, required=True)
+    disaster_type = Code("disaster_type", allow_none=True)
+    risk_notes = Text(max_length=500, allow_none=True)
+    assistance = CodeList("assistance", required=True)
+    assistance_notes = Text(max_length=1000, allow_none=True)
+    photos = fields.List(
+        Text(min_length=1, max_length=255),
+        validate=[ItemCount(max=MAX_PHOTOS)],
+        allow_none=True,
+    )
+    signed_by = Text(max_length=50, allow_none=True)
+    confirmed = Flag(required=True)
+    notes = Text(max_length=2000, allow_none=True)
+    review_status = Code("review_status", allow_none=True)
+    review_comment = Text(max_length=1000, allow_none=True)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def check_rules(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
+        partial = kwargs.get("partial")
+        errors = RuleErrors()
+        self._check_disaster_type(data, original, partial, errors)
+        self._check_times(data, original, partial, errors)
+        self._check_server_owned(data, original, errors)
+        errors.raise_if_any()
+
+    def _check_disaster_type(
+        self, data: Mapping[str, Any], original: Any, partial: Any, errors: RuleErrors
+    ) -> None:
+        if not self.checkable(data, original, ("risks", "disaster_type"), partial):
+            return
+        if data.get("disaster_type") is not None and "disaster" not in (data.get("risks") or []):
+            errors.add(
+                "disaster_type",
+                self.msg(
+                    "disaster_type_forbidden",
+                    field=self.label("disaster_type"),
+                    other=self.label("risks"),
+                    disaster=ENUMS["risk"].label("disaster", self.lang),
+                ),
+            )
+
+    def _check_times(
+        self, data: Mapping[str, Any], original: Any, partial: Any, errors: RuleErrors
+    ) -> None:
+        if not self.checkable(data, original, ("started_at", "ended_at"), partial):
+            return
+        started, ended = data.get("started_at"), data.get("ended_at")
+        if started is None or ended is None:
+            return
+        params = {"field": self.label("ended_at"), "other": self.label("started_at")}
+        if (started.utcoffset() is None) != (ended.utcoffset() is None):
+            errors.add("ended_at", self.msg("datetime_awareness", **params))
+        elif ended < started:
+            errors.add("ended_at", self.msg("ended_before_started", **params))
+
+    def _check_server_owned(
+        self, data: Mapping[str, Any], original: Any, errors: RuleErrors
+    ) -> None:
+        if self.origin != "client" or not isinstance(original, Mapping):
+            return
+        if "review_comment" in original:
+            errors.add(
+                "review_comment", self.msg("server_owned", field=self.label("review_comment"))
+            )
+        if "review_status" in data and data["review_status"] != "submitted":
+            errors.add(
+                "review_status",
+                self.msg(
+                    "review_status_client",
+                    field=self.label("review_status"),
+                    submitted=ENUMS["review_status"].label("submitted", self.lang),
+                ),
+            )
