@@ -106,12 +106,9 @@ def _compile(node: ast.AST, expr: str, names: set[str]) -> Getter:
         if isinstance(node.op, ast.Not):
             inner = _compile(node.operand, expr, names)
             return lambda values: not inner(values)
-        if (
-            isinstance(node.op, ast.USub | ast.UAdd)
-            and isinstance(node.operand, ast.Constant)
-            and type(node.operand.value) in (int, float)
-        ):
-            number = node.operand.value
+        number = node.operand.value if isinstance(node.operand, ast.Constant) else None
+        if isinstance(node.op, ast.USub | ast.UAdd) and type(number) in (int, float):
+            assert isinstance(number, int | float)
             signed = -number if isinstance(node.op, ast.USub) else number
             return lambda values: signed
         raise ConditionError(f"{expr!r}: only 'not' and a sign on a number are allowed")
