@@ -1,1 +1,45 @@
-"""Declarative form definitions and the safe relevance evaluator."""
+"""Declarative form definitions (visit, member, household) and the safe relevance evaluator.
+
+Public API: `VISIT_FORM`, `MEMBER_FORM`, `HOUSEHOLD_FORM`, `FORMS`; the model (`FormDef`,
+`SectionDef`, `FieldDef`, `WIDGETS`, `FormError`, `form_to_dict`, `form_from_dict`); conditions
+(`evaluate_condition`, `compile_condition`, `relevant_fields`, `ConditionError`); live values
+(`computed_values`, `member_values`).
+"""
+
+from shared_schema.forms.definitions import FORMS, HOUSEHOLD_FORM, MEMBER_FORM, VISIT_FORM
+from shared_schema.forms.live import computed_values, member_values
+from shared_schema.forms.model import (
+    WIDGETS,
+    FieldDef,
+    FormDef,
+    FormError,
+    SectionDef,
+    form_from_dict,
+    form_to_dict,
+)
+from shared_schema.forms.relevance import (
+    ConditionError,
+    compile_condition,
+    evaluate_condition,
+    relevant_fields,
+)
+
+__all__ = [
+    "FORMS",
+    "HOUSEHOLD_FORM",
+    "MEMBER_FORM",
+    "VISIT_FORM",
+    "WIDGETS",
+    "ConditionError",
+    "FieldDef",
+    "FormDef",
+    "FormError",
+    "SectionDef",
+    "compile_condition",
+    "computed_values",
+    "evaluate_condition",
+    "form_from_dict",
+    "form_to_dict",
+    "member_values",
+    "relevant_fields",
+]

@@ -24,7 +24,7 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 MAX_CONDITION_LENGTH = 500
 
@@ -186,3 +186,26 @@ def evaluate_condition(expr: str | None, values: Mapping[str, Any]) -> bool:
 def condition_names(exprs: Iterable[str | None]) -> set[str]:
     """Every name the given conditions read (for checking they refer to real fields)."""
     return {name for e in exprs if e for name in compile_condition(e).names}
+
+
+class _Section(Protocol):
+    relevant: str | None
+    fields: Iterable[Any]
+
+
+class _Form(Protocol):
+    sections: Iterable[_Section]
+
+
+def relevant_fields(form: _Form, values: Mapping[str, Any]) -> set[str]:
+    """Paths of the fields to show for these values (their section's condition holds too).
+
+    `values` is the record being edited plus computed values (e.g. `age` for a member, see
+    `shared_schema.forms.live`); a field with no condition is always relevant.
+    """
+    shown: set[str] = set()
+    for section in form.sections:
+        if not evaluate_condition(section.relevant, values):
+            continue
+        shown.update(f.path for f in section.fields if evaluate_condition(f.relevant, values))
+    return shown

@@ -1,0 +1,61 @@
+"""Values the forms show but nobody types: the inputs of conditions and the computed fields.
+
+The app calls these while a worker fills a form (with whatever is entered so far); nothing here
+raises on partial data. `computed_values` returns one entry per computed field of
+`VISIT_FORM` (keyed by `FieldDef.computed`); `member_values` adds `age` for `MEMBER_FORM`'s
+conditions and its computed age.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from shared_schema.computed import age_on
+from shared_schema.config import RulesConfig
+from shared_schema.rules import RULES, make_context
+from shared_schema.rules.context import read_codes, read_date
+
+EDUCATION_RULES: tuple[str, ...] = ("EDU_DROPOUT",)
+MEDICAL_RULES: tuple[str, ...] = ("MED_UNINSURED", "MED_DOUBLE")
+
+
+def member_values(member: Mapping[str, Any], *, as_of: date | str | None) -> dict[str, Any]:
+    """A member's values for conditions: the record plus `age` on `as_of` (None if unknown)."""
+    born, day = read_date(member.get("birth_date")), read_date(as_of)
+    age = age_on(born, day) if born is not None and day is not None else None
+    return {**member, "age": age}
+
+
+def computed_values(
+    household: Mapping[str, Any] | None,
+    members: Sequence[Mapping[str, Any]] | None,
+    visit: Mapping[str, Any] | None,
+    *,
+    config: RulesConfig,
+    previous_visit: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Net and per-capita income, live flags, and the education/medical guarantee verdicts.
+
+    A verdict is None while it cannot be judged (no visit date, no resident, a resident's
+    insurance not recorded), True when no rule objects, False when one does.
+    """
+    ctx = make_context(household, members, visit, previous_visit=previous_visit, config=config)
+    flags = [flag for rule in RULES.values() if (flag := rule(ctx)) is not None]
+    raised = {f.code for f in flags}
+    education_ok: bool | None = None
+    if ctx.present and ctx.visit_date is not None:
+        education_ok = raised.isdisjoint(EDUCATION_RULES)
+    medical_ok: bool | None = None
+    if raised & set(MEDICAL_RULES):
+        medical_ok = False
+    elif ctx.present and all(read_codes(m.get("medical_insurance")) for m in ctx.present):
+        medical_ok = True
+    return {
+        "net_income": ctx.net_income,
+        "per_capita_income": ctx.per_capita,
+        "flags": flags,
+        "education_ok": education_ok,
+        "medical_ok": medical_ok,
+    }
