@@ -20,7 +20,14 @@ from shared_schema.sync.merge import (
     merge,
     rebase_local,
 )
-from shared_schema.sync.paths import flatten, unflatten, value_at, values_equal
+from shared_schema.sync.paths import (
+    ancestors,
+    flatten,
+    records_nothing,
+    unflatten,
+    value_at,
+    values_equal,
+)
 
 __all__ = [
     "DELETE",
@@ -34,6 +41,7 @@ __all__ = [
     "Deleted",
     "Hlc",
     "MergeResult",
+    "ancestors",
     "apply_changes",
     "changes_between",
     "diff",
@@ -41,6 +49,7 @@ __all__ = [
     "merge",
     "rebase_local",
     "receive",
+    "records_nothing",
     "tick",
     "unflatten",
     "value_at",

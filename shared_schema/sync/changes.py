@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared_schema.sync.paths import SEPARATOR, flatten, unflatten, value_at, values_equal
-
-
-def _ancestors(path: str) -> list[str]:
-    """`"a.b.c"` -> `["a", "a.b"]`."""
-    parts = path.split(SEPARATOR)
-    return [SEPARATOR.join(parts[:i]) for i in range(1, len(parts))]
+from shared_schema.sync.paths import (
+    SEPARATOR,
+    ancestors,
+    flatten,
+    records_nothing,
+    unflatten,
+    value_at,
+    values_equal,
+)
 
 
 def diff(base: Mapping[str, Any] | None, current: Mapping[str, Any]) -> dict[str, Any]:
@@ -28,7 +30,7 @@ def diff(base: Mapping[str, Any] | None, current: Mapping[str, Any]) -> dict[str
         if not values_equal(value, value_at(base, path)):
             out[path] = value
     for path, old in flatten(base).items():
-        if path in cur_flat or any(a in out for a in _ancestors(path)):
+        if path in cur_flat or any(a in out for a in ancestors(path)):
             continue
         now = value_at(current, path)
         if values_equal(old, now):
@@ -57,10 +59,13 @@ def apply_changes(record: Mapping[str, Any] | None, data: Mapping[str, Any]) -> 
         if path in flat:
             flat[path] = value  # same shape: keep the key's position
             continue
+        above = [a for a in ancestors(path) if a in flat]
+        if above and flat[above[0]] is not None and records_nothing(value):
+            continue  # "not recorded" below a leaf is already true: no reshaping
         prefix = path + SEPARATOR
         for key in [k for k in flat if k == path or k.startswith(prefix)]:
             del flat[key]
-        for ancestor in _ancestors(path):
+        for ancestor in ancestors(path):
             flat.pop(ancestor, None)
         flat[path] = value
     return unflatten(flat)

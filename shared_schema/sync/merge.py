@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from shared_schema.sync.changes import apply_changes, changes_between, diff
-from shared_schema.sync.paths import flatten, unflatten, value_at, values_equal
+from shared_schema.sync.paths import ancestors, flatten, unflatten, value_at, values_equal
 
 DELETED_FIELD: Final = "_deleted"
 """Record-level pseudo-field a delete conflict is reported on."""
@@ -96,13 +96,29 @@ def _merge_fields(
         base_value = value_at(base, path)
         if values_equal(client_value, server_value):
             continue  # the server already holds it
-        if values_equal(server_value, base_value):
+        if not _server_changed(base, server, path):
             taken[path] = client_value  # only the client changed it
         elif values_equal(client_value, base_value):
             continue  # only the server changed it
         else:
             conflicts.append(Conflict(path, base_value, server_value, client_value))
     return _FieldMerge(taken, tuple(conflicts))
+
+
+def _server_changed(base: Mapping[str, Any] | None, server: Mapping[str, Any], path: str) -> bool:
+    """Did the server change `path` since base, counting a leaf replaced at an ancestor?
+
+    `value_at` reads through a leaf as `None`, so `o.x` looks unchanged when the server turned
+    `o` from `7` into `8`; the ancestors are checked so such a change is never overwritten.
+    """
+    if not values_equal(value_at(server, path), value_at(base, path)):
+        return True
+    for ancestor in ancestors(path):
+        at_server, at_base = value_at(server, ancestor), value_at(base, ancestor)
+        is_leaf = [v is not None and not isinstance(v, Mapping) for v in (at_server, at_base)]
+        if any(is_leaf) and not values_equal(at_server, at_base):
+            return True
+    return False
 
 
 def merge(

@@ -4,7 +4,8 @@ Merging works leaf by leaf (PROTOCOL.md: nested objects merge key by key, lists 
 values), so every merge step starts by flattening. Decisions (docs/sync-core.md):
 
 - A list is one leaf. An empty object is kept as the leaf `{}` so flatten/unflatten round-trip.
-- A missing leaf and a `null` leaf compare equal (`values_equal`): both mean "not recorded".
+- A missing leaf, a `null` leaf and an object recording nothing (all its leaves null or `{}`)
+  compare equal (`values_equal`): all mean "not recorded".
 - `true`/`false` never equal `1`/`0` (JSON types differ even though Python's `==` says so);
   `1` and `1.0` are the same JSON number.
 """
@@ -87,6 +88,12 @@ def unflatten(paths: Mapping[str, Any]) -> dict[str, Any]:
     return root
 
 
+def ancestors(path: str) -> list[str]:
+    """The object paths above a leaf path: `"a.b.c"` -> `["a", "a.b"]`."""
+    parts = path.split(SEPARATOR)
+    return [SEPARATOR.join(parts[:i]) for i in range(1, len(parts))]
+
+
 def value_at(record: Mapping[str, Any] | None, path: str) -> Any:
     """The value (leaf or whole sub-object) at a dotted path; `None` when missing."""
     node: Any = record
@@ -97,8 +104,18 @@ def value_at(record: Mapping[str, Any] | None, path: str) -> Any:
     return node
 
 
+def records_nothing(value: Any) -> bool:
+    """`None`, or an object all of whose leaves are `None` or `{}`: "not recorded"."""
+    if value is None:
+        return True
+    return isinstance(value, Mapping) and all(records_nothing(v) for v in value.values())
+
+
 def values_equal(a: Any, b: Any) -> bool:
-    """JSON equality for merging: missing == null, bool != number, objects key by key."""
+    """JSON equality for merging: missing == null == an object recording nothing;
+    bool != number; objects compare key by key."""
+    if records_nothing(a) or records_nothing(b):
+        return records_nothing(a) and records_nothing(b)
     if isinstance(a, Mapping) or isinstance(b, Mapping):
         if not (isinstance(a, Mapping) and isinstance(b, Mapping)):
             return False

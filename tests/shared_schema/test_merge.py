@@ -405,3 +405,29 @@ def test_rebase_then_push_gives_the_local_record_on_the_server() -> None:
     pushed = merge(server_new, server_new, pending)
     assert pushed.status == "applied"
     assert pushed.merged == new_local
+
+
+# Shape changes (only malformed records have them, but a server change must never vanish).
+SHAPE_TABLE: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], str]] = [
+    ("server leaf at ancestor changed: conflict", {"o": 7}, {"o": 8}, {"o": {"x": 5}}, "conflict"),
+    ("server cleared ancestor leaf: conflict", {"o": 7}, {"o": None}, {"o": {"x": 5}}, "conflict"),
+    ("ancestor leaf unchanged: client replaces it", {"o": 7}, {"o": 7}, {"o": {"x": 5}}, "applied"),
+    ("server object, base leaf: conflict", {"o": 7}, {"o": {"x": 1}}, {"o": {"x": 5}}, "conflict"),
+]
+
+
+@pytest.mark.parametrize(
+    ("base", "server", "client", "status"),
+    [row[1:] for row in SHAPE_TABLE],
+    ids=[row[0] for row in SHAPE_TABLE],
+)
+def test_shape_changes(
+    base: dict[str, Any], server: dict[str, Any], client: dict[str, Any], status: str
+) -> None:
+    result = merge(base, server, client)
+    assert result.status == status
+    if status == "conflict":
+        assert result.merged == server
+        assert [c.field for c in result.conflicts] == ["o.x"]
+    else:
+        assert result.merged == {"o": {"x": 5}}

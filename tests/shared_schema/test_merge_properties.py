@@ -1,0 +1,269 @@
+"""Hypothesis properties of the sync core (docs/sync-core.md, "Properties the tests hold")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from shared_schema.sync import (
+    DELETE,
+    DELETED_FIELD,
+    Deleted,
+    apply_changes,
+    changes_between,
+    diff,
+    flatten,
+    merge,
+    rebase_local,
+    unflatten,
+    value_at,
+    values_equal,
+)
+
+# Scalars as JSON has them; small alphabets so that sides collide often.
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([0.5, 1.0, 2.25]),
+    st.sampled_from(["", "a", "b", "张三"]),
+)
+leaf_values = st.one_of(
+    scalars, st.lists(st.sampled_from(["illness", "water", 1, True]), max_size=3)
+)
+keys = st.sampled_from(["a", "b", "c", "o", "p"])
+
+# Arbitrary nested records (any shape, including `{}` and objects replacing leaves).
+records: st.SearchStrategy[dict[str, Any]] = st.recursive(
+    st.dictionaries(keys, leaf_values, max_size=4),
+    lambda children: st.dictionaries(keys, st.one_of(leaf_values, children), max_size=4),
+    max_leaves=12,
+)
+
+# A fixed universe of leaf paths where no path is a prefix of another: records built from it
+# keep one shape, like schema-valid records do.
+UNIVERSE = ["a", "b", "o.x", "o.y", "o.z", "p.q.r", "p.s"]
+
+
+def flat_over(paths: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(st.sampled_from(paths), leaf_values)
+
+
+shaped_records = flat_over(UNIVERSE).map(unflatten)
+shaped_changes = flat_over(UNIVERSE).map(unflatten)
+
+
+def nonempty(record: dict[str, Any]) -> bool:
+    return bool(flatten(record))
+
+
+@given(records)
+def test_flatten_unflatten_round_trip(record: dict[str, Any]) -> None:
+    assert unflatten(flatten(record)) == record
+    assert flatten(unflatten(flatten(record))) == flatten(record)
+
+
+@given(records, records)
+def test_diff_lands_on_current(base: dict[str, Any], current: dict[str, Any]) -> None:
+    changes = diff(base, current)
+    assert values_equal(apply_changes(base, unflatten(changes)), current)
+    assert values_equal(apply_changes(base, changes_between(base, current)), current)
+    assert values_equal(apply_changes(None, changes_between(None, current)), current)
+    assert diff(current, current) == {}
+
+
+@given(records, records)
+def test_merging_a_change_onto_its_own_base_gives_base_plus_change(
+    base: dict[str, Any], current: dict[str, Any]
+) -> None:
+    change = changes_between(base, current)
+    result = merge(base, base, change)
+    assert result.conflicts == ()
+    assert result.status in ("applied", "noop")
+    assert result.merged is not None
+    assert values_equal(result.merged, apply_changes(base, change))
+    assert values_equal(result.merged, current)
+    assert (result.status == "noop") == values_equal(base, current)
+
+
+@given(records, records)
+def test_merging_arbitrary_partial_data_onto_its_base_overlays_it(
+    base: dict[str, Any], change: dict[str, Any]
+) -> None:
+    result = merge(base, base, change)
+    assert result.conflicts == ()
+    assert result.merged is not None
+    assert values_equal(result.merged, apply_changes(base, change))
+
+
+@given(records, records, st.data())
+def test_a_no_op_edit_changes_nothing(
+    base: dict[str, Any], server: dict[str, Any], data: st.DataObject
+) -> None:
+    base_leaves = flatten(base)
+    chosen = data.draw(
+        st.lists(st.sampled_from(sorted(base_leaves)), unique=True) if base_leaves else st.just([])
+    )
+    change = unflatten({p: base_leaves[p] for p in chosen})
+    result = merge(base, server, change)
+    assert result.status == "noop"
+    assert result.conflicts == () and result.changed == ()
+    assert result.merged == server
+
+
+@given(shaped_records, st.data())
+def test_disjoint_edits_commute(base: dict[str, Any], data: st.DataObject) -> None:
+    split = data.draw(st.lists(st.booleans(), min_size=len(UNIVERSE), max_size=len(UNIVERSE)))
+    mine = [p for p, s in zip(UNIVERSE, split, strict=True) if s]
+    theirs = [p for p, s in zip(UNIVERSE, split, strict=True) if not s]
+    change_a = unflatten(data.draw(flat_over(mine))) if mine else {}
+    change_b = unflatten(data.draw(flat_over(theirs))) if theirs else {}
+
+    def in_order(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+        one = merge(base, base, first)
+        assert one.merged is not None and one.conflicts == ()
+        two = merge(base, one.merged, second)
+        assert two.merged is not None and two.conflicts == ()
+        return two.merged
+
+    ab, ba = in_order(change_a, change_b), in_order(change_b, change_a)
+    assert values_equal(ab, ba)
+    assert values_equal(ab, apply_changes(apply_changes(base, change_a), change_b))
+
+
+def assert_nothing_lost(
+    base: dict[str, Any] | None, server: dict[str, Any], client: dict[str, Any]
+) -> None:
+    result = merge(base, server, client)
+    assert result.merged is not None
+    conflicts = {c.field: c for c in result.conflicts}
+    for path, value in flatten(client).items():
+        if values_equal(value, value_at(base, path)):  # base None: an empty base
+            continue  # not a change: the client never edited it
+        kept = values_equal(value_at(result.merged, path), value)
+        in_conflict = path in conflicts and values_equal(conflicts[path].client_value, value)
+        assert kept or in_conflict, path
+        assert not (kept and in_conflict)
+    for field, conflict in conflicts.items():  # the server's value is kept provisionally
+        assert values_equal(value_at(result.merged, field), conflict.server_value)
+        assert values_equal(value_at(server, field), conflict.server_value)
+    # Server leaves the client did not address are untouched.
+    client_paths = set(flatten(client))
+    for path, value in flatten(server).items():
+        overlaps = any(
+            path == c or path.startswith(c + ".") or c.startswith(path + ".") for c in client_paths
+        )
+        if not overlaps:
+            assert values_equal(value_at(result.merged, path), value), path
+    # Status agrees with the outcome.
+    assert (result.status == "conflict") == bool(result.conflicts)
+    if result.status == "noop":
+        assert result.changed == () and values_equal(result.merged, server)
+    for path in result.changed:
+        assert not values_equal(value_at(result.merged, path), value_at(server, path))
+
+
+@given(records, records, records)
+@settings(max_examples=300)
+def test_no_client_value_is_lost_any_shape(
+    base: dict[str, Any], server: dict[str, Any], client: dict[str, Any]
+) -> None:
+    assert_nothing_lost(base, server, client)
+
+
+@given(shaped_records, shaped_records, shaped_changes)
+@settings(max_examples=300)
+def test_no_client_value_is_lost(
+    base: dict[str, Any], server: dict[str, Any], client: dict[str, Any]
+) -> None:
+    assert_nothing_lost(base, server, client)
+
+
+@given(records, records)
+def test_create_of_existing_id_loses_nothing(
+    server: dict[str, Any], client: dict[str, Any]
+) -> None:
+    assert_nothing_lost(None, server, client)
+
+
+@given(records, records, records)
+def test_a_conflict_free_merge_is_idempotent(
+    base: dict[str, Any], server: dict[str, Any], client: dict[str, Any]
+) -> None:
+    first = merge(base, server, client)
+    assume(not first.conflicts)
+    assert first.merged is not None
+    again = merge(base, first.merged, client)
+    assert again.status == "noop"
+    assert again.merged == first.merged
+
+
+@given(records, records, records)
+def test_edit_of_deleted_keeps_the_client_data(
+    base: dict[str, Any], last: dict[str, Any], client: dict[str, Any]
+) -> None:
+    result = merge(base, Deleted(last), client)
+    assert result.merged is None and result.deleted
+    if result.status == "conflict":
+        (conflict,) = result.conflicts
+        assert conflict.field == DELETED_FIELD
+        assert conflict.client_data is not None
+        assert values_equal(conflict.client_data, client)
+    else:
+        assert result.status == "noop"
+        assert merge(base, last, client).status == "noop"
+
+
+@given(records, records)
+def test_delete_is_tombstone_iff_server_unchanged(
+    base: dict[str, Any], server: dict[str, Any]
+) -> None:
+    result = merge(base, server, DELETE)
+    if values_equal(base, server):
+        assert result.merged is None and result.deleted and result.status == "applied"
+    else:
+        assert result.merged == server and not result.deleted
+        assert [c.field for c in result.conflicts] == [DELETED_FIELD]
+
+
+@given(records, records, records)
+def test_rebase_local_keeps_pending_edits_and_takes_the_rest(
+    base: dict[str, Any], server_new: dict[str, Any], local: dict[str, Any]
+) -> None:
+    new_local, pending = rebase_local(base, server_new, local)
+    # Every pending local edit survives.
+    for path, value in diff(base, local).items():
+        assert values_equal(value_at(new_local, path), value), path
+    # Pushing the pending changes onto the new base reproduces the local record.
+    pushed = merge(server_new, server_new, pending)
+    assert pushed.merged is not None and pushed.conflicts == ()
+    assert values_equal(pushed.merged, new_local)
+    assert pending == changes_between(server_new, new_local)
+    # Without local edits the phone simply takes the server's record.
+    if values_equal(base, local):
+        assert values_equal(new_local, server_new) and pending == {}
+
+
+@given(shaped_records, shaped_records, shaped_records)
+def test_rebase_local_untouched_paths_follow_the_server(
+    base: dict[str, Any], server_new: dict[str, Any], local: dict[str, Any]
+) -> None:
+    new_local, _ = rebase_local(base, server_new, local)
+    edited = set(diff(base, local))
+    for path in UNIVERSE:
+        if path not in edited:
+            assert values_equal(value_at(new_local, path), value_at(server_new, path)), path
+
+
+@given(shaped_records, shaped_records, shaped_records)
+def test_phone_and_server_agree(
+    base: dict[str, Any], server: dict[str, Any], local: dict[str, Any]
+) -> None:
+    """Where the server merges without conflict, the phone's rebased record equals it."""
+    pushed = merge(base, server, changes_between(base, local))
+    assume(not pushed.conflicts)
+    new_local, _ = rebase_local(base, server, local)
+    assert pushed.merged is not None
+    assert values_equal(pushed.merged, new_local)
