@@ -3,11 +3,23 @@
 Public API: `VISIT_FORM`, `MEMBER_FORM`, `HOUSEHOLD_FORM`, `FORMS`; the model (`FormDef`,
 `SectionDef`, `FieldDef`, `WIDGETS`, `FormError`, `form_to_dict`, `form_from_dict`); conditions
 (`evaluate_condition`, `compile_condition`, `relevant_fields`, `ConditionError`); live values
-(`computed_values`, `member_values`).
+(`computed_values`, `member_values`, `form_values`, `missing_required`).
 """
 
-from shared_schema.forms.definitions import FORMS, HOUSEHOLD_FORM, MEMBER_FORM, VISIT_FORM
-from shared_schema.forms.live import computed_values, member_values
+from shared_schema.forms.definitions import (
+    FORMS,
+    HOUSEHOLD_FORM,
+    MEMBER_FORM,
+    VISIT_FORM,
+    forms_to_dict,
+)
+from shared_schema.forms.live import (
+    computed_values,
+    form_values,
+    is_blank,
+    member_values,
+    missing_required,
+)
 from shared_schema.forms.model import (
     WIDGETS,
     FieldDef,
@@ -40,6 +52,10 @@ __all__ = [
     "evaluate_condition",
     "form_from_dict",
     "form_to_dict",
+    "form_values",
+    "forms_to_dict",
+    "is_blank",
     "member_values",
+    "missing_required",
     "relevant_fields",
 ]

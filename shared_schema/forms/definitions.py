@@ -7,7 +7,9 @@ order or conditions change: phones cache the definition and compare versions.
 
 from __future__ import annotations
 
-from shared_schema.forms.model import FieldDef, FormDef, SectionDef
+from typing import Any
+
+from shared_schema.forms.model import FieldDef, FormDef, SectionDef, form_to_dict
 from shared_schema.labels import field_label, field_unit
 
 MAX_RISKS = 5
@@ -560,3 +562,8 @@ HOUSEHOLD_FORM = FormDef(
 
 FORMS: dict[str, FormDef] = {f.form_id: f for f in (VISIT_FORM, MEMBER_FORM, HOUSEHOLD_FORM)}
 """Every form by id."""
+
+
+def forms_to_dict() -> dict[str, dict[str, Any]]:
+    """Every form as JSON-ready data, by id (what the server ships with the rules config)."""
+    return {form_id: form_to_dict(form) for form_id, form in FORMS.items()}

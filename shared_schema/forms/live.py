@@ -14,6 +14,8 @@ from typing import Any
 
 from shared_schema.computed import age_on
 from shared_schema.config import RulesConfig
+from shared_schema.forms.model import FormDef
+from shared_schema.forms.relevance import lookup, relevant_fields
 from shared_schema.rules import RULES, make_context
 from shared_schema.rules.context import read_codes, read_date
 
@@ -59,3 +61,45 @@ def computed_values(
         "education_ok": education_ok,
         "medical_ok": medical_ok,
     }
+
+
+def form_values(
+    form: FormDef,
+    records: Mapping[str, Mapping[str, Any] | None],
+    computed: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Flat `{field path: value}` of a form, each read from the record of its field's entity.
+
+    `records` maps entity to record, e.g. `{"visit": visit, "household": household}` for the
+    visit form (whose housing fields belong to the household); `computed` is the output of
+    `computed_values` or `member_values`. This is what `relevant_fields` and
+    `missing_required` read, so a visit's `notes` is never mistaken for the household's.
+    """
+    computed = computed or {}
+    values: dict[str, Any] = {}
+    for f in form.fields():
+        if f.entity == "computed":
+            values[f.path] = computed.get(f.computed or f.path)
+        else:
+            record = records.get(f.entity)
+            values[f.path] = lookup(record, f.path) if isinstance(record, Mapping) else None
+    return values
+
+
+def is_blank(value: Any) -> bool:
+    """Whether an answer is missing: None, blank text or an empty list."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, list | tuple) and not value
+
+
+def missing_required(form: FormDef, values: Mapping[str, Any]) -> list[str]:
+    """Paths of the required fields that are shown for these values but not answered yet."""
+    shown = relevant_fields(form, values)
+    return [
+        f.path
+        for f in form.fields()
+        if f.required and f.path in shown and is_blank(lookup(values, f.path))
+    ]

@@ -24,7 +24,10 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared_schema.forms.model import FormDef
 
 MAX_CONDITION_LENGTH = 500
 
@@ -188,16 +191,7 @@ def condition_names(exprs: Iterable[str | None]) -> set[str]:
     return {name for e in exprs if e for name in compile_condition(e).names}
 
 
-class _Section(Protocol):
-    relevant: str | None
-    fields: Iterable[Any]
-
-
-class _Form(Protocol):
-    sections: Iterable[_Section]
-
-
-def relevant_fields(form: _Form, values: Mapping[str, Any]) -> set[str]:
+def relevant_fields(form: FormDef, values: Mapping[str, Any]) -> set[str]:
     """Paths of the fields to show for these values (their section's condition holds too).
 
     `values` is the record being edited plus computed values (e.g. `age` for a member, see

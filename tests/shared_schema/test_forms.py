@@ -22,7 +22,11 @@ from shared_schema.forms import (
     computed_values,
     form_from_dict,
     form_to_dict,
+    form_values,
+    forms_to_dict,
+    is_blank,
     member_values,
+    missing_required,
     relevant_fields,
 )
 from shared_schema.forms.relevance import condition_names
@@ -248,3 +252,46 @@ def test_computed_verdicts_turn_false_or_unknown():
         "education_ok": None,
         "medical_ok": None,
     }
+
+
+def test_form_values_read_each_field_from_its_own_record():
+    hh = household(house_grade="c", notes="户备注")
+    v = visit(notes=None, water={"source": "well"})
+    values = form_values(
+        VISIT_FORM, {"visit": v, "household": hh}, computed={"net_income": Decimal("1.00")}
+    )
+    assert set(values) == {f.path for f in VISIT_FORM.fields()}
+    assert values["house_grade"] == "c"
+    assert values["notes"] is None  # the visit's notes, not the household's
+    assert values["water.source"] == "well"
+    assert values["net_income"] == Decimal("1.00")
+    assert values["flags"] is None
+    assert form_values(VISIT_FORM, {})["visit_date"] is None
+
+
+def test_missing_required_follows_relevance():
+    v = visit(water={"source": "well", "fetch_minutes": None}, risks=["disaster"])
+    values = form_values(VISIT_FORM, {"visit": v, "household": household()})
+    assert missing_required(VISIT_FORM, values) == ["water.fetch_minutes", "disaster_type"]
+    v = visit(water={"source": "tap", "fetch_minutes": None}, risks=[], visit_type=" ")
+    values = form_values(VISIT_FORM, {"visit": v, "household": household(house_grade=None)})
+    assert missing_required(VISIT_FORM, values) == ["visit_type", "house_grade"]
+    new_member = member_values({"health": []}, as_of="2026-03-01")
+    missing = missing_required(
+        MEMBER_FORM, form_values(MEMBER_FORM, {"member": new_member}, computed=new_member)
+    )
+    assert missing[:3] == ["name", "id_type", "id_number"]
+    assert "health" in missing and "not_in_school_reason" not in missing
+
+
+def test_is_blank():
+    assert is_blank(None) and is_blank("  ") and is_blank([]) and is_blank(())
+    assert not is_blank(0) and not is_blank(False) and not is_blank(["x"]) and not is_blank("a")
+
+
+def test_forms_to_dict_is_json_and_keyed_by_id():
+    data = forms_to_dict()
+    assert set(data) == set(FORMS)
+    assert (
+        json.loads(json.dumps(data, ensure_ascii=False))["visit"]["version"] == VISIT_FORM.version
+    )

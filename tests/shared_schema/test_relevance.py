@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared_schema.forms.relevance import (
     ConditionError,
@@ -142,3 +144,38 @@ def test_refusal_messages_say_what_is_wrong():
         compile_condition("health[0]")
     with pytest.raises(ConditionError, match="not a valid condition"):
         compile_condition("age >=")
+
+
+NAMES = ("a", "b", "c")
+
+
+@st.composite
+def safe_expressions(draw, depth=0):
+    """Random whitelisted expressions over integer names a, b, c."""
+    atom = st.one_of(st.sampled_from(NAMES), st.integers(-3, 3).map(str))
+    kind = draw(st.sampled_from(["compare", "in"] + (["bool", "not"] if depth < 3 else [])))
+    if kind == "compare":
+        ops = draw(
+            st.lists(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), min_size=1, max_size=2)
+        )
+        parts = [draw(atom)]
+        for op in ops:
+            parts += [op, draw(atom)]
+        return " ".join(parts)
+    if kind == "in":
+        items = draw(st.lists(atom, max_size=3))
+        op = draw(st.sampled_from(["in", "not in"]))
+        return f"{draw(atom)} {op} [{', '.join(items)}]"
+    if kind == "not":
+        return f"not ({draw(safe_expressions(depth + 1))})"
+    joiner = draw(st.sampled_from([" and ", " or "]))
+    return joiner.join(f"({draw(safe_expressions(depth + 1))})" for _ in range(2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(expr=safe_expressions(), a=st.integers(-3, 3), b=st.integers(-3, 3), c=st.integers(-3, 3))
+def test_agrees_with_python_on_well_typed_values(expr, a, b, c):
+    values = {"a": a, "b": b, "c": c}
+    # Python itself is the oracle here (test code only, on generated whitelisted text).
+    expected = bool(eval(expr, {"__builtins__": {}}, dict(values)))
+    assert evaluate_condition(expr, values) is expected

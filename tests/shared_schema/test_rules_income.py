@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.shared_schema.rules_cases import CFG, income_for, members, run, visit
+from tests.shared_schema.rules_cases import CFG, income_for, member, members, run, visit
 
 
 def test_clean_visit_raises_nothing():
@@ -156,3 +159,19 @@ def test_rigid_medical_with_non_positive_income_and_messages():
     assert flag.fields[0] == "income.medical_out_of_pocket"
     missing_part = {**income_for("4000", medical_out_of_pocket=9000), "costs": None}
     assert "RIGID_MEDICAL" not in run(v=visit(income=missing_part))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cents=st.integers(min_value=-(10**7), max_value=10**8),
+    residents=st.integers(min_value=1, max_value=8),
+    threshold=st.integers(min_value=1000, max_value=20000),
+)
+def test_low_and_near_partition_per_capita_income(cents, residents, threshold):
+    cfg = dataclasses.replace(CFG, monitoring_threshold=threshold, version="prop")
+    ms = [member(f"m{i}", relation="head" if i == 0 else "child") for i in range(residents)]
+    income = {"wage": cents / 100, "operating": 0, "property": 0, "transfer": 0, "costs": 0}
+    flags = run(ms=ms, v=visit(income=income), config=cfg)
+    pc = (Decimal(cents) / 100 / residents).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert ("INCOME_LOW" in flags) is (pc < threshold)
+    assert ("INCOME_NEAR" in flags) is (threshold <= pc < Decimal("1.2") * threshold)
