@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -105,6 +106,11 @@ class RulesConfig:
         """Days between visits for a household of this monitoring category (None: not monitored)."""
         key = monitor_category or "none"
         return self.visit_interval_days.get(key, self.visit_interval_days.get("none", 90))
+
+    def next_visit_due(self, last_visit: date | str, monitor_category: str | None) -> date:
+        """The day the next visit is due after one on `last_visit` (an ISO date or a date)."""
+        day = last_visit if isinstance(last_visit, date) else date.fromisoformat(last_visit[:10])
+        return day + timedelta(days=self.visit_interval(monitor_category))
 
 
 def _is_number(value: Any) -> bool:

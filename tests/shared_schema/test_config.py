@@ -182,3 +182,15 @@ def test_constructor_validates():
         RulesConfig(version="v", province="52", year=2024, monitoring_threshold=0)
     cfg = RulesConfig(version="v", province="52", year=2024, monitoring_threshold=7000)
     assert cfg.severities == DEFAULT_CONFIG.severities
+
+
+def test_next_visit_due_per_category():
+    from datetime import date
+
+    assert DEFAULT_CONFIG.next_visit_due("2026-03-01", "marginal") == date(2026, 3, 31)
+    assert DEFAULT_CONFIG.next_visit_due(date(2026, 3, 1), None) == date(2026, 5, 30)
+    slower = dataclasses.replace(
+        DEFAULT_CONFIG, version="t", visit_interval_days={"marginal": 14, "none": 60}
+    )
+    assert slower.next_visit_due("2026-03-01", "marginal") == date(2026, 3, 15)
+    assert slower.next_visit_due("2026-03-01", "sudden_hardship") == date(2026, 4, 30)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 from marshmallow import fields as mm_fields
 
@@ -93,3 +95,40 @@ def test_max_risks_agrees_with_config_and_schema():
     from shared_schema.schemas.visit import MAX_RISKS
 
     assert VISIT_FORM.field("risks").max_items == DEFAULT_CONFIG.max_risks == MAX_RISKS
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _strings(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.List | ast.Tuple):
+        return [s for e in node.elts for s in _strings(e)]
+    return []
+
+
+def test_codes_quoted_in_conditions_exist_in_the_fields_enumeration():
+    checked = 0
+    for form in FORMS.values():
+        enums = {f.path: f.enum for f in form.fields() if f.enum}
+        exprs = [f.relevant for f in form.fields() if f.relevant]
+        for expr in exprs:
+            for node in ast.walk(ast.parse(expr, mode="eval")):
+                if not isinstance(node, ast.Compare):
+                    continue
+                operands = [node.left, *node.comparators]
+                names = [n for n in map(_dotted, operands) if n in enums]
+                for name in names:
+                    for other in operands:
+                        for code in _strings(other):
+                            assert code in ENUMS[enums[name]].codes, (form.form_id, expr, code)
+                            checked += 1
+    assert checked >= 6

@@ -255,3 +255,34 @@ def test_unhashable_or_odd_values_in_any_field_never_raise():
                 args = [changed if r is record else r for r in targets]
                 visit_ = dict(args[4], income=args[5], water=args[6])
                 evaluate(args[0], args[1:4], visit_, config=CFG)
+
+
+def test_flag_field_paths_name_real_schema_fields():
+    from tests.shared_schema.test_forms_schema import schema_field
+
+    hh, ms, v = troubled_case()
+    hh["house_damaged"] = True
+    v["water"] = {
+        "source": "well",
+        "quantity_lpd": 1,
+        "quality_ok": False,
+        "fetch_minutes": 99,
+        "reliability_pct": 1,
+        "interruption_days": 99,
+    }
+    v["income"]["wage"] = 50
+    flags = evaluate(hh, ms, v, previous_visit={"income": income_for("9000")}, config=CFG)
+    member_ids = {m["id"] for m in ms}
+    seen = set()
+    for flag in flags:
+        for path in flag.fields:
+            if path.startswith("members."):
+                _, mid, leaf = path.split(".", 2)
+                assert mid in member_ids
+                schema_field("member", leaf)
+            elif path.startswith("household."):
+                schema_field("household", path.removeprefix("household."))
+            else:
+                schema_field("visit", path)
+            seen.add(flag.code)
+    assert len(seen) >= 15
