@@ -87,6 +87,7 @@ class RulesConfig:
     max_risks: int = _d("max_risks")
     severities: Mapping[str, str] = _d("severities")
     check_risk_codes: Mapping[str, tuple[str, ...]] = _d("check_risk_codes")
+    suggested_risks: Mapping[str, str] = _d("suggested_risks")
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -196,6 +197,11 @@ def _validate(cfg: RulesConfig) -> dict[str, list[str]]:
         isinstance(k, str) and _is_codes(v) for k, v in checks.items()
     ):
         bad("check_risk_codes", "must map check codes to lists of risk codes")
+    suggested = cfg.suggested_risks
+    if not isinstance(suggested, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in suggested.items()
+    ):
+        bad("suggested_risks", "must map rule codes to one risk code each")
     return errors
 
 

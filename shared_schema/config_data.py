@@ -74,6 +74,16 @@ CHECK_RISK_CODES: dict[str, tuple[str, ...]] = {
     "CHK_DISASTER_NO_SUBTYPE": ("disaster",),
 }
 
+# Risk code a flag suggests ticking in `visit.risks` (the worker decides; nothing is ticked
+# automatically).
+SUGGESTED_RISKS: dict[str, str] = {
+    "HOUSING_UNSAFE": "housing",
+    "WATER_UNSAFE": "water",
+    "EDU_DROPOUT": "dropout",
+    "NO_LABOR_HOUSEHOLD": "lack_of_labor",
+    "RIGID_MEDICAL": "illness",
+}
+
 DEFAULTS: dict[str, object] = {
     "near_factor": 1.2,
     "drop_ratio": 0.30,
@@ -95,5 +105,6 @@ DEFAULTS: dict[str, object] = {
     "max_risks": 5,
     "severities": SEVERITIES,
     "check_risk_codes": CHECK_RISK_CODES,
+    "suggested_risks": SUGGESTED_RISKS,
 }
 """Every config value except the identity (version, province, year) and the threshold."""

@@ -6,7 +6,7 @@ visit; `RULES` maps each rule code to its function; `flags_summary` counts flags
 
 from shared_schema.rules.context import RuleContext, make_context
 from shared_schema.rules.engine import RULE_CODES, RULES, Rule, evaluate
-from shared_schema.rules.flag import SEVERITIES, Flag, flags_summary
+from shared_schema.rules.flag import SEVERITIES, Flag, flags_summary, suggested_risks
 
 __all__ = [
     "RULES",
@@ -18,4 +18,5 @@ __all__ = [
     "evaluate",
     "flags_summary",
     "make_context",
+    "suggested_risks",
 ]

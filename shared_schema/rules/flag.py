@@ -54,3 +54,16 @@ def flags_summary(flags: Iterable[Flag]) -> dict[str, int]:
     for flag in flags:
         counts[flag.severity] = counts.get(flag.severity, 0) + 1
     return counts
+
+
+def suggested_risks(
+    flags: Iterable[Flag], risks: Iterable[str] | None, mapping: Mapping[str, str]
+) -> list[str]:
+    """Risk codes the flags point to that `risks` does not hold yet, in flag order.
+
+    `mapping` is `RulesConfig.suggested_risks`; the app shows these as hints and the worker
+    decides (the visit's `risks` is never changed by the rules).
+    """
+    held = set(risks or ())
+    found = [mapping[f.code] for f in flags if f.code in mapping]
+    return [code for code in dict.fromkeys(found) if code not in held]

@@ -148,6 +148,7 @@ def test_from_dict_fills_keys_missing_from_an_older_config():
         ({"no_labor_codes": "lost"}, "no_labor_codes"),
         ({"severities": {"INCOME_LOW": "urgent"}}, "severities"),
         ({"check_risk_codes": {"CHK_X": [1]}}, "check_risk_codes"),
+        ({"suggested_risks": {"HOUSING_UNSAFE": ""}}, "suggested_risks"),
         ({"colour": "red"}, "colour"),
     ],
 )

@@ -286,3 +286,21 @@ def test_flag_field_paths_name_real_schema_fields():
                 schema_field("visit", path)
             seen.add(flag.code)
     assert len(seen) >= 15
+
+
+def test_suggested_risks_point_at_unticked_codes():
+    from shared_schema.enums import ENUMS
+    from shared_schema.rules import suggested_risks
+
+    hh, ms, v = troubled_case()
+    flags = evaluate(hh, ms, v, config=CFG)
+    mapping = CFG.suggested_risks
+    assert set(mapping.values()) <= set(ENUMS["risk"].codes)
+    assert set(mapping) <= set(RULES)
+    hints = suggested_risks(flags, v["risks"], mapping)
+    assert hints == ["dropout", "housing", "water", "lack_of_labor"]  # illness already ticked
+    assert suggested_risks(flags, [*v["risks"], "housing", "water"], mapping) == [
+        "dropout",
+        "lack_of_labor",
+    ]
+    assert suggested_risks([], None, mapping) == []
