@@ -84,7 +84,8 @@ def chk_dibao_no_transfer(ctx: RuleContext) -> Flag | None:
         ["income.transfer", *(member_field(m, k) for m in found for k in markers)],
         f"{join([member_name(m, 'zh') for m in found], 'zh')} 享受低保，但转移性收入为 "
         f"{yuan(transfer)} 元",
-        f"{join([member_name(m, 'en') for m in found], 'en')} receive(s) the minimum living "
+        f"{join([member_name(m, 'en') for m in found], 'en')} "
+        f"{'receives' if len(found) == 1 else 'receive'} the minimum living "
         f"allowance (dibao) but transfer income is {yuan(transfer)} yuan",
     )
 

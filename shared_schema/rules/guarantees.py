@@ -221,6 +221,10 @@ def no_labor_household(ctx: RuleContext) -> Flag | None:
         [member_field(m, "labor_ability") for m in present],
         f"全部 {len(present)} 名常住成员均无劳动能力"
         f"（{code_labels('labor_ability', codes, 'zh')}）",
-        f"None of the {len(present)} resident members can work "
-        f"({code_labels('labor_ability', codes, 'en')})",
+        (
+            "The only resident member cannot work "
+            if len(present) == 1
+            else f"None of the {len(present)} resident members can work "
+        )
+        + f"({code_labels('labor_ability', codes, 'en')})",
     )

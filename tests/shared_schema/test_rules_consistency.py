@@ -87,6 +87,9 @@ def test_dibao_without_transfer_income(dibao, transfer, status, flagged):
         flag = flags["CHK_DIBAO_NO_TRANSFER"]
         assert flag.fields == ("income.transfer", "members.m9.dibao")
         assert flag.message_zh == "赵六 享受低保，但转移性收入为 0.00 元"
+        assert flag.message_en == (
+            "赵六 receives the minimum living allowance (dibao) but transfer income is 0.00 yuan"
+        )
         assert flag.severity == "medium"
 
 

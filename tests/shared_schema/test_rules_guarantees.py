@@ -218,4 +218,4 @@ def test_no_labor_household_ignores_members_who_left():
     ]
     flag = run(ms=ms)["NO_LABOR_HOUSEHOLD"]
     assert flag.fields == ("members.m1.labor_ability",)
-    assert flag.message_en == "None of the 1 resident members can work (lost labour ability)"
+    assert flag.message_en == "The only resident member cannot work (lost labour ability)"
