@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from shared_schema.enums import check_lang
 from shared_schema.messages import message
 
 LENGTH = 18
@@ -101,6 +102,7 @@ def validate_id_number(value: str, *, lang: str = "zh", on: date | None = None) 
 
     With `on` (the visit date, or today at the edge), a birth date after `on` is an error too.
     """
+    check_lang(lang)
     try:
         info = parse_id_number(value)
     except IdNumberError as exc:
