@@ -195,3 +195,12 @@ def test_next_visit_due_per_category():
     )
     assert slower.next_visit_due("2026-03-01", "marginal") == date(2026, 3, 15)
     assert slower.next_visit_due("2026-03-01", "sudden_hardship") == date(2026, 4, 30)
+
+
+def test_every_config_key_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "rules-and-forms.md").read_text("utf-8")
+    table = doc.split("## Config keys", 1)[1]
+    documented = {line.split("`")[1] for line in table.splitlines() if line.startswith("| `")}
+    assert documented == set(CONFIG_KEYS)

@@ -88,6 +88,11 @@ def test_every_field_is_complete():
             assert (f.enum is not None) == (f.widget in ("select", "multiselect"))
             if f.widget == "money":
                 assert f.unit("zh") == "元" and f.unit("en") == "yuan"
+            assert bool(f.help("zh")) == bool(f.help("en")), f.path
+            assert (f.unit("zh") is None) == (f.unit("en") is None), f.path
+        for s in form.sections:
+            assert s.title("zh") and s.title("en")
+            assert bool(s.help_zh) == bool(s.help_en), s.key
 
 
 def test_conditions_named_in_the_task_are_used():
