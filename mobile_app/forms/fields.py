@@ -1,0 +1,264 @@
+"""One widget per field kind, each a vertical box: label, input, help, and the error label
+right under the input. Widgets report changes with `on_change(path, raw_value)` and show
+values with `show(value)`; they never parse or validate (the view-model does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.spinner import Spinner, SpinnerOption
+from kivy.uix.stacklayout import StackLayout
+
+from mobile_app.forms.spec import NUMBER_KINDS, FieldSpec
+from mobile_app.i18n import translate
+from mobile_app.widgets.common import COLORS, Chip, TInput, TLabel
+
+OnChange = Callable[[str, Any], None]
+TEXT_COMMIT_DELAY = 0.4  # seconds of no typing before a text value is committed
+
+
+class FieldBox(BoxLayout):
+    """Label + input + error label for one field; `error` shows in red under the input."""
+
+    error = StringProperty("")
+    label_text = StringProperty("")
+    help_text = StringProperty("")
+
+    def __init__(self, spec: FieldSpec, lang: str, on_change: OnChange, **kw: Any) -> None:
+        super().__init__(orientation="vertical", size_hint_y=None, spacing=dp(4), **kw)
+        self.bind(minimum_height=self.setter("height"))
+        self.spec = spec
+        self.path = spec.path
+        self.on_change = on_change
+        self.lang = lang
+        self.label = TLabel(font_size="15sp", bold=True)
+        self.add_widget(self.label)
+        self.input = self.make_input()
+        self.add_widget(self.input)
+        self.help_label = TLabel(font_size="13sp", color=COLORS["muted"])
+        self.error_label = TLabel(font_size="14sp", color=COLORS["danger"])
+        self.add_widget(self.error_label)
+        self.bind(error=self._show_error)
+        self.relabel(lang)
+        self._show_error()
+
+    def relabel(self, lang: str) -> None:
+        """Labels in a language (the input keeps its value)."""
+        self.lang = lang
+        unit = self.spec.unit(lang)
+        star = " *" if self.spec.required else ""
+        suffix = ""
+        if unit:
+            suffix = f"（{unit}）" if lang == "zh" else f" ({unit})"
+        self.label.text = f"{self.spec.label(lang)}{suffix}{star}"
+        help_text = self.spec.help(lang) or ""
+        self.help_label.text = help_text
+        if help_text and self.help_label.parent is None:
+            self.add_widget(self.help_label, index=1)
+        elif not help_text and self.help_label.parent is not None:
+            self.remove_widget(self.help_label)
+
+    def _show_error(self, *_: Any) -> None:
+        self.error_label.text = self.error
+        self.error_label.opacity = 1 if self.error else 0
+        self.error_label.height = self.error_label.texture_size[1] if self.error else 0
+
+    def make_input(self) -> Any:
+        raise NotImplementedError
+
+    def show(self, value: Any) -> None:
+        raise NotImplementedError
+
+
+class TextField(FieldBox):
+    """Text, numbers, dates, phone and ID numbers: a text input committed after a pause."""
+
+    def make_input(self) -> TInput:
+        kind = self.spec.kind
+        ti = TInput(multiline=kind == "textarea")
+        if kind == "textarea":
+            ti.height = dp(96)
+        if kind in NUMBER_KINDS or kind == "phone":
+            ti.input_type = "number"
+        if kind == "date":
+            ti.hint_text = translate("common.date_hint", self.lang)
+        self._trigger = Clock.create_trigger(self._commit, TEXT_COMMIT_DELAY)
+        self._showing = False
+        ti.bind(text=self._typed, focus=self._focus)
+        ti.bind(on_text_validate=lambda *_: self._commit())
+        return ti
+
+    def _typed(self, *_: Any) -> None:
+        if not self._showing:
+            self._trigger()
+
+    def _focus(self, _ti: Any, focused: bool) -> None:
+        if not focused:
+            self._commit()
+
+    def _commit(self, *_: Any) -> None:
+        self._trigger.cancel()
+        self.on_change(self.path, self.input.text)
+
+    def show(self, value: Any) -> None:
+        text = "" if value is None else str(value)
+        if self.input.text != text and not self.input.focus:
+            self._showing = True
+            self.input.text = text
+            self._showing = False
+
+
+class _Option(SpinnerOption):
+    """Spinner options as tall as any other touch target."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.height = dp(48)
+        self.font_size = "16sp"
+
+
+class SelectField(FieldBox):
+    """One code of an enumeration, picked from a spinner showing labels."""
+
+    def make_input(self) -> Spinner:
+        sp = Spinner(size_hint_y=None, height=dp(48), option_cls=_Option, font_size="16sp")
+        sp.background_normal = ""
+        sp.background_color = COLORS["card"]
+        sp.color = COLORS["text"]
+        self._codes: list[str] = []
+        self._value: Any = None
+        sp.bind(text=self._picked)
+        self._quiet = False
+        return sp
+
+    def relabel(self, lang: str) -> None:
+        super().relabel(lang)
+        from shared_schema.enums import ENUMS
+
+        choices = ENUMS[self.spec.enum].choices(lang) if self.spec.enum in ENUMS else []
+        self._codes = [c for c, _ in choices]
+        self._labels = [label for _, label in choices]
+        self._quiet = True
+        self.input.values = self._labels
+        self.show(self._value)
+        self._quiet = False
+
+    def _picked(self, _sp: Any, text: str) -> None:
+        if self._quiet or text not in self._labels:
+            return
+        code = self._codes[self._labels.index(text)]
+        self._value = code
+        self.on_change(self.path, code)
+
+    def show(self, value: Any) -> None:
+        self._value = value
+        self._quiet = True
+        if value in self._codes:
+            self.input.text = self._labels[self._codes.index(value)]
+        else:
+            self.input.text = translate("common.choose", self.lang)
+        self._quiet = False
+
+
+class MultiSelectField(FieldBox):
+    """Several codes of an enumeration as toggle chips (a list value)."""
+
+    def make_input(self) -> StackLayout:
+        box = StackLayout(size_hint_y=None, spacing=dp(6))
+        box.bind(minimum_height=box.setter("height"))
+        self._chips: dict[str, Chip] = {}
+        self._quiet = False
+        return box
+
+    def relabel(self, lang: str) -> None:
+        super().relabel(lang)
+        from shared_schema.enums import ENUMS
+
+        selected = [c for c, chip in self._chips.items() if chip.state == "down"]
+        self.input.clear_widgets()
+        self._chips = {}
+        choices = ENUMS[self.spec.enum].choices(lang) if self.spec.enum in ENUMS else []
+        for code, label in choices:
+            chip = Chip(text=label, state="down" if code in selected else "normal")
+            chip.bind(state=self._toggled)
+            self._chips[code] = chip
+            self.input.add_widget(chip)
+
+    def _toggled(self, *_: Any) -> None:
+        if not self._quiet:
+            self.on_change(
+                self.path, [c for c, chip in self._chips.items() if chip.state == "down"]
+            )
+
+    def show(self, value: Any) -> None:
+        chosen = set(value or [])
+        self._quiet = True
+        for code, chip in self._chips.items():
+            chip.state = "down" if code in chosen else "normal"
+        self._quiet = False
+
+
+class YesNoField(FieldBox):
+    """A yes/no answer as two big chips; neither pressed means not recorded."""
+
+    value = BooleanProperty(None, allownone=True)
+
+    def make_input(self) -> BoxLayout:
+        box = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(8))
+        self.yes = Chip(size_hint_x=None)
+        self.no = Chip(size_hint_x=None)
+        self.yes.bind(on_release=lambda *_: self._press(True))
+        self.no.bind(on_release=lambda *_: self._press(False))
+        box.add_widget(self.yes)
+        box.add_widget(self.no)
+        return box
+
+    def relabel(self, lang: str) -> None:
+        super().relabel(lang)
+        self.yes.text = translate("common.yes", lang)
+        self.no.text = translate("common.no", lang)
+        self.yes.width = self.no.width = dp(96)
+
+    def _press(self, answer: bool) -> None:
+        self.show(answer)
+        self.on_change(self.path, answer)
+
+    def show(self, value: Any) -> None:
+        self.yes.state = "down" if value is True else "normal"
+        self.no.state = "down" if value is False else "normal"
+
+
+class ReadOnlyField(FieldBox):
+    """Computed values (net income, flags, age) and kinds this version does not capture
+    (GPS, photos, timestamps set automatically): shown, never typed."""
+
+    def make_input(self) -> TLabel:
+        return TLabel(color=COLORS["text"])
+
+    def show(self, value: Any) -> None:
+        if isinstance(value, list):
+            value = ", ".join(map(str, value))
+        self.input.text = translate("common.unknown", self.lang) if not value else str(value)
+        if self.spec.kind == "flags":
+            self.input.color = (
+                COLORS["danger"] if value and value.startswith("•") else COLORS["muted"]
+            )
+
+
+def field_widget(spec: FieldSpec, lang: str, on_change: OnChange) -> FieldBox:
+    """The widget for a field's kind."""
+    if spec.kind == "select":
+        return SelectField(spec, lang, on_change)
+    if spec.kind == "multiselect":
+        return MultiSelectField(spec, lang, on_change)
+    if spec.kind == "checkbox":
+        return YesNoField(spec, lang, on_change)
+    if spec.is_computed or spec.kind in ("gps", "photos", "datetime", "flags"):
+        return ReadOnlyField(spec, lang, on_change)
+    return TextField(spec, lang, on_change)

@@ -1,0 +1,214 @@
+"""The app's own user-visible strings in Simplified Chinese (default) and English.
+
+Every entry is a `(zh, en)` pair, so a string cannot exist in one language only; a test checks
+that both are non-empty and that every key the screens use exists. Field and enumeration labels
+come from `shared_schema` (one truth for app, server and console); these are the app's chrome.
+Formatting uses `str.format` placeholders, identical in both languages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app.title": ("田野 · 防返贫监测", "Tianye · Poverty monitoring"),
+    "common.back": ("返回", "Back"),
+    "common.save": ("保存", "Save"),
+    "common.cancel": ("取消", "Cancel"),
+    "common.confirm": ("确认", "Confirm"),
+    "common.yes": ("是", "Yes"),
+    "common.no": ("否", "No"),
+    "common.none": ("无", "None"),
+    "common.unknown": ("未填写", "Not recorded"),
+    "common.choose": ("请选择", "Choose"),
+    "common.edit": ("编辑", "Edit"),
+    "common.close": ("关闭", "Close"),
+    "common.loading": ("加载中…", "Loading…"),
+    "common.never": ("从未", "Never"),
+    "common.date_hint": ("年-月-日，如 2024-05-01", "YYYY-MM-DD, e.g. 2024-05-01"),
+    # sign in
+    "signin.title": ("登录", "Sign in"),
+    "signin.server_url": ("服务器地址", "Server address"),
+    "signin.username": ("用户名", "Username"),
+    "signin.password": ("密码", "Password"),
+    "signin.pin": ("本机 PIN 码", "Device PIN"),
+    "signin.new_pin": (
+        "设置本机 PIN 码（4–8 位数字，离线登录用）",
+        "Set a device PIN (4–8 digits, for offline sign-in)",
+    ),
+    "signin.submit": ("联网登录", "Sign in online"),
+    "signin.open_offline": ("离线进入", "Open offline"),
+    "signin.welcome_back": ("欢迎回来，{name}", "Welcome back, {name}"),
+    "signin.first_time": ("首次使用请联网登录", "First use: sign in online"),
+    "signin.busy": ("正在登录…", "Signing in…"),
+    "signin.err_required": ("请填写{field}", "Please fill in {field}"),
+    "signin.err_url": (
+        "服务器地址应以 http:// 或 https:// 开头",
+        "The server address must start with http:// or https://",
+    ),
+    "signin.err_pin_format": ("PIN 码应为 4–8 位数字", "The PIN must be 4–8 digits"),
+    "signin.err_pin_wrong": ("PIN 码不正确", "Wrong PIN"),
+    "signin.err_credentials": ("用户名或密码错误", "Wrong username or password"),
+    "signin.err_network": (
+        "连不上服务器，请检查网络和地址",
+        "Cannot reach the server; check the network and address",
+    ),
+    "signin.err_server": ("服务器出错，请稍后再试", "The server had a problem; try again later"),
+    # grid (household list)
+    "grid.title": ("我的网格", "My grid"),
+    "grid.search_hint": (
+        "搜索户主姓名、户编号或身份证号",
+        "Search head name, household no. or ID number",
+    ),
+    "grid.filter.risk": ("有风险", "At risk"),
+    "grid.filter.due": ("待走访", "Visit due"),
+    "grid.filter.overdue": ("已逾期", "Overdue"),
+    "grid.filter.unsynced": ("未同步", "Unsynced"),
+    "grid.filter.conflict": ("有冲突", "Conflict"),
+    "grid.filter.returned": ("被退回", "Returned"),
+    "grid.count": ("共 {n} 户", "{n} households"),
+    "grid.empty": ("没有符合条件的农户", "No households match"),
+    "grid.never_visited": ("未走访", "Never visited"),
+    "grid.due_on": ("应访 {date}", "Due {date}"),
+    "grid.overdue_since": ("逾期 {date}", "Overdue {date}"),
+    "grid.risks": ("风险 {n}", "{n} risks"),
+    "grid.badge.unsynced": ("未同步", "Unsynced"),
+    "grid.badge.conflict": ("冲突", "Conflict"),
+    "grid.badge.returned": ("退回", "Returned"),
+    "grid.unsynced_total": ("{n} 条待上传", "{n} changes to upload"),
+    "nav.sync": ("同步", "Sync"),
+    "nav.returned": ("退回与冲突", "Returned"),
+    "nav.settings": ("设置", "Settings"),
+    # household
+    "household.title": ("农户详情", "Household"),
+    "household.head": ("户主", "Head"),
+    "household.address": ("地址", "Address"),
+    "household.members": ("家庭成员", "Members"),
+    "household.add_member": ("添加成员", "Add member"),
+    "household.move_out": ("迁出", "Move out"),
+    "household.new_visit": ("新建走访", "New visit"),
+    "household.continue_draft": ("继续草稿（{date}）", "Continue draft ({date})"),
+    "household.visits": ("走访记录", "Visits"),
+    "household.no_visits": ("还没有走访记录", "No visits yet"),
+    "household.flags": ("当前风险", "Current risks"),
+    "household.no_flags": ("暂无风险提示", "No risk flags"),
+    "household.comment": ("审核意见：{text}", "Reviewer: {text}"),
+    "household.member_line": ("{relation} · {sex} · {age} 岁", "{relation} · {sex} · age {age}"),
+    "household.err_move_out_head": (
+        "户主不能迁出，请先更换户主",
+        "The head cannot move out; change the head first",
+    ),
+    # member form
+    "member.title_new": ("添加成员", "Add member"),
+    "member.title_edit": ("编辑成员", "Edit member"),
+    "member.id_filled": (
+        "已根据身份证号填写出生日期和性别",
+        "Birth date and sex filled from the ID number",
+    ),
+    "member.saved": ("成员已保存（待同步）", "Member saved (to sync)"),
+    # visit form
+    "visit.title": ("入户走访", "Household visit"),
+    "visit.section.visit": ("走访信息", "Visit"),
+    "visit.section.members": ("家庭成员", "Members"),
+    "visit.section.income": ("收入", "Income"),
+    "visit.section.guarantees": ("两不愁三保障", "Basic needs"),
+    "visit.section.water": ("饮水安全", "Drinking water"),
+    "visit.section.risks": ("风险", "Risks"),
+    "visit.section.assistance": ("帮扶措施", "Assistance"),
+    "visit.section.confirmation": ("确认", "Confirmation"),
+    "visit.net_income": ("家庭纯收入：{value} 元", "Net income: {value} yuan"),
+    "visit.per_capita": ("人均纯收入：{value} 元", "Per-capita income: {value} yuan"),
+    "visit.per_capita_none": ("人均纯收入：无常住成员", "Per-capita income: no resident members"),
+    "visit.flags": ("风险提示", "Risk flags"),
+    "visit.no_flags": ("暂无风险提示", "No risk flags"),
+    "visit.draft_saved": ("草稿已自动保存 {time}", "Draft saved {time}"),
+    "visit.saved": ("走访已保存，待同步", "Visit saved, waiting to sync"),
+    "visit.has_errors": ("有 {n} 处需要修改", "{n} fields need fixing"),
+    "visit.members_hint": (
+        "成员信息在农户详情中维护；此处列出本次走访时的常住成员",
+        "Members are kept on the household page; here are the resident members",
+    ),
+    "visit.resident_count": ("常住成员 {n} 人", "{n} resident members"),
+    "visit.prev": ("上一节", "Previous"),
+    "visit.next": ("下一节", "Next"),
+    "visit.returned_comment": ("已被退回：{text}", "Returned: {text}"),
+    # sync
+    "sync.title": ("数据同步", "Sync"),
+    "sync.now": ("立即同步", "Sync now"),
+    "sync.retry": ("重试", "Retry"),
+    "sync.pending": ("待上传 {n} 条", "{n} changes to upload"),
+    "sync.last": ("上次同步：{time}", "Last sync: {time}"),
+    "sync.running": ("正在同步…", "Syncing…"),
+    "sync.done": ("同步完成", "Sync finished"),
+    "sync.step.push": ("正在上传 {done}/{total}", "Uploading {done}/{total}"),
+    "sync.step.pull": ("正在下载更新（已收 {done} 条）", "Downloading updates ({done} received)"),
+    "sync.step.config": ("正在更新参数", "Updating settings"),
+    "sync.err.network": (
+        "没有网络或连不上服务器，数据已保存在手机上，有信号时再同步",
+        "No network or the server cannot be reached; your data is safe on the phone,"
+        " sync again when you have signal",
+    ),
+    "sync.err.auth": (
+        "登录已过期，请在设置中退出后重新登录",
+        "Your sign-in expired; sign out in Settings and sign in again",
+    ),
+    "sync.err.server": ("服务器出错，请稍后重试", "The server had a problem; try again later"),
+    "sync.err.scope": (
+        "部分修改不在您的网格范围内，已单独保存",
+        "Some edits are outside your grids and were set aside",
+    ),
+    "sync.err.other": ("同步失败：{detail}", "Sync failed: {detail}"),
+    "sync.rejected": (
+        "{n} 条修改被服务器拒绝，请到“退回与冲突”查看",
+        "{n} edits were refused by the server; see Returned",
+    ),
+    "sync.not_signed_in": ("尚未联网登录，无法同步", "Not signed in online; cannot sync"),
+    # returned and conflicts
+    "returned.title": ("退回与冲突", "Returned and conflicts"),
+    "returned.empty": ("没有被退回的走访或冲突", "Nothing returned, no conflicts"),
+    "returned.kind.returned": ("走访被退回", "Visit returned"),
+    "returned.kind.rejected_review": ("走访被驳回", "Visit rejected"),
+    "returned.kind.conflict": ("修改冲突", "Edit conflict"),
+    "returned.kind.deleted_on_server": ("记录已在服务器删除", "Deleted on the server"),
+    "returned.kind.rejected": ("修改被拒绝", "Edit refused"),
+    "returned.conflict_detail": (
+        "{field}：与他人的修改冲突，当前值为 {value}，等待审核人员裁定",
+        "{field}: conflicts with another edit; current value {value}; a supervisor will decide",
+    ),
+    "returned.conflict_sent": (
+        "您修改的 {fields} 与他人的修改冲突，两份都已保留，等待审核人员裁定",
+        "Your edit of {fields} conflicts with another edit;"
+        " both are kept until a supervisor decides",
+    ),
+    "returned.open": ("打开", "Open"),
+    # settings
+    "settings.title": ("设置", "Settings"),
+    "settings.language": ("语言", "Language"),
+    "settings.lang.zh": ("简体中文", "简体中文"),
+    "settings.lang.en": ("English", "English"),
+    "settings.server_url": ("服务器地址", "Server address"),
+    "settings.save_url": ("保存地址", "Save address"),
+    "settings.url_saved": ("地址已保存", "Address saved"),
+    "settings.user": ("当前用户：{name}", "Signed in as {name}"),
+    "settings.sign_out": ("退出登录", "Sign out"),
+    "settings.sign_out_unsynced": (
+        "还有 {n} 条修改未同步，退出后将无法上传。确定退出吗？",
+        "{n} changes are not synced yet and cannot be uploaded after signing out. Sign out anyway?",
+    ),
+    "settings.sign_out_confirm": ("仍然退出", "Sign out anyway"),
+    "settings.signed_out": ("已退出登录", "Signed out"),
+    "settings.version": ("版本 {v}", "Version {v}"),
+}
+
+
+def translate(key: str, lang: str = DEFAULT_LANGUAGE, **fmt: Any) -> str:
+    """The string for `key` in `lang` (zh when unknown), formatted with `fmt`.
+
+    An unknown key raises KeyError: a missing translation is a bug the tests must catch.
+    """
+    zh, en = STRINGS[key]
+    text = en if lang == "en" else zh
+    return text.format(**fmt) if fmt else text

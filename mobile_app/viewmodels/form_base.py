@@ -1,0 +1,276 @@
+"""What the visit and member forms share: values by dotted path, live relevance, inline errors.
+
+Inline validation is the shared schema's (`validate_record`), shown only for fields the worker
+has touched until they try to save; then every error shows. Values of fields that are not
+relevant (hidden by a condition) are dropped when saving, as paper forms skip them.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+
+from mobile_app.forms.spec import NUMBER_KINDS, FieldSpec, FormSpec
+from mobile_app.store import Store
+from mobile_app.viewmodels.base import ViewModel
+
+NUMBER_MESSAGES = {
+    "integer": ("请输入整数", "Enter a whole number"),
+    "number": ("请输入数字", "Enter a number"),
+    "money": ("请输入金额（最多两位小数）", "Enter an amount (at most 2 decimals)"),
+    "date": ("日期格式应为 年-月-日", "Use the date format YYYY-MM-DD"),
+}
+
+
+def get_path(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path (None when any part is missing)."""
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path, creating intermediate objects."""
+    parts = path.split(".")
+    target = data
+    for part in parts[:-1]:
+        if not isinstance(target.get(part), dict):
+            target[part] = {}
+        target = target[part]
+    target[parts[-1]] = value
+
+
+def drop_path(data: dict[str, Any], path: str) -> None:
+    """Remove a dotted path if present."""
+    parts = path.split(".")
+    target: Any = data
+    for part in parts[:-1]:
+        target = target.get(part) if isinstance(target, dict) else None
+    if isinstance(target, dict):
+        target.pop(parts[-1], None)
+
+
+def parse_input(spec: FieldSpec, raw: Any) -> tuple[Any, tuple[str, str] | None]:
+    """A widget's raw value as the wire value, or (None, (zh, en) message) when unreadable."""
+    if spec.kind in NUMBER_KINDS or spec.kind == "date":
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None, None
+        if not isinstance(raw, str):
+            return raw, None
+        text = raw.strip().replace(",", "").replace("，", "")
+        if spec.kind == "date":
+            try:
+                return date.fromisoformat(text).isoformat(), None
+            except ValueError:
+                return None, NUMBER_MESSAGES["date"]
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None, NUMBER_MESSAGES[spec.kind]
+        if not number.is_finite():
+            return None, NUMBER_MESSAGES[spec.kind]
+        if spec.kind == "integer":
+            if number != number.to_integral_value():
+                return None, NUMBER_MESSAGES["integer"]
+            return int(number), None
+        if spec.kind == "money" and number.as_tuple().exponent < -2:  # type: ignore[operator]
+            return None, NUMBER_MESSAGES["money"]
+        return (int(number) if number == number.to_integral_value() else float(number)), None
+    if isinstance(raw, str) and spec.kind in ("text", "textarea", "phone", "id_number"):
+        text = raw.strip()
+        return (text or None), None
+    return raw, None
+
+
+def display_value(spec: FieldSpec, value: Any) -> Any:
+    """A wire value as its widget shows it (text for inputs, the value itself otherwise)."""
+    if spec.kind in NUMBER_KINDS or spec.kind in ("text", "textarea", "phone", "id_number", "date"):
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    return value
+
+
+class FormViewModel(ViewModel):
+    """A form over one record: values, relevance, errors, sections, save."""
+
+    values = DictProperty({})
+    errors = DictProperty({})  # path -> message in the current language
+    relevant = ListProperty([])  # paths currently shown
+    form_errors = ListProperty([])  # errors not tied to a shown field
+    section_index = NumericProperty(0)
+    message = StringProperty("")
+    saved = BooleanProperty(False)
+    spec = ObjectProperty(None, allownone=True)
+    record_id = StringProperty("")
+    computed = DictProperty({})  # computed-field key -> value (net income, flags, age...)
+
+    entity = "visit"
+
+    def __init__(self, store: Store, spec: FormSpec, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.store = store
+        self.spec = spec
+        self.touched: set[str] = set()
+        self.show_all = False
+        self._parse_errors: dict[str, tuple[str, str]] = {}
+        self._schema_errors: dict[str, list[str]] = {}
+        self.bind(lang=lambda *_: self.revalidate())
+
+    # -- values ----------------------------------------------------------------------------
+    def value(self, path: str) -> Any:
+        return get_path(self.values, path)
+
+    def display(self, path: str) -> Any:
+        """What the field's widget should show (text for computed values)."""
+        spec = self.spec.field(path)
+        if spec.is_computed:
+            return self.computed_text(spec)
+        return display_value(spec, self.value(path))
+
+    def computed_text(self, spec: FieldSpec) -> str:
+        """A computed value as read-only text in the current language."""
+        value = self.computed.get(spec.computed)
+        if spec.kind == "flags":
+            flags = value or []
+            return "\n".join(f"• {f.message(self.lang)}" for f in flags) or self.tr(
+                "visit.no_flags"
+            )
+        if value is None:
+            return "—"
+        if isinstance(value, bool):
+            return self.tr("common.yes" if value else "common.no")
+        if isinstance(value, Decimal | float):
+            return f"{value:,.2f}"
+        return str(value)
+
+    def relevance_values(self) -> dict[str, Any]:
+        """Names the relevance conditions read (the record, plus computed names)."""
+        return {**self.values, **self.computed}
+
+    def compute(self) -> None:
+        """Hook: refresh `computed` from the current values (before relevance)."""
+
+    def set_value(self, path: str, raw: Any) -> None:
+        """A field changed in the UI: parse, store, re-evaluate relevance and errors."""
+        spec = self.spec.field(path)
+        value, problem = parse_input(spec, raw)
+        if problem:
+            self._parse_errors[path] = problem
+        else:
+            self._parse_errors.pop(path, None)
+        data = copy.deepcopy(dict(self.values))
+        set_path(data, path, value)
+        self.touched.add(path)
+        self.message = ""
+        self.saved = False
+        self.values = data
+        self.after_change(path)
+        self.revalidate()
+
+    def after_change(self, path: str) -> None:
+        """Hook for derived values (ID number → birth date and sex; autosave)."""
+
+    # -- relevance and validation ----------------------------------------------------------
+    def _relevant_paths(self) -> set[str]:
+        from shared_schema.forms import relevant_fields
+
+        return relevant_fields(self.spec.source, self.relevance_values())
+
+    def clean_data(self) -> dict[str, Any]:
+        """The record to validate and save: this entity's values minus hidden fields."""
+        data = copy.deepcopy(dict(self.values))
+        shown = set(self.relevant)
+        for f in self.spec.fields():
+            if f.entity != self.entity or f.path not in shown:
+                drop_path(data, f.path)
+        return data
+
+    def schema_errors(self, data: dict[str, Any]) -> dict[str, list[str]]:
+        from shared_schema.schemas.records import validate_record
+
+        return validate_record(self.entity, data, lang=self.lang, as_of=self.as_of()) or {}
+
+    def as_of(self) -> date:
+        """The day age-dependent rules are checked on (the visit date, or today)."""
+        return self.today()
+
+    def revalidate(self) -> None:
+        """Recompute computed values, relevance and the errors shown next to fields."""
+        if not self.record_id:
+            return
+        self.compute()
+        self.relevant = sorted(self._relevant_paths())
+        data = self.clean_data()
+        self._schema_errors = self.schema_errors(data)
+        shown_paths = set(self.relevant)
+        errors: dict[str, str] = {}
+        loose: list[str] = []
+        for key, messages in sorted(self._schema_errors.items()):
+            text = " ".join(map(str, messages if isinstance(messages, list) else [messages]))
+            target = self._field_for_error(key, shown_paths)
+            if target is None:
+                if self.show_all:
+                    loose.append(text)
+                continue
+            if self.show_all or target in self.touched:
+                errors[target] = f"{errors[target]} {text}" if target in errors else text
+        for path, (zh, en) in self._parse_errors.items():
+            errors[path] = en if self.lang == "en" else zh
+        self.errors = errors
+        self.form_errors = loose
+        self.on_revalidated()
+
+    def on_revalidated(self) -> None:
+        """Hook: computed values that depend on the data (income, flags)."""
+
+    def _field_for_error(self, key: str, shown: set[str]) -> str | None:
+        if key in shown:
+            return key
+        # an error on an object ("income") or on a list item ("health.0") goes to its field
+        for path in sorted(shown):
+            if key.startswith(path + ".") or path.startswith(key + "."):
+                return path
+        return None
+
+    def error_count(self) -> int:
+        return len(self.errors) + len(self.form_errors)
+
+    # -- sections --------------------------------------------------------------------------
+    def go_to_section(self, index: int) -> None:
+        self.section_index = max(0, min(int(index), len(self.spec.sections) - 1))
+
+    def first_error_section(self) -> int | None:
+        for i, s in enumerate(self.spec.sections):
+            if any(f.path in self.errors for f in s.fields):
+                return i
+        return None
+
+    # -- saving ----------------------------------------------------------------------------
+    def validate_all(self) -> bool:
+        """Show every error; True when the record may be saved."""
+        self.show_all = True
+        self.revalidate()
+        if self._parse_errors or self._schema_errors:
+            self.message = self.tr("visit.has_errors", n=max(1, self.error_count()))
+            first = self.first_error_section()
+            if first is not None:
+                self.go_to_section(first)
+            return False
+        return True

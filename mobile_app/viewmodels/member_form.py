@@ -1,0 +1,119 @@
+"""The member form: add or edit one household member, offline.
+
+Typing a valid resident ID number fills the birth date and sex from it (GB 11643), so the
+worker does not type them twice and they cannot disagree with the number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from kivy.properties import StringProperty
+
+from mobile_app.forms.spec import FormSpec, form_spec
+from mobile_app.store import Store, ValidationFailed
+from mobile_app.viewmodels.form_base import FormViewModel
+
+
+def member_spec() -> FormSpec:
+    """The bundled shared member form."""
+    from shared_schema.forms import MEMBER_FORM
+
+    return form_spec(MEMBER_FORM, "member")
+
+
+class MemberFormViewModel(FormViewModel):
+    """State of the member form screen."""
+
+    entity = "member"
+    household_id = StringProperty("")
+    title = StringProperty("")
+    filled_text = StringProperty("")
+
+    def __init__(self, store: Store, spec: FormSpec | None = None, **kw: Any) -> None:
+        super().__init__(store, spec or member_spec(), **kw)
+
+    def open_new(self, household_id: str) -> None:
+        """A blank member of a household (present, resident ID, no insurance ticked)."""
+        self._open(
+            household_id,
+            str(uuid.uuid4()),
+            {
+                "household_id": household_id,
+                "id_type": "resident_id",
+                "status": "present",
+                "medical_insurance": [],
+                "health": [],
+            },
+        )
+        self.title = self.tr("member.title_new")
+
+    def open_existing(self, member_id: str) -> None:
+        """Edit a saved member."""
+        record = self.store.members.get(member_id)
+        if record is None:
+            raise LookupError(f"no such member: {member_id}")
+        self._open(record.data["household_id"], member_id, dict(record.data))
+        self.title = self.tr("member.title_edit")
+
+    def _open(self, household_id: str, member_id: str, data: dict[str, Any]) -> None:
+        self.household_id = household_id
+        self.record_id = member_id
+        self.touched = set()
+        self.show_all = False
+        self._parse_errors = {}
+        self.saved = False
+        self.message = self.filled_text = ""
+        self.section_index = 0
+        self.values = data
+        self.revalidate()
+
+    def compute(self) -> None:
+        from shared_schema.forms import member_values
+
+        self.computed = {"age": member_values(self.values, as_of=self.today())["age"]}
+
+    def after_change(self, path: str) -> None:
+        if path != "id_number" or self.values.get("id_type", "resident_id") != "resident_id":
+            return
+        from shared_schema.idnumber import IdNumberError, parse_id_number
+
+        number = self.values.get("id_number")
+        if not number:
+            return
+        try:
+            info = parse_id_number(number)
+        except IdNumberError:
+            self.filled_text = ""
+            return
+        data = dict(self.values)
+        data.update(id_number=info.number, birth_date=info.birth_date.isoformat(), sex=info.sex)
+        self.values = data
+        self.touched.update({"birth_date", "sex"})
+        self.filled_text = self.tr("member.id_filled")
+
+    def as_of(self) -> date:
+        return self.today()
+
+    def save(self) -> bool:
+        """Validate and save offline."""
+        self.saved = False
+        if not self.validate_all():
+            return False
+        try:
+            self.store.records.save(
+                "member",
+                self.record_id,
+                self.clean_data(),
+                now=self.now(),
+                hlc_node=self.store.session.client_id(),
+            )
+        except ValidationFailed as exc:
+            self.errors = {k: " ".join(map(str, v)) for k, v in exc.errors.items()}
+            self.message = self.tr("visit.has_errors", n=len(exc.errors))
+            return False
+        self.message = self.tr("member.saved")
+        self.saved = True
+        return True

@@ -1,0 +1,114 @@
+"""Visits the supervisor returned (with the comment), conflicting edits and refused edits.
+
+Each item names the household and says, in plain words, what happened and what to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import ListProperty, NumericProperty
+
+from mobile_app.store import ConflictNotice, RejectedMutation, Store
+from mobile_app.viewmodels.base import ViewModel
+from mobile_app.viewmodels.labels import field_text, value_text
+
+
+class ReturnedViewModel(ViewModel):
+    """State of the "returned and conflicts" screen."""
+
+    items = ListProperty([])
+    count = NumericProperty(0)
+
+    def __init__(self, store: Store, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.store = store
+        self.bind(lang=lambda *_: self.refresh())
+
+    def _household_name(self, household_id: str | None) -> str:
+        hh = self.store.households.get(household_id) if household_id else None
+        if hh is None:
+            return ""
+        return f"{hh.data.get('household_no', '')} {hh.data.get('head_name', '')}".strip()
+
+    def refresh(self) -> None:
+        """Reload open notices and refused edits."""
+        items = [self._notice_item(n) for n in self.store.conflicts.list()]
+        items += [self._rejected_item(r) for r in self.store.rejected.list()]
+        self.items = items
+        self.count = len(items)
+
+    def _notice_item(self, n: ConflictNotice) -> dict[str, Any]:
+        title = self.tr(f"returned.kind.{n.kind}")
+        if n.kind in ("returned", "rejected_review"):
+            text = self.tr("household.comment", text=n.detail.get("comment") or "")
+            if n.detail.get("visit_date"):
+                title = f"{title} · {n.detail['visit_date']}"
+        elif n.kind == "conflict":
+            text = self._conflict_text(n)
+        else:
+            text = ""
+        return {
+            "key": n.key,
+            "kind": n.kind,
+            "household_id": n.household_id or "",
+            "record_id": n.record_id,
+            "entity": n.entity,
+            "title": title,
+            "household": self._household_name(n.household_id),
+            "text": text,
+            "seen": n.seen,
+        }
+
+    def _conflict_text(self, n: ConflictNotice) -> str:
+        if n.field:
+            record = self.store.records.get(n.entity, n.record_id)
+            current = _dig(record.data, n.field) if record else None
+            return self.tr(
+                "returned.conflict_detail",
+                field=field_text(n.entity, n.field, self.lang),
+                value=value_text(n.entity, n.field, current, self.lang),
+            )
+        sent = n.detail.get("sent") or {}
+        return self.tr(
+            "returned.conflict_sent",
+            fields="、".join(field_text(n.entity, k, self.lang) for k in sorted(sent)) or "—",
+        )
+
+    def _rejected_item(self, r: RejectedMutation) -> dict[str, Any]:
+        record = self.store.records.get(r.entity, r.record_id)
+        household_id = (
+            r.record_id if r.entity == "household" else (record.household_id if record else None)
+        )
+        errors = "; ".join(
+            f"{field_text(r.entity, k, self.lang)}: {_join(v)}" for k, v in sorted(r.errors.items())
+        )
+        return {
+            "key": f"rejected:{r.mutation_id}",
+            "kind": "rejected",
+            "household_id": household_id or "",
+            "record_id": r.record_id,
+            "entity": r.entity,
+            "title": self.tr("returned.kind.rejected"),
+            "household": self._household_name(household_id),
+            "text": errors,
+            "seen": False,
+        }
+
+    def open(self, key: str) -> dict[str, Any] | None:
+        """Mark a notice seen and return its item (the screen then opens the household)."""
+        item = next((i for i in self.items if i["key"] == key), None)
+        if item is not None and not key.startswith("rejected:"):
+            self.store.conflicts.mark_seen(key)
+        return item
+
+
+def _join(messages: Any) -> str:
+    return " ".join(map(str, messages if isinstance(messages, list) else [messages]))
+
+
+def _dig(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

@@ -1,0 +1,131 @@
+"""Settings: language (zh/en), the server address, and signing out.
+
+The language is a device preference kept in a small JSON file next to the database (it must be
+known before the database opens and is not part of any synced record). Signing out forgets the
+token (data and PIN stay); it refuses while unsynced changes exist unless the worker confirms,
+because a later login as someone else could not upload them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+
+from mobile_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from mobile_app.store import Store
+from mobile_app.viewmodels.base import ViewModel
+
+
+class Preferences:
+    """Device preferences in a JSON file (language, default server URL)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def load(self) -> dict[str, Any]:
+        """All preferences ({} when the file is missing or unreadable)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.load().get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        """Write one preference atomically (temp file, then rename)."""
+        data = self.load()
+        data[key] = value
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self.path)
+
+    def language(self) -> str:
+        lang = self.get("language", DEFAULT_LANGUAGE)
+        return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class SettingsViewModel(ViewModel):
+    """State of the settings screen."""
+
+    server_url = StringProperty("")
+    user_name = StringProperty("")
+    message = StringProperty("")
+    error = StringProperty("")
+    confirm_needed = BooleanProperty(False)
+    pending_count = NumericProperty(0)
+    signed_out = BooleanProperty(False)
+
+    def __init__(
+        self,
+        store: Store,
+        prefs: Preferences,
+        *,
+        revoke: Callable[[], None] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(**kw)
+        self.store = store
+        self.prefs = prefs
+        self.revoke = revoke
+        self.lang = prefs.language()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the session and the pending count."""
+        session = self.store.session.get()
+        self.server_url = session.server_url or self.prefs.get("server_url", "") or ""
+        user = session.user or {}
+        self.user_name = user.get("display_name") or user.get("username") or ""
+        self.pending_count = self.store.outbox.count()
+        self.message = self.error = ""
+        self.confirm_needed = False
+
+    def set_language(self, lang: str) -> None:
+        """Switch the app language and remember it on the device."""
+        if lang not in LANGUAGES:
+            raise ValueError(f"unknown language {lang!r}; expected one of {LANGUAGES}")
+        self.prefs.set("language", lang)
+        self.lang = lang
+
+    def save_server_url(self, url: str) -> bool:
+        """Change the server address (kept with the session when signed in)."""
+        url = url.strip().rstrip("/")
+        self.message = self.error = ""
+        if not url.startswith(("http://", "https://")):
+            self.error = self.tr("signin.err_url")
+            return False
+        session = self.store.session.get()
+        if session.user and session.token:
+            self.store.session.save_login(
+                server_url=url, user=session.user, token=session.token, grids=session.grids
+            )
+        self.prefs.set("server_url", url)
+        self.server_url = url
+        self.message = self.tr("settings.url_saved")
+        return True
+
+    def sign_out(self, confirmed: bool = False) -> bool:
+        """Forget the token; with unsynced changes, only after `confirmed`. True when done."""
+        self.pending_count = self.store.outbox.count()
+        self.error = self.message = ""
+        if self.pending_count and not confirmed:
+            self.confirm_needed = True
+            self.error = self.tr("settings.sign_out_unsynced", n=self.pending_count)
+            return False
+        if self.revoke is not None:
+            # revoking is best effort: signing out offline must still work
+            with contextlib.suppress(Exception):
+                self.revoke()
+        self.store.session.clear_token()
+        self.confirm_needed = False
+        self.message = self.tr("settings.signed_out")
+        self.signed_out = True
+        return True

@@ -1,0 +1,126 @@
+"""The sync screen: progress bar, pending count, last sync time, errors in plain words, retry.
+
+The run happens in a background thread (`SyncRunner.run`); its progress callbacks arrive on
+that thread and are posted to the UI thread before touching any property.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+
+from mobile_app.store import Store
+from mobile_app.viewmodels.base import ViewModel
+
+RunnerFactory = Callable[[Callable[[Any], None]], Any]
+
+
+def sync_error_key(exc: BaseException) -> str:
+    """The i18n key of a plain-words message for a failed sync."""
+    from mobile_app.sync.client import AuthExpired, Offline, OutOfScope, ServerBusy
+
+    if isinstance(exc, Offline):
+        return "sync.err.network"
+    if isinstance(exc, AuthExpired):
+        return "sync.err.auth"
+    if isinstance(exc, OutOfScope):
+        return "sync.err.scope"
+    if isinstance(exc, ServerBusy):
+        return "sync.err.server"
+    return "sync.err.other"
+
+
+def local_time(stamp: str | None) -> str | None:
+    """A stored UTC ISO stamp as local 'YYYY-MM-DD HH:MM' (None stays None)."""
+    if not stamp:
+        return None
+    try:
+        return (
+            datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            .astimezone()
+            .strftime("%Y-%m-%d %H:%M")
+        )
+    except ValueError:
+        return stamp
+
+
+class SyncViewModel(ViewModel):
+    """State of the sync screen and the "sync now" action."""
+
+    running = BooleanProperty(False)
+    progress = NumericProperty(0.0)  # 0..1
+    phase_text = StringProperty("")
+    pending_count = NumericProperty(0)
+    rejected_count = NumericProperty(0)
+    last_sync_text = StringProperty("")
+    error = StringProperty("")
+    can_retry = BooleanProperty(False)
+    finished_runs = NumericProperty(0)
+
+    def __init__(self, store: Store, runner_factory: RunnerFactory | None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.store = store
+        self.runner_factory = runner_factory
+        self.bind(lang=lambda *_: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload counts and the last sync time from the store."""
+        state = self.store.sync_state.get()
+        self.pending_count = state.pending_count
+        self.rejected_count = state.rejected_count
+        when = local_time(state.last_sync_at) or self.tr("common.never")
+        self.last_sync_text = self.tr("sync.last", time=when)
+
+    def start(self) -> bool:
+        """Start a sync in the background; False when one runs or the app is not signed in."""
+        if self.running:
+            return False
+        self.error = ""
+        self.can_retry = False
+        if self.runner_factory is None or not self.store.session.get().logged_in:
+            self.error = self.tr("sync.not_signed_in")
+            return False
+        self.running = True
+        self.progress = 0.0
+        self.phase_text = self.tr("sync.running")
+        runner = self.runner_factory(lambda p: self._post(lambda: self._on_progress(p)))
+        self.run_background(runner.run, self._on_done, self._on_error)
+        return True
+
+    retry = start
+
+    def _on_progress(self, p: Any) -> None:
+        if p.phase == "push":
+            total = p.total or 0
+            self.phase_text = self.tr("sync.step.push", done=p.done, total=total)
+            self.progress = 0.1 + 0.4 * (p.done / total if total else 1.0)
+        elif p.phase == "pull":
+            self.phase_text = self.tr("sync.step.pull", done=p.done)
+            self.progress = max(self.progress, 0.5) + (0.95 - max(self.progress, 0.5)) * 0.3
+        elif p.phase == "config":
+            self.phase_text = self.tr("sync.step.config")
+            self.progress = max(self.progress, 0.05)
+        elif p.phase == "retry":
+            self.phase_text = self.tr("sync.err.network")
+
+    def _on_done(self, _result: Any) -> None:
+        self.running = False
+        self.progress = 1.0
+        self.phase_text = self.tr("sync.done")
+        self.refresh()
+        if self.rejected_count:
+            self.error = self.tr("sync.rejected", n=self.rejected_count)
+        self.finished_runs += 1
+
+    def _on_error(self, exc: BaseException) -> None:
+        self.running = False
+        self.phase_text = ""
+        key = sync_error_key(exc)
+        self.error = self.tr(key, detail=str(exc)) if key == "sync.err.other" else self.tr(key)
+        self.can_retry = True
+        self.refresh()
+        self.finished_runs += 1
