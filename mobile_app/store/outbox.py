@@ -49,8 +49,8 @@ def sync_record_outbox(
 ) -> None:
     """Make the unsent outbox entry of one record match its row (insert, rewrite or drop).
 
-    `hlc` is the stamp of a new local edit; None re-bases after a server change without
-    stamping a new edit (the entry keeps its stamp).
+    `hlc` is the stamp of a new local edit; None only re-bases an existing unsent entry after
+    a server answer (it keeps its stamp, and no entry is created).
     """
     row = conn.execute(
         "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
@@ -77,7 +77,7 @@ def sync_record_outbox(
         return
     if unsent is None:
         if hlc is None:
-            hlc = _last_hlc(conn, entity, record_id) or ""
+            return  # a re-base never invents a mutation (a rejected edit waits for the worker)
         conn.execute(
             "INSERT INTO outbox (entity, record_id, op, base_version, data, hlc, created_at,"
             " updated_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -99,14 +99,6 @@ def _in_flight(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
         ).fetchone()
         is not None
     )
-
-
-def _last_hlc(conn: sqlite3.Connection, entity: str, record_id: str) -> str | None:
-    row = conn.execute(
-        "SELECT hlc FROM outbox WHERE entity=? AND record_id=? ORDER BY seq DESC LIMIT 1",
-        (entity, record_id),
-    ).fetchone()
-    return row[0] if row else None
 
 
 class OutboxRepository:

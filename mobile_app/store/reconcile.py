@@ -344,6 +344,14 @@ def _apply_change(conn: sqlite3.Connection, change: dict[str, Any], now: str) ->
         "SELECT 1 FROM outbox WHERE entity=? AND record_id=? LIMIT 1", (entity, record_id)
     ).fetchone()
     previous = jsonio.loads(rec["base_data"]) if rec is not None else None
+    if server_deleted and (rec is None or (not rec["dirty"] and pending is None)):
+        # A clean record deleted on the server simply goes (an unknown one is not stored).
+        if rec is not None:
+            conn.execute("DELETE FROM records WHERE entity=? AND id=?", (entity, record_id))
+            conn.execute(
+                "UPDATE conflicts SET closed=1 WHERE entity=? AND record_id=?", (entity, record_id)
+            )
+        return rec["household_id"] if rec is not None else None
     if rec is None or (not rec["dirty"] and pending is None):
         write_row(
             conn,

@@ -9,7 +9,7 @@ import pytest
 
 from mobile_app.store import Database, Store, ValidationFailed
 from mobile_app.store.migrations import MIGRATIONS, Migration, apply_migrations
-from tests.mobile_app.store_fixtures import (
+from tests.mobile_app.test_store_fixtures import (
     NODE,
     NOW,
     household,
