@@ -15,7 +15,7 @@ from shared_schema.rules.context import (
     member_name,
     ratio,
     read_codes,
-    read_money,
+    read_number,
     whole,
     yuan,
 )
@@ -71,7 +71,7 @@ def chk_work_no_worker(ctx: RuleContext) -> Flag | None:
 
 def chk_dibao_no_transfer(ctx: RuleContext) -> Flag | None:
     """CHK_DIBAO_NO_TRANSFER: a resident receives 低保 but transfer income is zero."""
-    transfer = read_money(ctx.income.get("transfer"))
+    transfer = read_number(ctx.income.get("transfer"))
     if transfer is None or transfer != 0:
         return None
     markers = ctx.config.dibao_member_flags
@@ -106,7 +106,7 @@ def chk_disaster_no_subtype(ctx: RuleContext) -> Flag | None:
 
 def chk_wage_suspicious(ctx: RuleContext) -> Flag | None:
     """CHK_WAGE_SUSPICIOUS: wage income strictly between 0 and 100 yuan (a likely unit slip)."""
-    wage = read_money(ctx.income.get("wage"))
+    wage = read_number(ctx.income.get("wage"))
     low, high = ctx.config.wage_suspicious
     if wage is None or not ratio(low) < wage < ratio(high):
         return None

@@ -29,8 +29,8 @@ INCOME_FIELDS: tuple[str, ...] = tuple(f"income.{k}" for k in INCOME_KEYS)
 EMPTY: Mapping[str, Any] = {}
 
 
-def read_money(value: Any) -> Decimal | None:
-    """A finite amount as a Decimal; `None` for missing, booleans and anything unparseable."""
+def read_number(value: Any) -> Decimal | None:
+    """A finite number (yuan, litres, minutes) as a Decimal; `None` for missing or junk."""
     if value is None or isinstance(value, bool):
         return None
     if not isinstance(value, int | float | Decimal | str):
@@ -124,14 +124,17 @@ class RuleContext:
 
     @cached_property
     def visit_date(self) -> date | None:
+        """The visit date, the day ages are computed on."""
         return read_date(self.visit.get("visit_date"))
 
     @cached_property
     def income(self) -> Mapping[str, Any]:
+        """The visit's income object (empty while not entered)."""
         return read_map(self.visit.get("income"))
 
     @cached_property
     def risks(self) -> tuple[str, ...]:
+        """The risk codes ticked on the visit."""
         return read_codes(self.visit.get("risks")) or ()
 
     def age(self, member: Mapping[str, Any]) -> int | None:
@@ -162,7 +165,7 @@ class RuleContext:
 
 def income_net(income: Mapping[str, Any]) -> Decimal | None:
     """`computed.net_income` of an income object, or `None` when a part is missing."""
-    parts = {k: read_money(income.get(k)) for k in INCOME_KEYS}
+    parts = {k: read_number(income.get(k)) for k in INCOME_KEYS}
     if any(v is None for v in parts.values()):
         return None
     return net_income(parts)

@@ -18,7 +18,7 @@ from shared_schema.rules.context import (
     ratio,
     read_codes,
     read_map,
-    read_money,
+    read_number,
     whole,
 )
 from shared_schema.rules.flag import Flag
@@ -151,7 +151,7 @@ def water_unsafe(ctx: RuleContext) -> Flag | None:
     cfg = ctx.config
     failed: list[tuple[str, str, str, str]] = []  # (detail, field, zh, en)
 
-    quantity = read_money(water.get("quantity_lpd"))
+    quantity = read_number(water.get("quantity_lpd"))
     if quantity is not None and quantity < ratio(cfg.min_quantity_lpd):
         failed.append(
             (
@@ -163,7 +163,7 @@ def water_unsafe(ctx: RuleContext) -> Flag | None:
         )
     if water.get("quality_ok") is False:
         failed.append(("quality", "water.quality_ok", "水质不达标", "water quality is not safe"))
-    fetch = read_money(water.get("fetch_minutes"))
+    fetch = read_number(water.get("fetch_minutes"))
     if water.get("source") != "tap" and fetch is not None and fetch > cfg.max_fetch_minutes:
         failed.append(
             (
@@ -174,7 +174,7 @@ def water_unsafe(ctx: RuleContext) -> Flag | None:
                 f"{cfg.max_fetch_minutes} minutes",
             )
         )
-    reliability = read_money(water.get("reliability_pct"))
+    reliability = read_number(water.get("reliability_pct"))
     if reliability is not None and reliability < ratio(cfg.min_reliability_pct):
         failed.append(
             (
@@ -185,7 +185,7 @@ def water_unsafe(ctx: RuleContext) -> Flag | None:
                 f"{whole(cfg.min_reliability_pct)}%",
             )
         )
-    interruption = read_money(water.get("interruption_days"))
+    interruption = read_number(water.get("interruption_days"))
     if interruption is not None and interruption > cfg.max_interruption_days:
         failed.append(
             (

@@ -17,7 +17,7 @@ from shared_schema.rules.context import (
     percent,
     ratio,
     read_date,
-    read_money,
+    read_number,
     whole,
     yuan,
 )
@@ -82,11 +82,11 @@ def income_drop(ctx: RuleContext) -> Flag | None:
 
 def rigid_medical(ctx: RuleContext) -> Flag | None:
     """RIGID_MEDICAL: out-of-pocket medical spending >= ratio x (net income + insurance payouts)."""
-    spent = read_money(ctx.income.get("medical_out_of_pocket"))
+    spent = read_number(ctx.income.get("medical_out_of_pocket"))
     net = ctx.net_income
     if spent is None or spent <= 0 or net is None:
         return None
-    payout = read_money(ctx.income.get("insurance_payout")) or Decimal(0)
+    payout = read_number(ctx.income.get("insurance_payout")) or Decimal(0)
     base = net + payout
     limit = ratio(ctx.config.rigid_medical_ratio)
     if spent < limit * base:
