@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import assume, given, settings
+import pytest
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
+from shared_schema.schemas.records import validate_record
 from shared_schema.sync import (
     DELETE,
     DELETED_FIELD,
     Deleted,
+    ancestors,
     apply_changes,
     changes_between,
     diff,
@@ -21,6 +24,7 @@ from shared_schema.sync import (
     value_at,
     values_equal,
 )
+from tests.shared_schema.strategies import CROSS_FIELD_GROUPS, records_of
 
 # Scalars as JSON has them; small alphabets so that sides collide often.
 scalars = st.one_of(
@@ -267,3 +271,69 @@ def test_phone_and_server_agree(
     new_local, _ = rebase_local(base, server, local)
     assert pushed.merged is not None
     assert values_equal(pushed.merged, new_local)
+
+
+# --- merge results against the record schemas -------------------------------------------------
+
+RECORD_ENTITIES = ("household", "member", "visit")
+
+
+def mix(draw: Any, entity: str, base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """`base` with some top-level fields taken from `other`, whole rule groups at a time, so
+    the result is valid whenever both are."""
+    keys = set(draw(st.lists(st.sampled_from(sorted(other)), unique=True)))
+    groups = [{p.split(".")[0] for p in g} for g in CROSS_FIELD_GROUPS[entity]]
+    while True:
+        grown = keys.union(*(g for g in groups if g & keys))
+        if grown == keys:
+            break
+        keys = grown
+    return {**base, **{k: other[k] for k in keys}}
+
+
+def touches(paths: set[str], group: frozenset[str]) -> bool:
+    return any(p in group or any(a in group for a in ancestors(p)) for p in paths)
+
+
+@pytest.mark.parametrize("entity", RECORD_ENTITIES)
+@given(data=st.data())
+@settings(max_examples=150)
+def test_merge_result_validates_unless_a_rule_spans_both_sides(
+    entity: str, data: st.DataObject
+) -> None:
+    """Valid base, server and client-applied records merge into a valid record, unless a
+    cross-field rule ties a field the server changed to a field taken from the client (then
+    the server validates the merged record and rejects the mutation, docs/sync-core.md)."""
+    base = data.draw(records_of(entity), label="base")
+    server = mix(data.draw, entity, base, data.draw(records_of(entity), label="server source"))
+    client_record = mix(
+        data.draw, entity, base, data.draw(records_of(entity), label="client source")
+    )
+    for record in (base, server, client_record):
+        assert validate_record(entity, record) == {}
+    result = merge(base, server, changes_between(base, client_record))
+    assert result.merged is not None
+    server_changed, client_taken = set(diff(base, server)), set(result.changed)
+    spanning = [
+        g
+        for g in CROSS_FIELD_GROUPS[entity]
+        if touches(server_changed, g) and touches(client_taken, g)
+    ]
+    event(f"{entity}: rule spans both sides" if spanning else f"{entity}: rules on one side")
+    if not spanning:
+        assert validate_record(entity, result.merged) == {}, result
+
+
+def test_a_merge_can_break_a_cross_field_rule() -> None:
+    """Why the server validates the merged record: each side valid, the combination not."""
+    from shared_schema.schemas.examples import example_visit
+
+    base = example_visit()
+    server = example_visit(started_at="2024-05-20T09:50:00+08:00")
+    client = example_visit(ended_at="2024-05-20T09:40:00+08:00")
+    for record in (base, server, client):
+        assert validate_record("visit", record) == {}
+    result = merge(base, server, changes_between(base, client))
+    assert result.status == "merged"
+    assert result.merged is not None
+    assert "ended_at" in validate_record("visit", result.merged)
