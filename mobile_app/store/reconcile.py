@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from typing import Any
 
 from mobile_app.store import jsonio
+from mobile_app.store.crashpoints import reach
 from mobile_app.store.models import OutboxEntry
 from mobile_app.store.outbox import entry_from_row, sync_record_outbox
 from mobile_app.store.records import refresh_dirty, refresh_household, write_row
@@ -26,14 +26,6 @@ from mobile_app.store.state import add_notice, get_value, set_value
 from shared_schema.sync import apply_changes, rebase_local
 
 ENVELOPE_BYTES = 200  # {"client_id": ..., "schema_version": 1, "mutations": []}
-
-# Crash-test hook: tests set this to a callable raising or exiting at a named point.
-crash_point: Callable[[str], None] | None = None
-
-
-def _crash(name: str) -> None:
-    if crash_point is not None:
-        crash_point(name)
 
 
 def wire_size(entry: OutboxEntry, mutation_id: int) -> int:
@@ -100,7 +92,7 @@ def record_push_results(
             counts[status] = counts.get(status, 0) + 1
             household_id = _acknowledge(conn, entry, result, now)
             touched.add(household_id or "")
-            _crash("push.result")
+            reach("push.result")
         if last_mutation_id is not None:
             current = int(get_value(conn, "last_mutation_id", 0))
             set_value(conn, "last_mutation_id", max(current, int(last_mutation_id)))
@@ -291,10 +283,10 @@ def apply_pull_page(db: Any, page: dict[str, Any], *, now: str) -> dict[str, int
             else:
                 touched.add(_apply_change(conn, change, now) or "")
                 counts["deleted" if change.get("deleted") else "changed"] += 1
-            _crash("pull.change")
+            reach("pull.change")
         for hid in touched:
             refresh_household(conn, hid)
-        _crash("pull.before_cursor")
+        reach("pull.before_cursor")
         set_value(conn, "cursor", int(page["cursor"]))
     return counts
 

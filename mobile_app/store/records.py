@@ -16,6 +16,7 @@ from typing import Any
 
 from mobile_app.store import jsonio
 from mobile_app.store.clock import iso, next_hlc
+from mobile_app.store.crashpoints import reach
 from mobile_app.store.models import Household, Record, ValidationFailed
 from mobile_app.store.outbox import sync_record_outbox
 
@@ -293,6 +294,7 @@ class RecordRepository:
                 base=None if row is not None else (None, None, False),
             )
             stamp = next_hlc(conn, now, hlc_node)
+            reach("save.before_outbox")
             sync_record_outbox(conn, entity, record_id, hlc=stamp, now=stamp_now)
             refresh_dirty(conn, entity, record_id)
             conn.execute("DELETE FROM drafts WHERE id=?", (record_id,))

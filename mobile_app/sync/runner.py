@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from mobile_app.store import Store
 from mobile_app.store.clock import iso
+from mobile_app.store.crashpoints import reach
 from mobile_app.store.database import Database
 from mobile_app.store.reconcile import (
     apply_pull_page,
@@ -241,10 +242,12 @@ class SyncRunner:
             )
             if not batch:
                 return result
+            reach("push.numbered")
             self._report("push", result.pushed, max(total, result.pushed + len(batch)))
             mutations = [e.to_wire() for e in batch]
             try:
                 answer = self.with_retry(lambda m=mutations: self.client.push(client_id, m))
+                reach("push.sent")
             except MutationGap as exc:
                 body = exc.body or {}
                 last = body.get("last_mutation_id")
@@ -312,6 +315,7 @@ class SyncRunner:
             result.pulled += counts["changed"] + counts["deleted"]
             result.removed += counts["removed"]
             result.cursor = int(page["cursor"])
+            reach("pull.page_done")
             if not page.get("has_more"):
                 return result
 
