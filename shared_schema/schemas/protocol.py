@@ -538,6 +538,69 @@ class ErrorSchema(_ResponseSchema):
     )
 
 
+class PushGapErrorSchema(ErrorSchema):
+    """The 409 of a push whose mutation ids skip ahead: what was applied before the gap."""
+
+    last_mutation_id = JsonInteger(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata=_describe("Last id the server holds for the client; resend from the next."),
+    )
+    results = fields.List(
+        fields.Nested(MutationResultSchema),
+        load_default=list,
+        metadata=_describe("Results of the mutations applied before the gap."),
+    )
+
+
+class HealthSchema(_ResponseSchema):
+    """`GET /healthz` 200 response."""
+
+    status = fields.String(required=True, metadata=_describe("`ok`."))
+
+
+class MeResponseSchema(_ResponseSchema):
+    """`GET /api/v1/me` 200 response: the caller, their grids and their client's progress."""
+
+    user = fields.Nested(UserSchema, required=True, metadata=_describe("The caller."))
+    grids = fields.List(
+        fields.Nested(GridSchema(unknown=EXCLUDE)),
+        required=True,
+        metadata=_describe("Grids in the caller's scope."),
+    )
+    last_mutation_id = JsonInteger(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata=_describe("Last mutation id the server holds for the calling client."),
+    )
+
+
+class SyncReportSchema(_RequestSchema):
+    """`POST /api/v1/sync/report` body: the phone's state for the console's device page."""
+
+    client_id = UuidString(required=True, metadata=_describe("The reporting app install."))
+    pending = JsonInteger(
+        required=True, validate=validate.Range(min=0), metadata=_describe("Unsent local edits.")
+    )
+    hlc = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, HLC_MAX_LENGTH),
+        metadata=_describe("The device's latest clock reading."),
+    )
+    device_time = fields.DateTime(
+        load_default=None,
+        allow_none=True,
+        metadata=_describe("The device's wall clock (ISO 8601), to show skew."),
+    )
+    app_version = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 32),
+        metadata=_describe("App version."),
+    )
+
+
 # --- admin ------------------------------------------------------------------------------
 
 
@@ -653,17 +716,21 @@ __all__ = [
     "ConflictSchema",
     "ErrorSchema",
     "GridSchema",
+    "HealthSchema",
     "HistoryResponseSchema",
     "JsonInteger",
+    "MeResponseSchema",
     "MutationResultSchema",
     "MutationSchema",
     "PullQuerySchema",
     "PullResponseSchema",
+    "PushGapErrorSchema",
     "PushRequestSchema",
     "PushResponseSchema",
     "ResolveRequestSchema",
     "ReviewRequestSchema",
     "ReviewResponseSchema",
+    "SyncReportSchema",
     "TokenRequestSchema",
     "TokenResponseSchema",
     "UserCreateSchema",

@@ -169,6 +169,23 @@ VALID: list[tuple[type[Schema], dict[str, Any]]] = [
         },
     ),
     (p.AssignmentSchema, {"grid_id": "g-001", "username": "wang"}),
+    (
+        p.PushGapErrorSchema,
+        {"code": 409, "status": "Conflict", "message": "m", "last_mutation_id": 17, "results": []},
+    ),
+    (p.HealthSchema, {"status": "ok"}),
+    (p.MeResponseSchema, {"user": USER, "grids": [GRID], "last_mutation_id": 0}),
+    (p.SyncReportSchema, {"client_id": U1, "pending": 3}),
+    (
+        p.SyncReportSchema,
+        {
+            "client_id": U1,
+            "pending": 0,
+            "hlc": "x",
+            "device_time": "2026-11-25T08:30:00+08:00",
+            "app_version": "0.1.0",
+        },
+    ),
 ]
 
 
@@ -308,6 +325,10 @@ INVALID: list[tuple[type[Schema], dict[str, Any] | Any, str]] = [
     ),
     (p.AssignmentSchema, {"grid_id": "g-001"}, "username"),
     (p.AssignmentSchema, {"grid_id": "g-001", "username": "w", "force": True}, "force"),
+    (p.PushGapErrorSchema, {"code": 409, "status": "Conflict", "message": "m"}, "last_mutation_id"),
+    (p.MeResponseSchema, {"user": USER, "grids": []}, "last_mutation_id"),
+    (p.SyncReportSchema, {"client_id": U1, "pending": -1}, "pending"),
+    (p.SyncReportSchema, {"client_id": U1, "pending": 1, "battery": 50}, "battery"),
 ]
 
 
@@ -392,6 +413,12 @@ def test_dump_is_json() -> None:
     assert "password" not in token
     removed = p.ChangeSchema().dump({"entity": "member", "id": U2, "removed": True})
     assert removed == {"entity": "member", "id": U2, "removed": True}
+
+
+def test_entities_match_the_record_schemas() -> None:
+    from shared_schema.schemas.records import ENTITIES
+
+    assert p.ENTITIES == ENTITIES
 
 
 def test_constants() -> None:
