@@ -19,6 +19,7 @@ from shared_schema.sync.merge import (
     MergeResult,
     merge,
     rebase_local,
+    resolve_conflict,
 )
 from shared_schema.sync.paths import (
     ancestors,
@@ -50,6 +51,7 @@ __all__ = [
     "rebase_local",
     "receive",
     "records_nothing",
+    "resolve_conflict",
     "tick",
     "unflatten",
     "value_at",

@@ -173,6 +173,45 @@ def _copy(record: Mapping[str, Any]) -> dict[str, Any]:
     return unflatten(flatten(record))
 
 
+def resolve_conflict(
+    current: Mapping[str, Any] | Deleted,
+    field: str,
+    value: Any,
+    client_data: Mapping[str, Any] | None = None,
+) -> MergeResult:
+    """What resolving a conflict with the chosen `value` does to the record's current state.
+
+    A leaf conflict writes `value` at `field` (an object value replaces the subtree). A
+    `_deleted` conflict takes a bool: `true` deletes the record; `false` keeps it, or, when it
+    is deleted, restores its last data with the conflict's `client_data` applied (edit vs
+    delete). Nothing to change gives `noop`. A leaf conflict on a deleted record and a
+    non-bool `_deleted` value are `ValueError`s (resolve the delete first).
+    """
+    if field == DELETED_FIELD:
+        if not isinstance(value, bool):
+            raise ValueError("a _deleted conflict is resolved with true or false")
+        if value:
+            if isinstance(current, Deleted):
+                return MergeResult(None, True, status=STATUS_NOOP)
+            return MergeResult(None, True, changed=(DELETED_FIELD,), status=STATUS_APPLIED)
+        if not isinstance(current, Deleted):
+            return MergeResult(_copy(current), False, status=STATUS_NOOP)
+        restored = apply_changes(current.data, client_data or {})
+        return MergeResult(
+            restored,
+            False,
+            changed=(DELETED_FIELD, *sorted(flatten(restored))),
+            status=STATUS_APPLIED,
+        )
+    if isinstance(current, Deleted):
+        raise ValueError(f"cannot resolve {field!r} of a deleted record; restore it first")
+    cleared = apply_changes(current, unflatten({field: None}))  # the value replaces a subtree
+    merged = apply_changes(cleared, unflatten({field: value}))
+    if values_equal(value_at(current, field), value) and values_equal(merged, current):
+        return MergeResult(_copy(current), False, status=STATUS_NOOP)
+    return MergeResult(merged, False, changed=(field,), status=STATUS_APPLIED)
+
+
 def rebase_local(
     base: Mapping[str, Any] | None,
     server_new: Mapping[str, Any] | None,

@@ -15,6 +15,7 @@ from shared_schema.sync import (
     MergeResult,
     merge,
     rebase_local,
+    resolve_conflict,
 )
 
 BASE: dict[str, Any] = {
@@ -431,3 +432,147 @@ def test_shape_changes(
         assert [c.field for c in result.conflicts] == ["o.x"]
     else:
         assert result.merged == {"o": {"x": 5}}
+
+
+# resolve_conflict: (id, current, field, value, client_data, merged, deleted, changed, status)
+RESOLVE_TABLE: list[tuple[str, Any, str, Any, Any, Any, bool, tuple[str, ...], str]] = [
+    (
+        "leaf: client value chosen",
+        BASE,
+        "phone",
+        "13700000007",
+        None,
+        edited(phone="13700000007"),
+        False,
+        ("phone",),
+        "applied",
+    ),
+    ("leaf: server value kept", BASE, "phone", BASE["phone"], None, BASE, False, (), "noop"),
+    (
+        "leaf: null is a legal choice",
+        BASE,
+        "phone",
+        None,
+        None,
+        edited(phone=None),
+        False,
+        ("phone",),
+        "applied",
+    ),
+    (
+        "nested leaf",
+        BASE,
+        "income.wage",
+        7,
+        None,
+        edited(income={"wage": 7, "costs": 10}),
+        False,
+        ("income.wage",),
+        "applied",
+    ),
+    (
+        "object value replaces the subtree",
+        BASE,
+        "income",
+        {"wage": 1},
+        None,
+        edited(income={"wage": 1}),
+        False,
+        ("income",),
+        "applied",
+    ),
+    (
+        "delete vs edit resolved true: deleted",
+        BASE,
+        DELETED_FIELD,
+        True,
+        None,
+        None,
+        True,
+        (DELETED_FIELD,),
+        "applied",
+    ),
+    (
+        "delete vs edit resolved false: kept",
+        BASE,
+        DELETED_FIELD,
+        False,
+        None,
+        BASE,
+        False,
+        (),
+        "noop",
+    ),
+    (
+        "edit vs delete resolved false: restored with the client's changes",
+        Deleted(BASE),
+        DELETED_FIELD,
+        False,
+        {"phone": "13700000007", "income": {"wage": 5}},
+        edited(phone="13700000007", income={"wage": 5, "costs": 10}),
+        False,
+        (DELETED_FIELD, "head_name", "income.costs", "income.wage", "notes", "phone", "risks"),
+        "applied",
+    ),
+    (
+        "edit vs delete resolved true: stays deleted",
+        Deleted(BASE),
+        DELETED_FIELD,
+        True,
+        {"a": 1},
+        None,
+        True,
+        (),
+        "noop",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("current", "field", "value", "client_data", "merged", "deleted", "changed", "status"),
+    [row[1:] for row in RESOLVE_TABLE],
+    ids=[row[0] for row in RESOLVE_TABLE],
+)
+def test_resolve_conflict(
+    current: Any,
+    field: str,
+    value: Any,
+    client_data: Any,
+    merged: Any,
+    deleted: bool,
+    changed: tuple[str, ...],
+    status: str,
+) -> None:
+    before = copy.deepcopy((current, client_data))
+    result = resolve_conflict(current, field, value, client_data)
+    assert (result.merged, result.deleted, result.changed, result.status) == (
+        merged,
+        deleted,
+        changed,
+        status,
+    )
+    assert result.conflicts == ()
+    assert (current, client_data) == before
+
+
+@pytest.mark.parametrize(
+    ("current", "field", "value"),
+    [(BASE, DELETED_FIELD, "yes"), (BASE, DELETED_FIELD, None), (Deleted(BASE), "phone", "1")],
+)
+def test_resolve_conflict_rejects_bad_input(current: Any, field: str, value: Any) -> None:
+    with pytest.raises(ValueError):
+        resolve_conflict(current, field, value)
+
+
+def test_conflict_then_resolution_round_trip() -> None:
+    """A merge conflict resolved with the client's value gives what the client wanted."""
+    server = edited(phone="13900000009", head_name="李四")
+    result = merge(BASE, server, {"phone": "13700000007", "notes": "x"})
+    assert result.merged is not None
+    (conflict,) = result.conflicts
+    resolved = resolve_conflict(result.merged, conflict.field, conflict.client_value)
+    assert resolved.merged == edited(phone="13700000007", head_name="李四", notes="x")
+    edit_vs_delete = merge(BASE, Deleted(BASE), {"phone": "13700000007"})
+    (conflict,) = edit_vs_delete.conflicts
+    restored = resolve_conflict(Deleted(BASE), conflict.field, False, conflict.client_data)
+    assert restored.merged == edited(phone="13700000007")
