@@ -15,6 +15,7 @@ from mobile_app.store import jsonio
 from mobile_app.store.clock import iso
 from mobile_app.store.models import Draft, Household, HouseholdSummary, Record
 from mobile_app.store.records import record_from_row
+from shared_schema.schemas.records import validate_household_members
 
 FILTERS = ("risk", "due", "overdue", "unsynced", "conflict", "returned")
 SORTS = {
@@ -143,6 +144,11 @@ class MemberRepository:
             (household_id,),
         )
         return [record_from_row(r) for r in rows]
+
+    def composition_errors(self, household_id: str, *, lang: str = "zh") -> dict[str, list[str]]:
+        """Household composition problems (no head, several heads or spouses), {} if none."""
+        members = [m.data for m in self.for_household(household_id)]
+        return validate_household_members(members, lang=lang)
 
     def get(self, member_id: str) -> Record | None:
         """One member (None if unknown or deleted)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from mobile_app.store import jsonio
@@ -19,19 +19,21 @@ from mobile_app.store.clock import iso, next_hlc
 from mobile_app.store.crashpoints import reach
 from mobile_app.store.models import Household, Record, ValidationFailed
 from mobile_app.store.outbox import sync_record_outbox
+from mobile_app.store.risk import count_flags, next_visit_due
+from shared_schema.schemas.records import validate_household_members, validate_record
 
 ENTITIES = ("household", "member", "visit")
 SERVER_OWNED = ("review_status", "review_comment")
-DEFAULT_INTERVALS = {"none": 90, "unstable_lifted": 30, "marginal": 30, "sudden_hardship": 30}
 
-Validator = Callable[[str, dict[str, Any]], dict[str, Any]]
+Validator = Callable[..., dict[str, Any]]
+"""`validator(entity, data, *, lang, as_of) -> {dotted.path: [messages]}` ({} when valid)."""
 
 
-def shared_validator(entity: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Validate with the shared marshmallow schema; return dotted-path errors ({} when valid)."""
-    from shared_schema.schemas.records import validate_record
-
-    return validate_record(entity, data) or {}
+def shared_validator(
+    entity: str, data: dict[str, Any], *, lang: str = "zh", as_of: date | None = None
+) -> dict[str, Any]:
+    """Validate a whole record with the shared marshmallow schema."""
+    return validate_record(entity, data, lang=lang, as_of=as_of)
 
 
 def record_from_row(row: sqlite3.Row) -> Record:
@@ -161,14 +163,6 @@ def refresh_dirty(conn: sqlite3.Connection, entity: str, record_id: str) -> None
     )
 
 
-def _intervals(conn: sqlite3.Connection) -> dict[str, int]:
-    row = conn.execute("SELECT value FROM config WHERE key='rules'").fetchone()
-    cfg = jsonio.loads(row[0]) if row else None
-    if isinstance(cfg, dict) and isinstance(cfg.get("visit_interval_days"), dict):
-        return {**DEFAULT_INTERVALS, **cfg["visit_interval_days"]}
-    return DEFAULT_INTERVALS
-
-
 def refresh_household(conn: sqlite3.Connection, household_id: str | None) -> None:
     """Recompute one household's list columns from its own rows (cheap, indexed)."""
     if not household_id:
@@ -187,17 +181,10 @@ def refresh_household(conn: sqlite3.Connection, household_id: str | None) -> Non
         (household_id,),
     ).fetchone()
     last_date = last["visit_date"] if last else None
-    next_due = None
-    if last_date:
-        interval = _intervals(conn)
-        days = interval.get(hdata.get("monitor_category") or "none", interval["none"])
-        try:
-            next_due = (date.fromisoformat(last_date) + timedelta(days=days)).isoformat()
-        except ValueError:
-            next_due = None
+    next_due = next_visit_due(conn, last_date, hdata.get("monitor_category")) if last_date else None
     risk_count = 0
     if last is not None:
-        risk_count = _risk_count(conn, household_id, hdata, jsonio.loads(last["data"]) or {})
+        risk_count = count_flags(conn, household_id, hdata, jsonio.loads(last["data"]) or {})
     flags = conn.execute(
         "SELECT max(dirty) AS unsynced, max(open_conflicts != '[]') AS conflicted FROM records"
         " WHERE household_id=? AND (entity='household' OR deleted=0)",
@@ -222,21 +209,23 @@ def refresh_household(conn: sqlite3.Connection, household_id: str | None) -> Non
     )
 
 
-def _risk_count(conn: sqlite3.Connection, household_id: str, household: dict, visit: dict) -> int:
-    """Risk flags of the last visit: the shared rules when available, else its risk codes."""
-    try:
-        from mobile_app.store.risk import count_flags
-    except ImportError:  # pragma: no cover
-        return len(visit.get("risks") or [])
-    return count_flags(conn, household_id, household, visit)
+def _as_of(entity: str, data: dict[str, Any], now: datetime) -> date:
+    """The day age-dependent rules are checked on: the visit's date, else today."""
+    if entity == "visit" and isinstance(data.get("visit_date"), str):
+        try:
+            return date.fromisoformat(data["visit_date"])
+        except ValueError:
+            pass
+    return now.date()
 
 
 class RecordRepository:
     """Validated writes of households, members and visits, each with its outbox entry."""
 
-    def __init__(self, db: Any, *, validator: Validator | None = None) -> None:
+    def __init__(self, db: Any, *, validator: Validator | None = None, lang: str = "zh") -> None:
         self.db = db
         self.validator = validator or shared_validator
+        self.lang = lang  # language of validation messages ("zh" or "en")
 
     def get(self, entity: str, record_id: str) -> Record | None:
         """A record by entity and id (deleted ones too, flagged), or None."""
@@ -261,7 +250,12 @@ class RecordRepository:
         if entity == "visit":
             # A saved visit is (re)submitted for review; the comment belongs to the server.
             data["review_status"] = "submitted"
-        errors = self.validator(entity, {k: v for k, v in data.items() if k != "review_comment"})
+        errors = self.validator(
+            entity,
+            {k: v for k, v in data.items() if k != "review_comment"},
+            lang=self.lang,
+            as_of=_as_of(entity, data, now),
+        )
         if errors:
             raise ValidationFailed(errors)
         stamp_now = iso(now)
@@ -280,6 +274,8 @@ class RecordRepository:
                     raise ValidationFailed({"household_id": ["unknown household"]})
                 if row is not None and row["household_id"] != data.get("household_id"):
                     raise ValidationFailed({"household_id": ["cannot move to another household"]})
+                if entity == "member":
+                    self._check_composition(conn, record_id, data)
             if row is not None and "review_comment" in (jsonio.loads(row["data"]) or {}):
                 data.setdefault("review_comment", jsonio.loads(row["data"])["review_comment"])
             if row is None:
@@ -303,6 +299,30 @@ class RecordRepository:
                 "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
             ).fetchone()
         return record_from_row(saved)
+
+    def _check_composition(
+        self, conn: sqlite3.Connection, member_id: str, data: dict[str, Any]
+    ) -> None:
+        """Refuse a member save that gives the household a second head or spouse.
+
+        A household with no head yet is allowed (members are added one at a time);
+        `MemberRepository.composition_errors` reports it for the screen.
+        """
+        others = [
+            jsonio.loads(r["data"])
+            for r in conn.execute(
+                "SELECT data FROM records WHERE entity='member' AND household_id=?"
+                " AND deleted=0 AND id!=?",
+                (data["household_id"], member_id),
+            )
+        ]
+        members = [*others, data]
+        present = [m for m in members if m.get("status", "present") == "present"]
+        heads = sum(1 for m in present if m.get("relation") == "head")
+        spouses = sum(1 for m in present if m.get("relation") == "spouse")
+        if heads > 1 or spouses > 1:
+            errors = validate_household_members(members, lang=self.lang)
+            raise ValidationFailed(errors or {"relation": ["household composition"]})
 
     def delete(self, entity: str, record_id: str, *, now: datetime, hlc_node: str) -> None:
         """Delete a record (and, for a household, its members and visits) with its mutations.

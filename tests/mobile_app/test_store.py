@@ -165,3 +165,57 @@ def test_config_cache_round_trip(store):
     later = NOW + timedelta(days=1)
     store.config.save({"forms": [{"id": "visit"}]}, now=later)
     assert store.config.get("forms") == [{"id": "visit"}]
+
+
+def test_shared_schema_errors_come_back_by_dotted_path(store):
+    hid = new_id()
+    store.records.save("household", hid, household(), now=NOW, hlc_node=NODE)
+    bad = visit(hid, income={**visit(hid)["income"], "wage": -5})
+    with pytest.raises(ValidationFailed) as info:
+        store.records.save("visit", new_id(), bad, now=NOW, hlc_node=NODE)
+    assert list(info.value.errors) == ["income.wage"]
+    assert store.outbox.count() == 1
+    store.records.lang = "en"
+    with pytest.raises(ValidationFailed) as info:
+        store.records.save(
+            "member", new_id(), member(hid, id_number="110105194912310021"), now=NOW, hlc_node=NODE
+        )
+    assert "id_number" in info.value.errors
+    assert all(m.isascii() for m in info.value.errors["id_number"])
+
+
+def test_a_second_head_is_refused_and_composition_reported(store):
+    hid = new_id()
+    store.records.save("household", hid, household(), now=NOW, hlc_node=NODE)
+    assert "relation" in store.members.composition_errors(hid)  # no head yet
+    store.records.save("member", new_id(), member(hid), now=NOW, hlc_node=NODE)
+    assert store.members.composition_errors(hid) == {}
+    second = member(
+        hid, name="李四", id_number="110105198001010032", sex="male", birth_date="1980-01-01"
+    )
+    with pytest.raises(ValidationFailed) as info:
+        store.records.save("member", new_id(), second, now=NOW, hlc_node=NODE)
+    assert "relation" in info.value.errors
+    spouse = second | {"relation": "spouse"}
+    store.records.save("member", new_id(), spouse, now=NOW, hlc_node=NODE)
+    assert len(store.members.for_household(hid)) == 2
+    assert store.members.for_household(hid)[0].data["relation"] == "head"
+
+
+def test_risk_count_comes_from_the_shared_rules(store):
+    safe, unsafe = new_id(), new_id()
+    store.records.save("household", safe, household(), now=NOW, hlc_node=NODE)
+    store.records.save(
+        "household",
+        unsafe,
+        household(house_grade="d", household_no="0002"),
+        now=NOW,
+        hlc_node=NODE,
+    )
+    for hid in (safe, unsafe):
+        store.records.save("member", new_id(), member(hid), now=NOW, hlc_node=NODE)
+        store.records.save("visit", new_id(), visit(hid), now=NOW, hlc_node=NODE)
+    assert store.households.get(safe).risk_count == 0
+    assert store.households.get(unsafe).risk_count >= 1  # HOUSING_UNSAFE
+    assert [h.id for h in store.households.list(filters=["risk"])] == [unsafe]
+    assert store.households.list(sort="risk")[0].id == unsafe

@@ -91,26 +91,5 @@ def visit(household_id: str, **over: Any) -> dict[str, Any]:
 
 
 def open_store(path: Path) -> Store:
-    """A store on a real SQLite file, validating with the shared schema when it exists."""
-    return Store(path, validator=validator())
-
-
-REQUIRED = {
-    "household": ("grid_id", "household_no", "head_name", "address", "household_type"),
-    "member": ("household_id", "name", "id_number", "relation", "sex", "birth_date"),
-    "visit": ("household_id", "visit_date", "visit_type", "income"),
-}
-
-
-def required_fields_validator(entity: str, data: dict[str, Any]) -> dict[str, list[str]]:
-    """Stand-in used only until shared_schema.schemas.records lands: required fields."""
-    return {f: ["Missing data for required field."] for f in REQUIRED[entity] if not data.get(f)}
-
-
-def validator():
-    """The shared schema validator when it exists, else the required-fields stand-in."""
-    try:
-        from shared_schema.schemas.records import validate_record  # noqa: F401
-    except ImportError:
-        return required_fields_validator
-    return None
+    """A store on a real SQLite file, validating with the shared schema."""
+    return Store(path)
