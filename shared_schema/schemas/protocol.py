@@ -37,6 +37,7 @@ from marshmallow import (
 )
 
 from shared_schema import SCHEMA_VERSION
+from shared_schema.sync.paths import flatten
 
 MAX_MUTATIONS: Final = 500
 MAX_PUSH_BYTES: Final = 2 * 1024 * 1024
@@ -227,6 +228,10 @@ class MutationSchema(_RequestSchema):
             raise ValidationError("An upsert needs data.", field_name="data")
         if data.get("op") == "delete" and data.get("data"):
             raise ValidationError("A delete carries no data.", field_name="data")
+        try:
+            flatten(data.get("data"))
+        except (TypeError, ValueError) as exc:  # keys the merge cannot address
+            raise ValidationError(str(exc), field_name="data") from None
 
     @post_load
     def _default_delete_data(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

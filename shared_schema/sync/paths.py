@@ -22,9 +22,12 @@ SEPARATOR = "."
 def _check_key(key: object, where: str) -> str:
     """A record key must be a non-empty string without the separator."""
     if not isinstance(key, str):
-        raise TypeError(f"record keys must be strings, got {key!r} at {where or '<root>'}")
+        raise TypeError(f"field names must be strings, got {key!r} in {where or 'the record'}")
     if not key or SEPARATOR in key:
-        raise ValueError(f"invalid record key {key!r} at {where or '<root>'}")
+        raise ValueError(
+            f"invalid field name {key!r} in {where or 'the record'}: "
+            "names are non-empty and contain no '.'"
+        )
     return key
 
 

@@ -232,6 +232,8 @@ INVALID: list[tuple[type[Schema], dict[str, Any] | Any, str]] = [
     (p.MutationSchema, without(MUTATION, "data"), "data"),
     (p.MutationSchema, with_(MUTATION, op="delete"), "data"),
     (p.MutationSchema, with_(MUTATION, hlc="x" * 65), "hlc"),
+    (p.MutationSchema, with_(MUTATION, data={"income.wage": 1}), "data"),
+    (p.MutationSchema, with_(MUTATION, data={"income": {"": 1}}), "data"),
     (p.MutationSchema, with_(MUTATION, hlc=""), "hlc"),
     (p.MutationSchema, with_(MUTATION, version=3), "version"),
     (
