@@ -12,12 +12,11 @@ from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.spinner import Spinner, SpinnerOption
 from kivy.uix.stacklayout import StackLayout
 
 from mobile_app.forms.spec import NUMBER_KINDS, FieldSpec
 from mobile_app.i18n import translate
-from mobile_app.widgets.common import COLORS, Chip, TInput, TLabel
+from mobile_app.widgets.common import COLORS, Chip, TInput, TLabel, TSpinner
 
 OnChange = Callable[[str, Any], None]
 TEXT_COMMIT_DELAY = 0.4  # seconds of no typing before a text value is committed
@@ -66,8 +65,6 @@ class FieldBox(BoxLayout):
 
     def _show_error(self, *_: Any) -> None:
         self.error_label.text = self.error
-        self.error_label.opacity = 1 if self.error else 0
-        self.error_label.height = self.error_label.texture_size[1] if self.error else 0
 
     def make_input(self) -> Any:
         raise NotImplementedError
@@ -114,23 +111,11 @@ class TextField(FieldBox):
             self._showing = False
 
 
-class _Option(SpinnerOption):
-    """Spinner options as tall as any other touch target."""
-
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.height = dp(48)
-        self.font_size = "16sp"
-
-
 class SelectField(FieldBox):
     """One code of an enumeration, picked from a spinner showing labels."""
 
-    def make_input(self) -> Spinner:
-        sp = Spinner(size_hint_y=None, height=dp(48), option_cls=_Option, font_size="16sp")
-        sp.background_normal = ""
-        sp.background_color = COLORS["card"]
-        sp.color = COLORS["text"]
+    def make_input(self) -> TSpinner:
+        sp = TSpinner()
         self._codes: list[str] = []
         self._value: Any = None
         sp.bind(text=self._picked)
@@ -253,12 +238,12 @@ class ReadOnlyField(FieldBox):
 
 def field_widget(spec: FieldSpec, lang: str, on_change: OnChange) -> FieldBox:
     """The widget for a field's kind."""
+    if spec.is_computed or spec.kind in ("gps", "photos", "datetime", "flags"):
+        return ReadOnlyField(spec, lang, on_change)
     if spec.kind == "select":
         return SelectField(spec, lang, on_change)
     if spec.kind == "multiselect":
         return MultiSelectField(spec, lang, on_change)
     if spec.kind == "checkbox":
         return YesNoField(spec, lang, on_change)
-    if spec.is_computed or spec.kind in ("gps", "photos", "datetime", "flags"):
-        return ReadOnlyField(spec, lang, on_change)
     return TextField(spec, lang, on_change)

@@ -8,7 +8,7 @@ relevant (hidden by a condition) are dropped when saving, as paper forms skip th
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -98,6 +98,14 @@ def parse_input(spec: FieldSpec, raw: Any) -> tuple[Any, tuple[str, str] | None]
 
 def display_value(spec: FieldSpec, value: Any) -> Any:
     """A wire value as its widget shows it (text for inputs, the value itself otherwise)."""
+    if spec.kind == "datetime" and isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    if spec.kind == "gps" and isinstance(value, dict):
+        return f"{value.get('lat')}, {value.get('lon')}"
     if spec.kind in NUMBER_KINDS or spec.kind in ("text", "textarea", "phone", "id_number", "date"):
         if value is None:
             return ""

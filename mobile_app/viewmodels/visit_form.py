@@ -183,11 +183,13 @@ class VisitFormViewModel(FormViewModel):
         self.net_income_text = self.tr(
             "visit.net_income", value=f"{net:,.2f}" if net is not None else "—"
         )
-        self.per_capita_text = (
-            self.tr("visit.per_capita", value=f"{per:,.2f}")
-            if per is not None
-            else self.tr("visit.per_capita_none")
-        )
+        residents = [m for m in self._members if m.get("status", "present") == "present"]
+        if per is not None:
+            self.per_capita_text = self.tr("visit.per_capita", value=f"{per:,.2f}")
+        elif residents:
+            self.per_capita_text = self.tr("visit.per_capita", value="—")
+        else:
+            self.per_capita_text = self.tr("visit.per_capita_none")
         self.flags = flag_rows(self.computed.get("flags") or [], self.lang)
         self.member_rows = [
             {

@@ -1,0 +1,45 @@
+"""A screen showing one form view-model through the FormRenderer, one section at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.metrics import dp
+
+from mobile_app.forms.renderer import FormRenderer
+from mobile_app.screens.base import BaseScreen
+from mobile_app.widgets.common import Chip
+
+
+class FormScreen(BaseScreen):
+    """Puts a FormRenderer in `ids.form_host` and section tabs in `ids.tabs`."""
+
+    def on_kv_post(self, _base: Any) -> None:
+        self.renderer = FormRenderer()
+        self.ids.form_host.add_widget(self.renderer)
+        self.renderer.extra = self.extra_widgets()
+        self.renderer.attach(self.vm)
+        self.vm.bind(section_index=self._tabs, lang=self._tabs, spec=self._tabs)
+        self.vm.bind(section_index=self._scroll_top)
+        self._tabs()
+
+    def extra_widgets(self) -> list[Any]:
+        """Widgets shown under the fields of every section (none by default)."""
+        return []
+
+    def _scroll_top(self, *_: Any) -> None:
+        self.ids.scroll.scroll_y = 1
+
+    def _tabs(self, *_: Any) -> None:
+        tabs = self.ids.get("tabs")
+        if tabs is None:
+            return
+        tabs.clear_widgets()
+        for i, section in enumerate(self.vm.spec.sections):
+            chip = Chip(
+                text=section.title(self.vm.lang),
+                state="down" if i == self.vm.section_index else "normal",
+                height=dp(48),
+            )
+            chip.bind(on_release=lambda _c, i=i: self.vm.go_to_section(i))
+            tabs.add_widget(chip)

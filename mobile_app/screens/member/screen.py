@@ -1,0 +1,10 @@
+"""Member form screen: the shared member form; the ID number fills birth date and sex."""
+
+from mobile_app.screens.base import load_screen_kv
+from mobile_app.screens.form_screen import FormScreen
+
+load_screen_kv(__file__, "member")
+
+
+class MemberScreen(FormScreen):
+    """Layout in member.kv."""

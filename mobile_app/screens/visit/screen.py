@@ -1,0 +1,59 @@
+"""Visit form screen: section tabs, the fields of one section, live income and flags, save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+
+from mobile_app.screens.base import load_screen_kv
+from mobile_app.screens.form_screen import FormScreen
+from mobile_app.widgets.common import COLORS, TLabel
+
+load_screen_kv(__file__, "visit")
+
+
+class VisitScreen(FormScreen):
+    """Layout in visit.kv; the live summary (members, flags) is filled here."""
+
+    def extra_widgets(self) -> list[Any]:
+        self.members_box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
+        self.members_box.bind(minimum_height=self.members_box.setter("height"))
+        self.flags_box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
+        self.flags_box.bind(minimum_height=self.flags_box.setter("height"))
+        self.vm.bind(
+            member_rows=self._fill, flags=self._fill, section_index=self._fill, lang=self._fill
+        )
+        self._fill()
+        return [self.members_box, self.flags_box]
+
+    def _section_key(self) -> str:
+        sections = self.vm.spec.sections
+        return sections[int(self.vm.section_index)].key if sections else ""
+
+    def _fill(self, *_: Any) -> None:
+        app = App.get_running_app()
+        key = self._section_key()
+        self.members_box.clear_widgets()
+        if key == "members":
+            self.members_box.add_widget(
+                TLabel(text=app.tr("visit.members_hint"), color=COLORS["muted"], font_size="14sp")
+            )
+            for m in self.vm.member_rows:
+                self.members_box.add_widget(TLabel(text=f"{m['title']}  ·  {m['status']}"))
+        self.flags_box.clear_widgets()
+        if key in ("risks", "income", "confirmation"):
+            self.flags_box.add_widget(
+                TLabel(text=app.tr("visit.flags"), bold=True, color=COLORS["primary"])
+            )
+            if not self.vm.flags:
+                self.flags_box.add_widget(
+                    TLabel(text=app.tr("visit.no_flags"), color=COLORS["muted"])
+                )
+            for f in self.vm.flags:
+                color = COLORS["danger"] if f["severity"] == "high" else COLORS["warn"]
+                self.flags_box.add_widget(
+                    TLabel(text="• " + f["text"], color=color, font_size="15sp")
+                )

@@ -1,0 +1,113 @@
+"""Base widgets with the app's look: a light theme, wrapped text, 48 dp minimum touch targets.
+
+Layout and colours live in common.kv; this module declares the classes and their properties.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.recycleview.views import RecycleDataViewBehavior
+from kivy.uix.spinner import Spinner, SpinnerOption
+from kivy.uix.textinput import TextInput
+from kivy.uix.togglebutton import ToggleButton
+
+TOUCH_DP = 48  # Android's minimum touch target
+
+COLORS = {
+    "bg": (0.96, 0.96, 0.95, 1),
+    "card": (1, 1, 1, 1),
+    "text": (0.13, 0.13, 0.13, 1),
+    "muted": (0.40, 0.40, 0.40, 1),
+    "primary": (0.10, 0.45, 0.30, 1),  # field green
+    "primary_text": (1, 1, 1, 1),
+    "danger": (0.75, 0.15, 0.12, 1),
+    "warn": (0.85, 0.45, 0.05, 1),
+    "line": (0.85, 0.85, 0.85, 1),
+}
+
+
+class TLabel(Label):
+    """Dark text on the light background, wrapping to its width, height following the text
+    (zero when empty, so messages take no room until there is something to say)."""
+
+    min_height = NumericProperty(dp(24))
+
+
+class TButton(Button):
+    """A flat button at least 48 dp high."""
+
+    bg = ListProperty(COLORS["card"])
+
+
+class PrimaryButton(TButton):
+    """The screen's main action."""
+
+
+class DangerButton(TButton):
+    """A destructive action (sign out anyway)."""
+
+
+class Chip(ToggleButton):
+    """A toggle chip for filters and multi-select answers."""
+
+
+class TSpinner(Spinner):
+    """A picker 48 dp high with a border and a ▼ mark, options 48 dp high."""
+
+
+class TSpinnerOption(SpinnerOption):
+    """One option of a TSpinner's list."""
+
+
+class TInput(TextInput):
+    """A single-line input 48 dp high."""
+
+
+class Header(BoxLayout):
+    """The top bar: back button (optional) and title."""
+
+    title = StringProperty("")
+    show_back = BooleanProperty(True)
+    back_text = StringProperty("")
+
+    def __init__(self, **kwargs):
+        self.register_event_type("on_back")
+        super().__init__(**kwargs)
+
+    def on_back(self) -> None:
+        """Fired when the back button is pressed."""
+
+
+class Card(BoxLayout):
+    """A white block holding a group of widgets, height following its content."""
+
+
+class Badge(Label):
+    """A small coloured tag (unsynced, conflict, returned)."""
+
+    bg = ListProperty(COLORS["warn"])
+
+
+class ListRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
+    """A tappable two-line list row for RecycleViews (title, status, badges)."""
+
+    title = StringProperty("")
+    status = StringProperty("")
+    badges = StringProperty("")
+    urgent = BooleanProperty(False)
+    key = StringProperty("")
+
+
+def load_kv() -> None:
+    """Load common.kv once (the app calls it before any screen's rules)."""
+    path = str(Path(__file__).with_name("common.kv"))
+    if path not in Builder.files:
+        Builder.load_file(path)
