@@ -41,7 +41,7 @@ def flatten(record: Mapping[str, Any] | None) -> dict[str, Any]:
 
     def walk(node: Mapping[str, Any], prefix: str) -> None:
         for key, value in node.items():
-            path = prefix + _check_key(key, prefix)
+            path = prefix + _check_key(key, prefix.rstrip(SEPARATOR))
             if isinstance(value, Mapping) and value:
                 walk(value, path + SEPARATOR)
             elif isinstance(value, Mapping):

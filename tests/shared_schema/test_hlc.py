@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared_schema.sync import Hlc, receive, tick
@@ -88,6 +88,7 @@ def test_receive_table() -> None:
 
 
 @given(st.lists(nows, min_size=1, max_size=60), nodes)
+@settings(deadline=None)
 def test_tick_is_strictly_monotonic_under_any_clock(now_seq: list[int], node: str) -> None:
     prev: Hlc | None = None
     for now in now_seq:
@@ -100,6 +101,7 @@ def test_tick_is_strictly_monotonic_under_any_clock(now_seq: list[int], node: st
 
 
 @given(st.lists(st.tuples(st.booleans(), nows, hlcs), min_size=1, max_size=40), nodes)
+@settings(deadline=None)
 def test_mixed_tick_and_receive_monotonic_and_after_remote(
     steps: list[tuple[bool, int, Hlc]], node: str
 ) -> None:
@@ -116,6 +118,7 @@ def test_mixed_tick_and_receive_monotonic_and_after_remote(
 
 
 @given(hlcs, hlcs)
+@settings(deadline=None)
 def test_string_order_equals_tuple_order(a: Hlc, b: Hlc) -> None:
     assert (str(a) < str(b)) == ((a.wall_ms, a.counter, a.node) < (b.wall_ms, b.counter, b.node))
     assert (str(a) == str(b)) == (a == b)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import assume, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from shared_schema.schemas.records import validate_record
@@ -64,12 +64,14 @@ def nonempty(record: dict[str, Any]) -> bool:
 
 
 @given(records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_flatten_unflatten_round_trip(record: dict[str, Any]) -> None:
     assert unflatten(flatten(record)) == record
     assert flatten(unflatten(flatten(record))) == flatten(record)
 
 
 @given(records, records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_diff_lands_on_current(base: dict[str, Any], current: dict[str, Any]) -> None:
     changes = diff(base, current)
     assert values_equal(apply_changes(base, unflatten(changes)), current)
@@ -79,6 +81,7 @@ def test_diff_lands_on_current(base: dict[str, Any], current: dict[str, Any]) ->
 
 
 @given(records, records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_merging_a_change_onto_its_own_base_gives_base_plus_change(
     base: dict[str, Any], current: dict[str, Any]
 ) -> None:
@@ -93,6 +96,7 @@ def test_merging_a_change_onto_its_own_base_gives_base_plus_change(
 
 
 @given(records, records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_merging_arbitrary_partial_data_onto_its_base_overlays_it(
     base: dict[str, Any], change: dict[str, Any]
 ) -> None:
@@ -103,6 +107,7 @@ def test_merging_arbitrary_partial_data_onto_its_base_overlays_it(
 
 
 @given(records, records, st.data())
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_a_no_op_edit_changes_nothing(
     base: dict[str, Any], server: dict[str, Any], data: st.DataObject
 ) -> None:
@@ -118,6 +123,7 @@ def test_a_no_op_edit_changes_nothing(
 
 
 @given(shaped_records, st.data())
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_disjoint_edits_commute(base: dict[str, Any], data: st.DataObject) -> None:
     split = data.draw(st.lists(st.booleans(), min_size=len(UNIVERSE), max_size=len(UNIVERSE)))
     mine = [p for p, s in zip(UNIVERSE, split, strict=True) if s]
@@ -170,7 +176,7 @@ def assert_nothing_lost(
 
 
 @given(records, records, records)
-@settings(max_examples=300)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=300)
 def test_no_client_value_is_lost_any_shape(
     base: dict[str, Any], server: dict[str, Any], client: dict[str, Any]
 ) -> None:
@@ -178,7 +184,7 @@ def test_no_client_value_is_lost_any_shape(
 
 
 @given(shaped_records, shaped_records, shaped_changes)
-@settings(max_examples=300)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=300)
 def test_no_client_value_is_lost(
     base: dict[str, Any], server: dict[str, Any], client: dict[str, Any]
 ) -> None:
@@ -186,6 +192,7 @@ def test_no_client_value_is_lost(
 
 
 @given(records, records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_create_of_existing_id_loses_nothing(
     server: dict[str, Any], client: dict[str, Any]
 ) -> None:
@@ -193,6 +200,7 @@ def test_create_of_existing_id_loses_nothing(
 
 
 @given(records, records, records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_a_conflict_free_merge_is_idempotent(
     base: dict[str, Any], server: dict[str, Any], client: dict[str, Any]
 ) -> None:
@@ -205,6 +213,7 @@ def test_a_conflict_free_merge_is_idempotent(
 
 
 @given(records, records, records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_edit_of_deleted_keeps_the_client_data(
     base: dict[str, Any], last: dict[str, Any], client: dict[str, Any]
 ) -> None:
@@ -221,6 +230,7 @@ def test_edit_of_deleted_keeps_the_client_data(
 
 
 @given(records, records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_delete_is_tombstone_iff_server_unchanged(
     base: dict[str, Any], server: dict[str, Any]
 ) -> None:
@@ -233,6 +243,7 @@ def test_delete_is_tombstone_iff_server_unchanged(
 
 
 @given(records, records, records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_rebase_local_keeps_pending_edits_and_takes_the_rest(
     base: dict[str, Any], server_new: dict[str, Any], local: dict[str, Any]
 ) -> None:
@@ -251,6 +262,7 @@ def test_rebase_local_keeps_pending_edits_and_takes_the_rest(
 
 
 @given(shaped_records, shaped_records, shaped_records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_rebase_local_untouched_paths_follow_the_server(
     base: dict[str, Any], server_new: dict[str, Any], local: dict[str, Any]
 ) -> None:
@@ -262,6 +274,7 @@ def test_rebase_local_untouched_paths_follow_the_server(
 
 
 @given(shaped_records, shaped_records, shaped_records)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_phone_and_server_agree(
     base: dict[str, Any], server: dict[str, Any], local: dict[str, Any]
 ) -> None:
@@ -297,7 +310,7 @@ def touches(paths: set[str], group: frozenset[str]) -> bool:
 
 @pytest.mark.parametrize("entity", RECORD_ENTITIES)
 @given(data=st.data())
-@settings(max_examples=150)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=150)
 def test_merge_result_validates_unless_a_rule_spans_both_sides(
     entity: str, data: st.DataObject
 ) -> None:
