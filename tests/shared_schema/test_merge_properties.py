@@ -350,3 +350,72 @@ def test_a_merge_can_break_a_cross_field_rule() -> None:
     assert result.status == "merged"
     assert result.merged is not None
     assert "ended_at" in validate_record("visit", result.merged)
+
+
+# --- a fleet of phones against one server ---------------------------------------------------
+
+FLEET = 3
+fleet_ops = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("edit"), st.integers(0, FLEET - 1), st.sampled_from(UNIVERSE), leaf_values
+        ),
+        st.tuples(st.just("push"), st.integers(0, FLEET - 1)),
+        st.tuples(st.just("pull"), st.integers(0, FLEET - 1)),
+    ),
+    max_size=40,
+)
+
+
+@given(shaped_records, fleet_ops)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=500)
+def test_a_fleet_converges_and_loses_no_edit(
+    start: dict[str, Any], ops: list[tuple[Any, ...]]
+) -> None:
+    """Phones edit offline, push and pull in any order, as PROTOCOL.md describes: the server
+    merges each push against the record at the phone's base version; a phone acknowledges a
+    push by moving its base to base + sent data, and rebases on every pull. In the end every
+    phone equals the server, and every value a phone pushed reached a server version or a
+    conflict."""
+    history = [start]  # server versions; index = version
+    conflicts: list[tuple[str, Any]] = []
+    phones = [{"version": 0, "base": start, "local": start} for _ in range(FLEET)]
+
+    def push(phone: dict[str, Any]) -> None:
+        pending = changes_between(phone["base"], phone["local"])
+        if not pending:
+            return
+        result = merge(history[phone["version"]], history[-1], pending)
+        assert result.merged is not None
+        conflicts.extend((c.field, c.client_value) for c in result.conflicts)
+        if result.status != "noop":
+            history.append(result.merged)
+        for path, value in flatten(pending).items():
+            if values_equal(value, value_at(history[phone["version"]], path)):
+                continue
+            assert any(values_equal(value_at(v, path), value) for v in history) or (
+                (path, value) in conflicts
+            ), path
+        phone["version"] = len(history) - 1
+        phone["base"] = apply_changes(phone["base"], pending)
+
+    def pull(phone: dict[str, Any]) -> None:
+        phone["local"], _ = rebase_local(phone["base"], history[-1], phone["local"])
+        phone["base"], phone["version"] = history[-1], len(history) - 1
+
+    for op in ops:
+        phone = phones[op[1]]
+        if op[0] == "edit":
+            phone["local"] = apply_changes(phone["local"], unflatten({op[2]: op[3]}))
+        elif op[0] == "push":
+            push(phone)
+        else:
+            pull(phone)
+    for phone in phones:  # everyone syncs
+        push(phone)
+    for phone in phones:
+        pull(phone)
+    for phone in phones:
+        assert values_equal(phone["local"], history[-1])
+        assert changes_between(phone["base"], phone["local"]) == {}
+    event("some conflict" if conflicts else "no conflict")
