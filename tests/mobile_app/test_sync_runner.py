@@ -394,3 +394,42 @@ def test_next_visit_due_uses_the_monitor_category(server, phones):
     assert a.store.households.list(filters=["overdue"], today=today)[0].id == hid
     assert a.store.households.list(filters=["overdue"], today=NOW.date()) == []
     assert a.store.households.list(filters=["due"], today=NOW.date())[0].id == hid
+
+
+def test_413_halves_the_batch_and_keeps_ids_consecutive(server, phones):
+    from mobile_app.sync import TooLarge
+
+    a = phones()
+    for n in range(5):
+        a.save("household", new_id(), household(household_no=f"{n:04d}"))
+    original = a.client.push
+
+    def picky_push(client_id, mutations):
+        if len(mutations) > 2:
+            a.client.calls.append(("push-413", len(mutations)))
+            raise TooLarge(413, "too large")
+        return original(client_id, mutations)
+
+    a.client.push = picky_push
+    a.sync()
+    assert server.clients[a.node]["last"] == 5
+    assert server.applied_mutations == [(a.node, n) for n in range(1, 6)]
+    assert a.store.outbox.count() == 0
+
+
+def test_delete_against_a_concurrent_edit_comes_back_as_a_conflict(server, phones):
+    a, b = phones(), phones("li")
+    hid, mid = new_id(), new_id()
+    a.save("household", hid, household())
+    a.save("member", mid, member(hid))
+    a.sync()
+    b.sync()
+    b.save("member", mid, member(hid, phone="13712345678"))
+    b.sync()
+    a.store.records.delete("member", mid, now=NOW, hlc_node=NODE)
+    result = a.sync()
+    assert result.statuses == {"conflict": 1}
+    assert not server.get("member", mid).deleted
+    kept = a.store.members.get(mid)
+    assert kept is not None and kept.data["phone"] == "13712345678"
+    assert any(n.kind == "conflict" for n in a.store.conflicts.list())
