@@ -1,8 +1,9 @@
 """Three-way, per-leaf merge (docs/sync-core.md), shared by the server's push and the phone.
 
 `merge(base, server, client)` decides what one mutation does to the server's record;
-`rebase_local(base, server_new, local)` is the phone's side: it folds a pulled record under the
-local pending edits. Both are pure. Values compare with `values_equal` (missing == null).
+`resolve_conflict` what a supervisor's choice does; `rebase_local(base, server_new, local)` is
+the phone's side: it folds a pulled record under the local pending edits. All pure, over
+wire-form JSON. Values compare with `values_equal` (missing == null == an empty object).
 
 Decisions where docs/sync-core.md is silent (also written there):
 - A delete of a record the server does not have, or has deleted, is a `noop` (nothing to write).
