@@ -98,6 +98,18 @@ class Database:
         row = self.query_one("SELECT max(number) AS n FROM migrations")
         return int(row["n"] or 0) if row else 0
 
+    def close_thread_connection(self) -> None:
+        """Close this thread's connection (a finished background sync thread calls this)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        with self._lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        conn.close()
+        self._local.conn = None
+        self._local.depth = 0
+
     def close(self) -> None:
         """Close every connection this object opened (all threads)."""
         with self._lock:

@@ -124,16 +124,24 @@ class SessionRepository:
         """Remember a successful login.
 
         Logging in as a different user than the one whose data is on the phone is refused
-        while anything is unsynced (it would push one worker's edits under another's name).
+        while anything is unsynced or drafted (it would push one worker's edits under
+        another's name); otherwise the previous user's records, notices and pull cursor are
+        cleared so the new user pulls their own grids. Mutation ids continue: the server
+        numbers them per client, not per user. Parked edits stay (exportable).
         """
         previous = self._get("user")
         with self.db.transaction() as conn:
             if previous and previous.get("username") != user.get("username"):
-                pending = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+                pending = conn.execute(
+                    "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM drafts)"
+                ).fetchone()[0]
                 if pending:
                     raise PermissionError(
                         f"{pending} unsynced changes belong to {previous.get('username')}"
                     )
+                for table in ("records", "conflicts", "rejected"):
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'last_error')")
             self._set(conn, "server_url", server_url.rstrip("/"))
             self._set(conn, "user", user)
             self._set(conn, "token", token)

@@ -89,6 +89,8 @@ class SyncHandle:
             self.result = self.runner.run()
         except BaseException as exc:  # reported to the caller through .error
             self.error = exc
+        finally:
+            self.runner.store.db.close_thread_connection()
 
     def start(self) -> SyncHandle:
         self._thread.start()

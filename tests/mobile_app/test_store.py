@@ -219,3 +219,25 @@ def test_risk_count_comes_from_the_shared_rules(store):
     assert store.households.get(unsafe).risk_count >= 1  # HOUSING_UNSAFE
     assert [h.id for h in store.households.list(filters=["risk"])] == [unsafe]
     assert store.households.list(sort="risk")[0].id == unsafe
+
+
+def test_switching_user_is_refused_with_unsynced_work_and_clears_data_otherwise(store):
+    user = {"id": "1", "username": "wang", "role": "worker", "display_name": "王"}
+    store.session.save_login(server_url="http://s/", user=user, token="t1", grids=["g-001"])
+    assert store.session.get().server_url == "http://s" and store.session.get().logged_in
+    hid = new_id()
+    store.records.save("household", hid, household(), now=NOW, hlc_node=NODE)
+    other = user | {"id": "2", "username": "li"}
+    with pytest.raises(PermissionError):
+        store.session.save_login(server_url="http://s", user=other, token="t2", grids=[])
+    assert store.session.get().user["username"] == "wang"
+    with store.db.transaction() as conn:  # as if synced
+        conn.execute("DELETE FROM outbox")
+        conn.execute("INSERT INTO sync_state VALUES ('cursor', '42')")
+        conn.execute("INSERT INTO sync_state VALUES ('next_mutation_id', '9')")
+    store.session.save_login(server_url="http://s", user=other, token="t2", grids=[])
+    assert store.records.get("household", hid) is None
+    state = store.sync_state.get()
+    assert state.cursor == 0 and state.next_mutation_id == 9
+    store.session.clear_token()
+    assert not store.session.get().logged_in
