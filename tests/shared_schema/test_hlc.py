@@ -114,6 +114,10 @@ def test_mixed_tick_and_receive_monotonic_and_after_remote(
             assert nxt > prev
         if is_receive:
             assert (nxt.wall_ms, nxt.counter) > (remote.wall_ms, remote.counter)
+        # Never runs ahead of the newest clock it has seen (+1 ms only on a counter carry).
+        seen = [min(max(now, 0), MAX_WALL_MS)] + ([prev.wall_ms] if prev else [])
+        seen += [remote.wall_ms] if is_receive else []
+        assert nxt.wall_ms <= max(seen) + 1
         prev = nxt
 
 
