@@ -66,7 +66,7 @@ def age_on(birth_date: date | str, on: date | str) -> int:
 
 
 def member_ages(members: Iterable[Mapping[str, Any]], on: date | str) -> dict[str, int]:
-    """Age of each member (by member id) on the visit date; members without a birth date are left out."""
+    """Age of each member (by member id) on a day; members without a birth date are left out."""
     return {
         str(m["id"]): age_on(m["birth_date"], on)
         for m in members

@@ -26,7 +26,11 @@ PROVINCE = "52"
 REGION_CODES = ("522732", "522731", "522729")  # one per village: county-level region code shape
 
 VILLAGES: tuple[tuple[str, str], ...] = (("SM", "石门村"), ("YL", "杨柳村"), ("LT", "龙潭村"))
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+    "苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史"
+    "顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
 GIVEN_MALE = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林阳建国志文永春德富贵生"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞燕玲桂英兰萍红梅琴云莲珍凤秀花雪慧巧美娥翠"
 GROUPS = ("一组", "二组")
@@ -81,7 +85,9 @@ def _uuid7(rng: random.Random, at: datetime) -> str:
     """A UUID version 7 whose time part is `at` and whose random part comes from `rng`."""
     ms = int(at.timestamp() * 1000) & ((1 << 48) - 1)
     rand = rng.getrandbits(74)
-    value = (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    value = (
+        (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    )
     return str(uuid.UUID(int=value))
 
 
@@ -128,7 +134,12 @@ class _MemberFactory:
         }
         if age <= 18:
             stage = (
-                "preschool" if age < 6 else "primary" if age < 12 else "junior" if age < 15
+                "preschool"
+                if age < 6
+                else "primary"
+                if age < 12
+                else "junior"
+                if age < 15
                 else "senior"
             )
             member["school_stage"] = stage
@@ -220,12 +231,15 @@ def _household_visits(
         status = "approved" if age_days > 40 else rng.choice(("submitted", "submitted", "approved"))
         comment = None
         if age_days <= 40 and rng.random() < 0.08:
-            status, comment = "returned", rng.choice(
-                (
-                    "务工收入与上次相差较大，请核实外出务工月数。",
-                    "医疗自付金额缺少票据说明，请补充。",
-                    "饮水情况与村里供水台账不一致，请复核。",
-                )
+            status, comment = (
+                "returned",
+                rng.choice(
+                    (
+                        "务工收入与上次相差较大，请核实外出务工月数。",
+                        "医疗自付金额缺少票据说明，请补充。",
+                        "饮水情况与村里供水台账不一致，请复核。",
+                    )
+                ),
             )
         visit: dict[str, Any] = {
             "household_id": household_id,
@@ -297,7 +311,9 @@ def generate_county(
             )
             factory = _MemberFactory(rng, today, region)
             for h in range(households_per_grid):
-                created = datetime(today.year - 1, today.month, 1, 9) - timedelta(days=rng.randint(0, 30))
+                created = datetime(today.year - 1, today.month, 1, 9) - timedelta(
+                    days=rng.randint(0, 30)
+                )
                 household_id = _uuid7(rng, created)
                 surname = rng.choice(SURNAMES)
                 head_sex = "male" if rng.random() < 0.8 else "female"
@@ -309,20 +325,33 @@ def generate_county(
                     spouse_sex = "female" if head_sex == "male" else "male"
                     members.append(
                         factory.make(
-                            household_id, "spouse", spouse_sex,
-                            max(20, head_age + rng.randint(-5, 3)), surname,
+                            household_id,
+                            "spouse",
+                            spouse_sex,
+                            max(20, head_age + rng.randint(-5, 3)),
+                            surname,
                         )
                     )
                 for _ in range(rng.choice((0, 1, 2, 2, 3))):
                     child_age = max(0, head_age - rng.randint(22, 34))
                     members.append(
-                        factory.make(household_id, "child", rng.choice(("male", "female")),
-                                     child_age, surname)
+                        factory.make(
+                            household_id,
+                            "child",
+                            rng.choice(("male", "female")),
+                            child_age,
+                            surname,
+                        )
                     )
                 if head_age < 55 and rng.random() < 0.3:
                     members.append(
-                        factory.make(household_id, "parent", rng.choice(("male", "female")),
-                                     head_age + rng.randint(22, 30), surname)
+                        factory.make(
+                            household_id,
+                            "parent",
+                            rng.choice(("male", "female")),
+                            head_age + rng.randint(22, 30),
+                            surname,
+                        )
                     )
                 if len(members) > 2 and rng.random() < 0.05:
                     members[-1]["status"] = "moved_out"
@@ -332,7 +361,15 @@ def generate_county(
                     "grid_id": grid_id,
                     "household_no": f"{region}{v + 1:02d}{g + 1:02d}{h + 1:04d}",
                     "head_name": members[0]["name"],
-                    "address": f"{TOWNSHIP}{village}{GROUPS[g % 2]}{rng.choice(ROADS)}{rng.randint(1, 88)}号",
+                    "address": "".join(
+                        (
+                            TOWNSHIP,
+                            village,
+                            GROUPS[g % 2],
+                            rng.choice(ROADS),
+                            f"{rng.randint(1, 88)}号",
+                        )
+                    ),
                     "phone": _phone(rng) if rng.random() < 0.9 else None,
                     "household_type": "lifted" if lifted else "ordinary",
                     "monitor_category": (
@@ -350,7 +387,9 @@ def generate_county(
                 for m in members:
                     records.append(DemoRecord("member", _uuid7(rng, created), m, created))
                 records.extend(
-                    _household_visits(rng, household_id, members, monitored, today, worker.display_name)
+                    _household_visits(
+                        rng, household_id, members, monitored, today, worker.display_name
+                    )
                 )
     records.sort(key=lambda r: (r.at, {"household": 0, "member": 1, "visit": 2}[r.entity]))
     return DemoCounty(grids=grids, users=users, records=records)
