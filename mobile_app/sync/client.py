@@ -14,6 +14,12 @@ from typing import Any
 
 import requests
 
+from shared_schema.schemas.protocol import (
+    PullResponseSchema,
+    PushResponseSchema,
+    validate_payload,
+)
+
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0
 SCHEMA_VERSION = 1
@@ -66,6 +72,14 @@ class OutOfScope(ServerRejected):
 
 class TooLarge(ServerRejected):
     """413: the request exceeded the server's limits."""
+
+
+def _checked(schema: Any, answer: Any) -> dict[str, Any]:
+    """Refuse an answer that does not match the protocol schema (never half-apply it)."""
+    errors = validate_payload(schema, answer)
+    if errors:
+        raise ServerRejected(502, "malformed answer from the server", errors, answer)
+    return answer
 
 
 class SyncClient:
@@ -134,6 +148,9 @@ class SyncClient:
             if data is not None:
                 self.bytes_sent += len(data)
         self.bytes_received += int(resp.headers.get("Content-Length") or len(content))
+        if not content and resp.status_code != 204:
+            # A connection cut inside the headers can look like an empty HTTP/1.0 answer.
+            raise Offline(f"empty answer ({resp.status_code}) from {self.base_url}")
         try:
             payload = json.loads(content.decode("utf-8")) if content else {}
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -199,17 +216,19 @@ class SyncClient:
 
     def push(self, client_id: str, mutations: list[dict[str, Any]]) -> dict[str, Any]:
         """`POST /api/v1/sync/push` → {results, last_mutation_id}."""
-        return self._request(
+        answer = self._request(
             "POST",
             "/api/v1/sync/push",
             body={"client_id": client_id, "schema_version": SCHEMA_VERSION, "mutations": mutations},
         )
+        return _checked(PushResponseSchema, answer)
 
     def pull(self, cursor: int, limit: int = 500) -> dict[str, Any]:
         """`GET /api/v1/sync/pull` → {changes, cursor, has_more, last_mutation_id}."""
-        return self._request(
+        answer = self._request(
             "GET", "/api/v1/sync/pull", params={"cursor": int(cursor), "limit": int(limit)}
         )
+        return _checked(PullResponseSchema, answer)
 
     def config(self) -> dict[str, Any]:
         """`GET /api/v1/config` → rules config, form definitions, enumerations."""

@@ -40,7 +40,7 @@ def test_login_then_push_and_pull_with_gzip(http):
     mutation = {
         "mutation_id": 1,
         "entity": "household",
-        "id": "h1",
+        "id": "0190a0c0-0000-7000-8000-000000000001",
         "op": "upsert",
         "base_version": None,
         "data": {"grid_id": "g-001", "head_name": "张三"},
