@@ -492,3 +492,53 @@ def _review_notice(
             )
     else:
         conn.execute("UPDATE conflicts SET closed=1 WHERE key=?", (key,))
+
+
+def apply_open_conflicts(db: Any, conflicts: list[dict[str, Any]], *, now: str) -> int:
+    """Replace conflict notices with the server's open list (`GET /conflicts?status=open`).
+
+    Each open conflict on a record this phone holds becomes the notice `conflict:<id>` with
+    the base, server and client values; the coarser notices it supersedes close, and so do
+    conflict notices the server no longer lists. Returns how many are open here.
+    """
+    with db.transaction() as conn:
+        open_keys = []
+        for c in conflicts:
+            rec = conn.execute(
+                "SELECT household_id FROM records WHERE entity=? AND id=?",
+                (c.get("entity"), c.get("record_id")),
+            ).fetchone()
+            if rec is None:
+                continue
+            key = f"conflict:{c['id']}"
+            open_keys.append(key)
+            add_notice(
+                conn,
+                key=key,
+                kind="conflict",
+                entity=c["entity"],
+                record_id=c["record_id"],
+                household_id=rec["household_id"],
+                field=c.get("field"),
+                detail=dict(c),
+                now=now,
+            )
+            conn.execute(
+                "UPDATE conflicts SET closed=1 WHERE key=?",
+                (f"open:{c['entity']}:{c['record_id']}:{c.get('field')}",),
+            )
+        placeholders = ",".join("?" * len(open_keys)) or "''"
+        conn.execute(
+            f"UPDATE conflicts SET closed=1 WHERE key LIKE 'conflict:%' AND closed=0"
+            f" AND key NOT IN ({placeholders})",
+            open_keys,
+        )
+        households = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT household_id FROM conflicts WHERE household_id IS NOT NULL"
+            )
+        ]
+        for hid in households:
+            refresh_household(conn, hid)
+    return len(open_keys)

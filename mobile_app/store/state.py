@@ -131,7 +131,8 @@ def add_notice(
     conn.execute(
         "INSERT INTO conflicts (key, kind, entity, record_id, household_id, field, detail,"
         " created_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET"
-        " detail=excluded.detail, closed=0,"
+        " detail=excluded.detail, closed=0, field=coalesce(excluded.field, conflicts.field),"
+        " household_id=coalesce(excluded.household_id, conflicts.household_id),"
         " seen=CASE WHEN conflicts.detail = excluded.detail THEN conflicts.seen ELSE 0 END",
         (key, kind, entity, record_id, household_id, field, jsonio.dumps(detail), now),
     )

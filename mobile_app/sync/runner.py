@@ -22,6 +22,7 @@ from mobile_app.store.clock import iso
 from mobile_app.store.crashpoints import reach
 from mobile_app.store.database import Database
 from mobile_app.store.reconcile import (
+    apply_open_conflicts,
     apply_pull_page,
     park_and_renumber,
     prepare_batch,
@@ -214,6 +215,7 @@ class SyncRunner:
                     self.store.config.save(config, now=self.now())
                 self.push(result)
                 self.pull(result)
+                self.refresh_conflicts()
                 self.report_status(result)
             except SyncError as exc:
                 self.store.sync_state.record_error(str(exc))
@@ -320,6 +322,22 @@ class SyncRunner:
             reach("pull.page_done")
             if not page.get("has_more"):
                 return result
+
+    def refresh_conflicts(self) -> None:
+        """Fetch the open conflicts in scope so the worker sees what happened to each field.
+
+        Best effort: pull already marked the conflicting fields; a failure here (other than
+        401) leaves those coarser notices in place.
+        """
+        self._report("conflicts")
+        try:
+            conflicts = self.with_retry(lambda: self.client.conflicts("open"))
+        except AuthExpired:
+            raise
+        except SyncError as exc:
+            self._report("conflicts", message=str(exc))
+            return
+        apply_open_conflicts(self.store.db, conflicts, now=iso(self.now()))
 
     def report_status(self, result: SyncResult | None = None) -> None:
         """Tell the server our pending count and clock (best effort: failure is not fatal)."""

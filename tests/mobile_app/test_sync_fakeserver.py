@@ -284,6 +284,19 @@ class FakeClient:
     def config(self) -> dict:
         return self._call("config", lambda: {"rules": {"visit_interval_days": {"none": 90}}})
 
+    def conflicts(self, status: str = "open") -> list[dict]:
+        def listing() -> list[dict]:
+            with self.server.lock:
+                return [
+                    c
+                    for c in self.server.conflicts
+                    if c["status"] == status
+                    and self.server._grid_of(c["entity"], c["record_id"], None)
+                    in self.server.grids[self.user]
+                ]
+
+        return self._call("conflicts", listing)
+
     def report(self, payload: dict) -> dict:
         def store() -> dict:
             self.server.reports.append(payload)
@@ -333,6 +346,19 @@ class FakeHttpServer:
                 if url.path == "/api/v1/sync/pull":
                     q = parse_qs(url.query)
                     return self._send(200, fake.pull(user, int(q["cursor"][0]), int(q["limit"][0])))
+                if url.path == "/api/v1/conflicts":
+                    return self._send(
+                        200,
+                        {
+                            "conflicts": [
+                                c
+                                for c in fake.conflicts
+                                if c["status"] == "open"
+                                and fake._grid_of(c["entity"], c["record_id"], None)
+                                in fake.grids[user]
+                            ]
+                        },
+                    )
                 if url.path == "/api/v1/config":
                     return self._send(200, {"rules": {"visit_interval_days": {"none": 90}}})
                 return self._send(404, {"code": 404, "message": "unknown", "errors": {}})

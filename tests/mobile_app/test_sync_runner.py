@@ -130,8 +130,12 @@ def test_same_field_on_two_devices_is_a_conflict_the_worker_sees(server, phones)
     hh = b.store.households.get(hid)
     assert hh.data["phone"] == "13911111111"  # the server's provisional value
     assert hh.open_conflicts == ["phone"] and hh.has_conflict
-    notices = b.store.conflicts.list(household_id=hid)
-    assert {n.kind for n in notices} == {"conflict"}
+    [notice] = b.store.conflicts.list(household_id=hid)
+    assert notice.kind == "conflict" and notice.field == "phone"
+    assert notice.detail["client_value"] == "13922222222"
+    assert notice.detail["server_value"] == "13911111111"
+    a.sync()
+    assert a.store.conflicts.list(household_id=hid)[0].field == "phone"  # a sees it too
     assert b.store.households.list(filters=["conflict"])[0].id == hid
     # the supervisor picks b's value: it reaches both phones and the conflict closes
     server.resolve(conflict["id"], "13922222222")
