@@ -248,10 +248,30 @@ class Day(fields.Date):
 
 
 class Moment(fields.DateTime):
-    """A date and time in ISO 8601 (with or without a UTC offset)."""
+    """A date and time in ISO 8601 extended form (with or without a UTC offset).
+
+    `YYYY-MM-DDTHH:MM[:SS[.ffffff]]` then optionally `Z` or `±HH:MM`. Python's `fromisoformat`
+    alone would also take a bare date or the basic form (`20240520T0930`), which no client
+    sends and which would compare wrongly with a real time.
+    """
+
+    _SHAPE = re.compile(
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+        r"(Z|[+-][0-9]{2}:[0-9]{2})?"
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        if not isinstance(value, str) or self._SHAPE.fullmatch(value) is None:
+            raise self.make_error("invalid")
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
 
 
 # ---------------------------------------------------------------------------------------------
