@@ -129,6 +129,9 @@ def _acknowledge(
     elif rec is not None:
         base = jsonio.loads(rec["base_data"])
         new_version = version if version is not None else rec["base_version"]
+        if rec["base_version"] is not None and new_version is not None:
+            # A pull may already have moved the base past this answer's version.
+            new_version = max(new_version, rec["base_version"])
         if entry.op == "delete":
             if status == "conflict":
                 # The server kept the record (edited since our base): show it again.
