@@ -165,8 +165,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # household composition (across member records)
     "members_no_head": (
-        "在户成员中须有一名{relation}为“{head}”的成员，当前没有",
-        "Exactly one present member must have {relation} “{head}”; there is none",
+        "在户成员中须有一名“{head}”，当前没有",
+        "One present member must be the “{head}”; there is none",
     ),
     "members_many_heads": (
         "在户成员中只能有一名“{head}”，当前有 {count} 名：{names}",

@@ -14,7 +14,6 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from shared_schema.enums import ENUMS, check_lang
-from shared_schema.labels import field_label
 from shared_schema.messages import message
 from shared_schema.schemas.base import RecordSchema
 from shared_schema.schemas.household import HouseholdSchema
@@ -140,8 +139,7 @@ def validate_household_members(
     spouse = ENUMS["relation"].label("spouse", lang)
     errors: list[str] = []
     if not heads:
-        relation = field_label("member", "relation", lang)
-        errors.append(message("members_no_head", lang, relation=relation, head=head))
+        errors.append(message("members_no_head", lang, head=head))
     elif len(heads) > 1:
         errors.append(
             message(
