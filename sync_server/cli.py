@@ -1,0 +1,206 @@
+"""Command line: `python -m sync_server <command>`; one function per command, so others
+(e.g. `seed-demo`) add theirs with `@command(...)` in their own module and `register`.
+
+Commands: init-db, create-user, create-grid, assign-grid, serve, openapi.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sync_server.config import Config
+from sync_server.errors import ServiceError
+from sync_server.extensions import Database
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, str]] = {}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def command(
+    name: str, help_text: str, arguments: Callable[[argparse.ArgumentParser], None]
+) -> Callable[[Handler], Handler]:
+    """Register a subcommand: `arguments` adds its options, the decorated function runs it."""
+
+    def wrap(fn: Handler) -> Handler:
+        COMMANDS[name] = (arguments, fn, help_text)
+        return fn
+
+    return wrap
+
+
+def database(args: argparse.Namespace) -> Database:
+    """The database of `--database-url` or `DATABASE_URL`."""
+    url = getattr(args, "database_url", None)
+    return Database(Config(**({"DATABASE_URL": url} if url else {})).DATABASE_URL)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _no_args(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+@command("init-db", "create or upgrade the database schema (Alembic)", _no_args)
+def init_db(args: argparse.Namespace) -> int:
+    from sync_server.migrations import upgrade
+
+    db = database(args)
+    assert db.engine is not None
+    if db.is_sqlite and db.engine.url.database:
+        Path(db.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    upgrade(db.engine)
+    db.dispose()
+    print("database ready")
+    return 0
+
+
+def _user_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--username", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--role", required=True, choices=("worker", "supervisor", "admin"))
+    p.add_argument("--grid", action="append", default=[], dest="grids")
+    p.add_argument("--township")
+    p.add_argument("--display-name")
+
+
+@command("create-user", "create a user (a worker's --grid ... are assigned to them)", _user_args)
+def create_user(args: argparse.Namespace) -> int:
+    from sync_server.services.admin import create_user as create
+
+    user = create(
+        database(args),
+        username=args.username,
+        password=args.password,
+        role=args.role,
+        display_name=args.display_name or args.username,
+        grids=args.grids,
+        township=args.township,
+        now=_now(),
+    )
+    print(json.dumps(user, ensure_ascii=False))
+    return 0
+
+
+def _grid_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--id", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--village", required=True)
+    p.add_argument("--township", required=True)
+
+
+@command("create-grid", "create a grid", _grid_args)
+def create_grid(args: argparse.Namespace) -> int:
+    from sync_server.services.admin import create_grid as create
+
+    grid = create(
+        database(args),
+        grid_id=args.id,
+        name=args.name,
+        village=args.village,
+        township=args.township,
+        now=_now(),
+    )
+    print(json.dumps(grid, ensure_ascii=False))
+    return 0
+
+
+def _assign_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--grid", required=True)
+    p.add_argument("--username", required=True)
+
+
+@command("assign-grid", "move a grid to a worker", _assign_args)
+def assign_grid(args: argparse.Namespace) -> int:
+    from sync_server.services.admin import assign_grid as assign
+
+    print(json.dumps(assign(database(args), grid_id=args.grid, username=args.username, now=_now())))
+    return 0
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--timeout", type=int, default=60)
+
+
+@command("serve", "run the server under gunicorn (N worker processes, one database)", _serve_args)
+def serve(args: argparse.Namespace) -> int:
+    url = getattr(args, "database_url", None)
+    if url:
+        os.environ["DATABASE_URL"] = url
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--timeout",
+        str(args.timeout),
+        "--access-logfile",
+        "-" if os.environ.get("GUNICORN_ACCESS_LOG") else "/dev/null",
+        "sync_server.wsgi:app",
+    ]
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover
+
+
+def _openapi_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", default=str(ROOT / "openapi.json"))
+    p.add_argument("--check", action="store_true", help="exit 1 if the file differs")
+
+
+def openapi_text() -> str:
+    """The OpenAPI document as committed (sorted keys, 2-space indent)."""
+    from sync_server import create_app
+
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    spec = app.extensions["tianye_api"].spec.to_dict()
+    return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@command("openapi", "write the OpenAPI document to openapi.json", _openapi_args)
+def openapi(args: argparse.Namespace) -> int:
+    text = openapi_text()
+    path = Path(args.output)
+    if args.check:
+        same = path.exists() and path.read_text(encoding="utf-8") == text
+        print("openapi.json is up to date" if same else "openapi.json is stale")
+        return 0 if same else 1
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every registered command."""
+    root = argparse.ArgumentParser(prog="python -m sync_server")
+    root.add_argument("--database-url", help="defaults to $DATABASE_URL")
+    subs = root.add_subparsers(dest="command", required=True)
+    for name, (arguments, _fn, help_text) in COMMANDS.items():
+        arguments(subs.add_parser(name, help=help_text))
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command; service refusals print their reason and exit 1."""
+    args = parser().parse_args(argv)
+    _arguments, fn, _help = COMMANDS[args.command]
+    try:
+        return fn(args)
+    except ServiceError as exc:
+        detail: dict[str, Any] = {"error": exc.key, "errors": exc.errors}
+        print(json.dumps(detail, ensure_ascii=False), file=sys.stderr)
+        return 1

@@ -1,0 +1,113 @@
+"""The database owner: one SQLAlchemy 2 engine and its sessionmaker per app (no flask-sqlalchemy).
+
+SQLite connections get WAL, foreign keys and a busy timeout on connect, and write transactions
+start with `BEGIN IMMEDIATE` so two writers never deadlock upgrading a read lock (the single
+SQLite writer is what keeps versions in commit order there). Services receive the `Database`
+as a plain argument and own their transactions through `read()` and `write()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+EXTENSION_KEY = "tianye_db"
+
+
+class Database:
+    """Owns the engine; `write()` is a transaction that may change data."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.engine: Engine | None = None
+        self._sessions: sessionmaker[Session] | None = None
+        self._write_sessions: sessionmaker[Session] | None = None
+        self._snapshot_sessions: sessionmaker[Session] | None = None
+        if url is not None:
+            self.connect(url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine is not None and self.engine.dialect.name == "sqlite"
+
+    def connect(self, url: str) -> None:
+        """Create the engine for `url`."""
+        kwargs: dict[str, Any] = {"future": True}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+        engine = create_engine(url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+        snapshot = engine
+        if engine.dialect.name == "postgresql":
+            snapshot = engine.execution_options(isolation_level="REPEATABLE READ")
+        self._snapshot_sessions = sessionmaker(snapshot, expire_on_commit=False)
+
+    def init_app(self, app: Flask) -> None:
+        """Bind to `app`: engine from `DATABASE_URL`, disposed of with the app."""
+        self.connect(app.config["DATABASE_URL"])
+        app.extensions[EXTENSION_KEY] = self
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (closed at the end; loaded rows stay readable)."""
+        assert self._sessions is not None, "Database not connected"
+        with self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def read_snapshot(self) -> Iterator[Session]:
+        """A read-only unit of work that sees one snapshot across statements.
+
+        REPEATABLE READ on PostgreSQL (READ COMMITTED would give each statement its own view,
+        and a pull that joins two queries could then skip a version); SQLite's deferred read
+        transaction already reads one snapshot.
+        """
+        assert self._snapshot_sessions is not None, "Database not connected"
+        with self._snapshot_sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction committed on success and rolled back on any error."""
+        assert self._write_sessions is not None, "Database not connected"
+        with self._write_sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def current_db() -> Database:
+    """The current app's database."""
+    db: Database = current_app.extensions[EXTENSION_KEY]
+    return db

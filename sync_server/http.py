@@ -1,0 +1,172 @@
+"""HTTP plumbing around the API: gzip request bodies (with a decompressed-size cap), gzip
+responses, request ids, the 415 check, and one structured JSON log line per request.
+
+The log line holds request id, method, path, status, duration, user and client — never a
+body, a password, a token or an ID number.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from sync_server.errors import ServiceError
+
+access_log = logging.getLogger("tianye.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+BODY_ERROR_KEY = "tianye.body_error"
+
+
+class GzipRequestMiddleware:
+    """Inflate `Content-Encoding: gzip` bodies before Flask sees them.
+
+    The inflated size is capped (`limit`); a larger body (a gzip bomb) or broken gzip is
+    flagged in the environ and answered with JSON by the app (413 / 400), never inflated.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+        if encoding and encoding != "identity":
+            body = b""
+            if encoding != "gzip":
+                environ[BODY_ERROR_KEY] = (415, "not_json")
+            else:
+                raw = environ["wsgi.input"].read(self.limit + 1)
+                try:
+                    body = self._inflate(raw)
+                except ValueError:
+                    environ[BODY_ERROR_KEY] = (413, "too_many_bytes")
+                    body = b""
+                except (OSError, EOFError, zlib.error):
+                    environ[BODY_ERROR_KEY] = (400, "bad_gzip")
+                    body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("HTTP_CONTENT_ENCODING", None)
+        return self.app(environ, start_response)
+
+    def _inflate(self, raw: bytes) -> bytes:
+        if len(raw) > self.limit:
+            raise ValueError("compressed body too large")
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = inflater.decompress(raw, self.limit + 1)
+        if len(out) > self.limit or inflater.unconsumed_tail:
+            raise ValueError("inflated body too large")
+        out += inflater.flush()
+        if len(out) > self.limit:
+            raise ValueError("inflated body too large")
+        if not inflater.eof:
+            raise zlib.error("truncated gzip stream")
+        return out
+
+
+class JsonFormatter(logging.Formatter):
+    """Log records as one JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            payload.update(fields)
+        else:
+            payload["message"] = record.getMessage()
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: str) -> None:
+    """JSON lines on stderr for the `tianye` loggers (idempotent)."""
+    logger = logging.getLogger("tianye")
+    logger.setLevel(level.upper())
+    if not any(getattr(h, "_tianye", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        handler._tianye = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+def install(app: Flask) -> None:
+    """Wire the request hooks into `app`."""
+    app.wsgi_app = GzipRequestMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, app.config["MAX_REQUEST_BYTES"]
+    )
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        body_error = request.environ.get(BODY_ERROR_KEY)
+        if body_error:
+            status, key = body_error
+            raise ServiceError(status, key, limit=app.config["MAX_REQUEST_BYTES"])
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and request.path.startswith("/api/")
+            and (request.content_length or 0) > 0
+            and not request.is_json
+        ):
+            raise ServiceError(415, "not_json")
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+        _maybe_gzip(response)
+        principal = getattr(g, "principal", None)
+        started = getattr(g, "started", None)
+        access_log.info(
+            "request",
+            extra={
+                "fields": {
+                    "request_id": getattr(g, "request_id", None),
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+                    "user": principal.username if principal else None,
+                    "client": principal.client_id if principal else None,
+                }
+            },
+        )
+        return response
+
+
+def _maybe_gzip(response: Response) -> None:
+    """Compress JSON responses for clients that accept gzip."""
+    if (
+        "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+        or response.direct_passthrough
+        or response.status_code < 200
+        or response.status_code in (204, 304)
+        or "Content-Encoding" in response.headers
+        or not (response.mimetype or "").endswith("json")
+    ):
+        return
+    data = response.get_data()
+    if len(data) < 200:
+        return
+    response.set_data(gzip.compress(data, compresslevel=6))
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Length"] = str(len(response.get_data()))
+    response.vary.add("Accept-Encoding")

@@ -1,0 +1,88 @@
+"""User-visible error messages in Simplified Chinese (default) and English (`Accept-Language`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "bad_request": ("请求格式错误。", "The request is malformed."),
+    "invalid_json": ("请求体不是有效的 JSON。", "The request body is not valid JSON."),
+    "bad_gzip": ("请求体不是有效的 gzip 数据。", "The request body is not valid gzip data."),
+    "unauthorized": ("未登录或令牌无效，请重新登录。", "Missing or invalid token; sign in again."),
+    "bad_credentials": ("用户名或密码错误。", "Wrong username or password."),
+    "forbidden": ("无权执行此操作。", "You are not allowed to do this."),
+    "out_of_scope": ("超出您的负责范围。", "Outside your scope."),
+    "out_of_scope_batch": (
+        "本批次中有超出您负责网格的修改，整批未写入。",
+        "Some mutations touch records outside your grids; nothing of the batch was written.",
+    ),
+    "client_mismatch": (
+        "client_id 与令牌绑定的设备不一致。",
+        "client_id does not match the device this token is bound to.",
+    ),
+    "not_found": ("资源不存在。", "Not found."),
+    "method_not_allowed": ("不支持此请求方法。", "Method not allowed."),
+    "gap": (
+        "变更编号不连续，请从 last_mutation_id + 1 开始重新发送。",
+        "Mutation ids skip ahead; resend from last_mutation_id + 1.",
+    ),
+    "conflict_closed": ("该冲突已解决。", "This conflict is already resolved."),
+    "too_large": ("请求过大。", "The request is too large."),
+    "too_many_mutations": (
+        "一次最多提交 {limit} 条变更。",
+        "At most {limit} mutations per request.",
+    ),
+    "too_many_bytes": (
+        "请求体解压后超过 {limit} 字节。",
+        "The request body exceeds {limit} bytes uncompressed.",
+    ),
+    "not_json": ("请求体必须是 JSON（Content-Type: application/json）。", "The body must be JSON."),
+    "validation": ("数据校验未通过。", "Validation failed."),
+    "rate_limited": (
+        "登录失败次数过多，请 {minutes} 分钟后再试。",
+        "Too many failed sign-ins; try again in {minutes} minutes.",
+    ),
+    "server_error": ("服务器内部错误。", "Internal server error."),
+    "unknown_household": ("该户不存在。", "Unknown household."),
+    "unknown_grid": ("网格不存在。", "Unknown grid."),
+    "unknown_user": ("用户不存在。", "Unknown user."),
+    "grid_exists": ("网格编号已存在。", "A grid with this id already exists."),
+    "user_exists": ("用户名已存在。", "This username is taken."),
+    "not_a_worker": ("只能把网格分配给网格员。", "Grids can only be assigned to workers."),
+    "unknown_entity": ("未知的记录类型。", "Unknown entity."),
+    "not_a_visit": ("走访记录不存在。", "Unknown visit."),
+    "bad_resolution": ("无法用此值解决冲突：{reason}", "This value cannot resolve it: {reason}"),
+    "unknown_mutation": ("找不到该变更的原始结果。", "The original result is not on record."),
+    "base_unknown": (
+        "服务器没有该记录，无法基于此版本修改。",
+        "The server does not hold this record; it cannot be edited at a version.",
+    ),
+}
+
+
+def pick_lang(accept_language: str | None) -> str:
+    """`en` when the client prefers English, else `zh`."""
+    if not accept_language:
+        return "zh"
+    best: tuple[float, str] = (-1.0, "zh")
+    for part in accept_language.split(","):
+        bits = part.strip().split(";")
+        tag = bits[0].strip().lower()
+        q = 1.0
+        for b in bits[1:]:
+            if b.strip().startswith("q="):
+                try:
+                    q = float(b.strip()[2:])
+                except ValueError:
+                    q = 0.0
+        lang = "en" if tag.startswith("en") else "zh" if tag.startswith("zh") else None
+        if lang and q > best[0]:
+            best = (q, lang)
+    return best[1]
+
+
+def message(key: str, lang: str = "zh", **fmt: Any) -> str:
+    """The message `key` in `lang`, formatted with `fmt`."""
+    zh, en = MESSAGES.get(key, (key, key))
+    text = en if lang == "en" else zh
+    return text.format(**fmt) if fmt else text

@@ -1,0 +1,25 @@
+"""SQLAlchemy 2 models of the sync server (the schema itself is created by Alembic)."""
+
+from sync_server.models.base import Base, new_id, utcnow
+from sync_server.models.grids import Grid
+from sync_server.models.identity import ApiToken, Client, LoginAttempt, User
+from sync_server.models.records import ConflictRow, Record, RecordVersion, Removal
+from sync_server.models.sync import MutationLog, Setting, SyncCounter
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Client",
+    "ConflictRow",
+    "Grid",
+    "LoginAttempt",
+    "MutationLog",
+    "Record",
+    "RecordVersion",
+    "Removal",
+    "Setting",
+    "SyncCounter",
+    "User",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,121 @@
+"""Listing conflicts in scope and resolving one (the chosen value becomes a new version)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared_schema.schemas.records import validate_record
+from shared_schema.sync import STATUS_NOOP, Deleted, resolve_conflict
+from sync_server.errors import ServiceError
+from sync_server.extensions import Database
+from sync_server.models import ConflictRow, Record
+from sync_server.services.principal import (
+    ADMIN,
+    SUPERVISOR,
+    Principal,
+    require_grid,
+    require_role,
+    scope_grid_query,
+)
+from sync_server.services.versions import restamp, write_record
+
+
+def conflict_dict(row: ConflictRow) -> dict[str, Any]:
+    """The wire form of a conflict."""
+    return {
+        "id": row.id,
+        "entity": row.entity,
+        "record_id": row.record_id,
+        "field": row.field,
+        "base_value": row.base_value,
+        "server_value": row.server_value,
+        "client_value": row.client_value,
+        "client_data": row.client_data,
+        "author": row.author,
+        "client_id": row.client_id,
+        "mutation_id": row.mutation_id,
+        "created_at": row.created_at,
+        "status": row.status,
+        "resolved_by": row.resolved_by,
+        "resolved_at": row.resolved_at,
+        "resolved_value": row.resolved_value,
+    }
+
+
+def list_conflicts(
+    db: Database, principal: Principal, *, status: str = "open", limit: int = 1000
+) -> list[dict[str, Any]]:
+    """Conflicts of records in the caller's scope, oldest first (`status`: open/resolved/all)."""
+    with db.read() as s:
+        query = select(ConflictRow).join(
+            Record, (Record.entity == ConflictRow.entity) & (Record.id == ConflictRow.record_id)
+        )
+        grids = scope_grid_query(principal)
+        if grids is not None:
+            query = query.where(Record.grid_id.in_(grids.scalar_subquery()))
+        if status != "all":
+            query = query.where(ConflictRow.status == status)
+        rows = s.scalars(query.order_by(ConflictRow.created_at, ConflictRow.id).limit(limit))
+        return [conflict_dict(r) for r in rows]
+
+
+def _load(session: Session, principal: Principal, conflict_id: str) -> tuple[ConflictRow, Record]:
+    row = session.get(ConflictRow, conflict_id, with_for_update=True)
+    if row is None:
+        raise ServiceError(404, "not_found")
+    rec = session.get(Record, (row.entity, row.record_id))
+    if rec is None:
+        raise ServiceError(404, "not_found")
+    require_grid(session, principal, rec.grid_id)
+    return row, rec
+
+
+def resolve(
+    db: Database, principal: Principal, conflict_id: str, value: Any, *, lang: str, now: datetime
+) -> dict[str, Any]:
+    """Write the chosen value as a new version and close the conflict (supervisor/admin)."""
+    require_role(principal, SUPERVISOR, ADMIN)
+    with db.write() as s:
+        row, rec = _load(s, principal, conflict_id)
+        if row.status != "open":
+            raise ServiceError(409, "conflict_closed")
+        current: dict[str, Any] | Deleted = (
+            Deleted(dict(rec.data)) if rec.deleted else dict(rec.data)
+        )
+        try:
+            outcome = resolve_conflict(current, row.field, value, row.client_data)
+        except ValueError as exc:
+            raise ServiceError(
+                422, "bad_resolution", {"value": [str(exc)]}, reason=str(exc)
+            ) from None
+        if outcome.status != STATUS_NOOP:
+            if outcome.merged is not None and not outcome.deleted:
+                errors = validate_record(rec.entity, outcome.merged, lang=lang, as_of=now.date())
+                if errors:
+                    raise ServiceError(
+                        422, "validation", {f"value.{k}": v for k, v in errors.items()}
+                    )
+            data = outcome.merged if outcome.merged is not None else dict(rec.data)
+            rec = write_record(
+                s,
+                entity=rec.entity,
+                record_id=rec.id,
+                data=data,
+                deleted=outcome.deleted,
+                changed=list(outcome.changed),
+                author=principal.username,
+                now=now,
+            )
+        else:
+            restamp(s, rec, now)  # the open conflict disappears from every device's next pull
+        row.status = "resolved"
+        row.resolved_by = principal.username
+        row.resolved_at = now
+        row.resolved_value = value
+        row.resolved_version = rec.version
+        s.flush()
+        return conflict_dict(row) | {"version": rec.version}

@@ -1,0 +1,289 @@
+"""Users, passwords (argon2), bearer tokens bound to a user and a client, login rate limit.
+
+Tokens are 32 random bytes (urlsafe text); only their sha256 is stored, so a database leak
+gives no usable token. The login rate limit counts failures per username and per IP over a
+sliding window in a store shared by every server process: the database, or Redis when
+`REDIS_URL` is set. Reaching the limit answers 429 before the password is even checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from sync_server.errors import ServiceError
+from sync_server.extensions import Database
+from sync_server.models import ApiToken, Client, Grid, LoginAttempt, User
+from sync_server.services.principal import ADMIN, SUPERVISOR, WORKER, Principal
+
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so timing does not reveal usernames.
+_DUMMY_HASH = _hasher.hash("tianye-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when `password` matches."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_token(token: str) -> str:
+    """What the database stores for a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginLimiter(Protocol):
+    """Failure counting shared across processes."""
+
+    def failures(self, keys: list[str], now: datetime) -> int: ...
+    def record_failure(self, keys: list[str], now: datetime) -> None: ...
+    def clear(self, key: str) -> None: ...
+
+
+class DatabaseLimiter:
+    """Failures as rows of `login_attempts` (old rows are pruned as new ones arrive)."""
+
+    def __init__(self, db: Database, window: timedelta) -> None:
+        self.db = db
+        self.window = window
+
+    def failures(self, keys: list[str], now: datetime) -> int:
+        with self.db.read() as s:
+            counts = [
+                s.scalar(
+                    select(func.count())
+                    .select_from(LoginAttempt)
+                    .where(LoginAttempt.key == key, LoginAttempt.at > now - self.window)
+                )
+                or 0
+                for key in keys
+            ]
+        return max(counts, default=0)
+
+    def record_failure(self, keys: list[str], now: datetime) -> None:
+        with self.db.write() as s:
+            s.execute(delete(LoginAttempt).where(LoginAttempt.at <= now - self.window))
+            s.add_all(LoginAttempt(key=key, at=now) for key in keys)
+
+    def clear(self, key: str) -> None:
+        with self.db.write() as s:
+            s.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
+
+
+class RedisLimiter:
+    """Failures as Redis sorted sets (score = time), expiring with the window."""
+
+    def __init__(self, url: str, window: timedelta) -> None:
+        import redis
+
+        self.redis: Any = redis.Redis.from_url(url)
+        self.window = window
+
+    def failures(self, keys: list[str], now: datetime) -> int:
+        low = (now - self.window).timestamp()
+        return max(
+            (int(self.redis.zcount(f"tianye:login:{k}", low, "+inf")) for k in keys), default=0
+        )
+
+    def record_failure(self, keys: list[str], now: datetime) -> None:
+        pipe = self.redis.pipeline()
+        for key in keys:
+            name = f"tianye:login:{key}"
+            pipe.zadd(name, {secrets.token_hex(8): now.timestamp()})
+            pipe.zremrangebyscore(name, "-inf", (now - self.window).timestamp())
+            pipe.expire(name, int(self.window.total_seconds()) + 1)
+        pipe.execute()
+
+    def clear(self, key: str) -> None:
+        self.redis.delete(f"tianye:login:{key}")
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a successful sign-in returns."""
+
+    token: str
+    user: dict[str, str]
+    grids: list[dict[str, str]]
+
+
+def user_dict(user: User) -> dict[str, str]:
+    """The wire form of a user."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "display_name": user.display_name,
+    }
+
+
+def grid_dict(grid: Grid) -> dict[str, str]:
+    """The wire form of a grid."""
+    return {"id": grid.id, "name": grid.name, "village": grid.village, "township": grid.township}
+
+
+def grids_of(session: Session, user: User) -> list[Grid]:
+    """The grids in a user's scope, by id."""
+    query = select(Grid).order_by(Grid.id)
+    if user.role == WORKER:
+        query = query.where(Grid.worker_id == user.id)
+    elif user.role == SUPERVISOR:
+        query = query.where(Grid.township == (user.township or ""))
+    return list(session.scalars(query))
+
+
+def issue_token(
+    db: Database,
+    limiter: LoginLimiter,
+    *,
+    username: str,
+    password: str,
+    client_id: str,
+    device_name: str,
+    ip: str,
+    now: datetime,
+    max_failures: int,
+    window_minutes: int,
+) -> TokenGrant:
+    """Check the password (rate limited) and return a fresh token bound to `client_id`."""
+    keys = [f"user:{username.lower()}", f"ip:{ip}"]
+    if limiter.failures(keys, now) >= max_failures:
+        raise ServiceError(
+            429,
+            "rate_limited",
+            headers={"Retry-After": str(window_minutes * 60)},
+            minutes=window_minutes,
+        )
+    with db.read() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or not user.active:
+        limiter.record_failure(keys, now)
+        raise ServiceError(401, "bad_credentials")
+    limiter.clear(keys[0])
+    token = secrets.token_urlsafe(32)
+    with db.write() as s:
+        client = s.get(Client, client_id, with_for_update=True)
+        if client is None:
+            s.add(
+                Client(
+                    client_id=client_id,
+                    user_id=user.id,
+                    device_name=device_name,
+                    last_mutation_id=0,
+                    last_seen=now,
+                    created_at=now,
+                )
+            )
+        else:
+            if client.user_id != user.id:
+                # The install changed hands: the previous user's tokens for it stop working.
+                s.execute(
+                    update(ApiToken)
+                    .where(ApiToken.client_id == client_id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now)
+                )
+            client.user_id = user.id
+            client.device_name = device_name
+            client.last_seen = now
+        s.add(
+            ApiToken(
+                token_hash=hash_token(token), user_id=user.id, client_id=client_id, created_at=now
+            )
+        )
+        grids = [grid_dict(g) for g in grids_of(s, user)]
+    return TokenGrant(token, user_dict(user), grids)
+
+
+def authenticate(db: Database, token: str) -> Principal | None:
+    """The principal of a live token, or None."""
+    with db.read() as s:
+        row = s.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        ).first()
+        if row is None:
+            return None
+        tok, user = row
+        if not user.active:
+            return None
+        return Principal(
+            user.id,
+            user.username,
+            user.role,
+            user.display_name,
+            user.township,
+            tok.client_id,
+            tok.id,
+        )
+
+
+def revoke_token(db: Database, principal: Principal, now: datetime) -> None:
+    """Revoke the caller's own token."""
+    with db.write() as s:
+        s.execute(update(ApiToken).where(ApiToken.id == principal.token_id).values(revoked_at=now))
+
+
+def revoke_client(db: Database, principal: Principal, client_id: str, now: datetime) -> int:
+    """Revoke every token of `client_id` (its owner, or an admin); returns how many."""
+    with db.write() as s:
+        client = s.get(Client, client_id)
+        if client is None:
+            raise ServiceError(404, "not_found")
+        if principal.role != ADMIN and client.user_id != principal.user_id:
+            raise ServiceError(403, "forbidden")
+        result = s.execute(
+            update(ApiToken)
+            .where(ApiToken.client_id == client_id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def me(db: Database, principal: Principal) -> dict[str, Any]:
+    """The caller, their grids and their client's last mutation id."""
+    with db.read() as s:
+        user = s.get(User, principal.user_id)
+        assert user is not None
+        client = s.get(Client, principal.client_id) if principal.client_id else None
+        return {
+            "user": user_dict(user),
+            "grids": [grid_dict(g) for g in grids_of(s, user)],
+            "last_mutation_id": client.last_mutation_id if client else 0,
+        }
+
+
+def report(db: Database, principal: Principal, payload: dict[str, Any], now: datetime) -> None:
+    """Store what the phone reports (pending count, clock) for the console's device page."""
+    with db.write() as s:
+        client = s.get(Client, payload["client_id"])
+        if client is None or client.client_id != principal.client_id:
+            raise ServiceError(403, "client_mismatch")
+        client.pending_count = payload["pending"]
+        client.last_hlc = payload.get("hlc")
+        client.app_version = payload.get("app_version")
+        device_time = payload.get("device_time")
+        if device_time is not None:
+            if device_time.tzinfo is None:
+                device_time = device_time.replace(tzinfo=now.tzinfo)
+            client.clock_skew_ms = int((device_time - now).total_seconds() * 1000)
+        client.last_seen = now
+
+
+ROLES = (WORKER, SUPERVISOR, ADMIN)

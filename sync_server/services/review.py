@@ -1,0 +1,47 @@
+"""Supervisor review of a visit: approve, return (to the worker) or reject, with a comment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sync_server.errors import ServiceError
+from sync_server.extensions import Database
+from sync_server.models import Record
+from sync_server.services.principal import ADMIN, SUPERVISOR, Principal, require_grid, require_role
+from sync_server.services.versions import write_record
+
+STATUS_OF_ACTION = {"approve": "approved", "return": "returned", "reject": "rejected"}
+
+
+def review_visit(
+    db: Database, principal: Principal, visit_id: str, action: str, comment: str, *, now: datetime
+) -> dict[str, Any]:
+    """Set `review_status`/`review_comment` as a new version the worker's phone pulls."""
+    require_role(principal, SUPERVISOR, ADMIN)
+    if action not in STATUS_OF_ACTION:
+        raise ServiceError(422, "validation", {"action": ["approve, return or reject"]})
+    with db.write() as s:
+        rec = s.get(Record, ("visit", visit_id.lower()), with_for_update=True)
+        if rec is None or rec.deleted:
+            raise ServiceError(404, "not_a_visit")
+        require_grid(s, principal, rec.grid_id)
+        status = STATUS_OF_ACTION[action]
+        data = dict(rec.data) | {"review_status": status, "review_comment": comment or None}
+        changed = [k for k in ("review_status", "review_comment") if rec.data.get(k) != data.get(k)]
+        rec = write_record(
+            s,
+            entity="visit",
+            record_id=rec.id,
+            data=data,
+            deleted=False,
+            changed=changed,
+            author=principal.username,
+            now=now,
+        )
+        return {
+            "id": rec.id,
+            "version": rec.version,
+            "review_status": status,
+            "review_comment": data["review_comment"],
+        }

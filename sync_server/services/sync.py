@@ -1,0 +1,365 @@
+"""Push (exactly-once, per-field three-way merge) and pull (version order, scope, removals).
+
+A push batch is one transaction that starts by locking the client's row (`FOR UPDATE` on
+PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so two deliveries of the same batch serialize and
+the second only replays stored results. Each mutation is validated (its partial data, then the
+merged record), merged with `shared_schema.sync.merge` against the history entry at or below
+its `base_version`, written with a fresh global version, and logged with its result.
+
+Decisions (see also docs/protocol-notes.md):
+- A conflict that takes no field still re-stamps the record (new version, no history entry),
+  so every device pulls it again with its `open_conflicts`.
+- A new visit without `review_status` is stored as `submitted`.
+- A member or visit must name an existing, not deleted household (else rejected on
+  `household_id`); a household moved to another grid takes its members and visits along.
+- An edit with a `base_version` of a record the server never had is rejected on `base_version`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared_schema.schemas.records import validate_changes, validate_record
+from shared_schema.sync import (
+    DELETE,
+    STATUS_NOOP,
+    Deleted,
+    merge,
+)
+from sync_server.errors import ServiceError
+from sync_server.extensions import Database
+from sync_server.messages import message
+from sync_server.models import Client, ConflictRow, MutationLog, Record, RecordVersion, Removal
+from sync_server.services.principal import Principal, scope_grid_query, scope_grids
+from sync_server.services.versions import grid_of_household, restamp, write_record
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    """Results in request order, the client's last id, and whether a gap stopped the batch."""
+
+    results: list[dict[str, Any]]
+    last_mutation_id: int
+    gap: bool = False
+
+
+def _lock_client(session: Session, principal: Principal, client_id: str) -> Client:
+    if principal.client_id != client_id:
+        raise ServiceError(403, "client_mismatch")
+    client = session.scalar(select(Client).where(Client.client_id == client_id).with_for_update())
+    if client is None or client.user_id != principal.user_id:
+        raise ServiceError(403, "client_mismatch")
+    return client
+
+
+def push(
+    db: Database,
+    principal: Principal,
+    client_id: str,
+    mutations: list[dict[str, Any]],
+    *,
+    lang: str,
+    now: datetime,
+) -> PushOutcome:
+    """Apply a batch exactly once; raises 403 (`out_of_scope_batch`) writing nothing."""
+    with db.write() as s:
+        client = _lock_client(s, principal, client_id)
+        last = client.last_mutation_id
+        plan: list[tuple[str, dict[str, Any]]] = []
+        gap = False
+        for m in mutations:
+            mid = m["mutation_id"]
+            if mid <= last:
+                plan.append(("replay", m))
+            elif mid == last + 1:
+                plan.append(("apply", m))
+                last = mid
+            else:
+                gap = True
+                break
+        fresh = [(i, m) for i, (kind, m) in enumerate(plan) if kind == "apply"]
+        errors = _scope_errors(s, principal, fresh, lang)
+        if errors:
+            raise ServiceError(403, "out_of_scope_batch", errors)
+        results: list[dict[str, Any]] = []
+        for kind, m in plan:
+            if kind == "replay":
+                results.append(_replay(s, client_id, m["mutation_id"], lang))
+                continue
+            result = _apply(s, principal, client_id, m, lang=lang, now=now)
+            s.add(
+                MutationLog(
+                    client_id=client_id,
+                    mutation_id=m["mutation_id"],
+                    user_id=principal.user_id,
+                    entity=m["entity"],
+                    record_id=m["id"],
+                    op=m["op"],
+                    base_version=m.get("base_version"),
+                    data=m.get("data") or {},
+                    hlc=m.get("hlc"),
+                    status=result["status"],
+                    result=result,
+                    created_at=now,
+                )
+            )
+            client.last_mutation_id = m["mutation_id"]
+            results.append(result)
+        client.last_push_at = now
+        client.last_seen = now
+        return PushOutcome(results, client.last_mutation_id, gap)
+
+
+def _replay(session: Session, client_id: str, mutation_id: int, lang: str) -> dict[str, Any]:
+    row = session.get(MutationLog, (client_id, mutation_id))
+    if row is None:
+        return {
+            "mutation_id": mutation_id,
+            "status": "rejected",
+            "version": None,
+            "conflicts": [],
+            "errors": {"mutation_id": [message("unknown_mutation", lang)]},
+        }
+    return dict(row.result)
+
+
+def _scope_errors(
+    session: Session, principal: Principal, fresh: list[tuple[int, dict[str, Any]]], lang: str
+) -> dict[str, list[str]]:
+    """`mutations.<i>` → reason, for each mutation that touches a grid outside the scope."""
+    allowed = scope_grids(session, principal)
+    if allowed is None:
+        return {}
+    batch_grid: dict[str, str | None] = {}
+    errors: dict[str, list[str]] = {}
+    for index, m in fresh:
+        data = m.get("data") or {}
+        rec = session.get(Record, (m["entity"], m["id"]))
+        touched: set[str | None] = set()
+        if rec is not None:
+            touched.add(rec.grid_id)
+        if m["entity"] == "household":
+            new_grid = data.get("grid_id") if isinstance(data.get("grid_id"), str) else None
+            if new_grid is not None:
+                touched.add(new_grid)
+            batch_grid[m["id"]] = new_grid or (rec.grid_id if rec else None)
+        else:
+            hid = data.get("household_id")
+            if isinstance(hid, str):
+                grid = batch_grid.get(hid.lower()) or grid_of_household(session, hid.lower())
+                if grid is not None:
+                    touched.add(grid)
+        outside = {g for g in touched if g is not None and g not in allowed}
+        if outside:
+            errors[f"mutations.{index}"] = [
+                f"{message('out_of_scope', lang)} ({', '.join(sorted(outside))})"
+            ]
+    return errors
+
+
+def _as_of(entity: str, record: dict[str, Any] | None, now: datetime) -> date:
+    """Age rules are judged on the visit date for visits, today otherwise."""
+    if entity == "visit" and record and isinstance(record.get("visit_date"), str):
+        try:
+            return date.fromisoformat(record["visit_date"])
+        except ValueError:
+            pass
+    return now.date()
+
+
+def _base_at(session: Session, rec: Record, base_version: int | None) -> dict[str, Any] | None:
+    """The record as of `base_version`: the latest history entry at or below it."""
+    if base_version is None:
+        return None
+    entry = session.scalar(
+        select(RecordVersion)
+        .where(
+            RecordVersion.entity == rec.entity,
+            RecordVersion.record_id == rec.id,
+            RecordVersion.version <= base_version,
+        )
+        .order_by(RecordVersion.version.desc())
+        .limit(1)
+    )
+    return dict(entry.data) if entry is not None else {}
+
+
+def _result(
+    m: dict[str, Any],
+    status: str,
+    version: int | None,
+    conflicts: list[str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "mutation_id": m["mutation_id"],
+        "status": status,
+        "version": version,
+        "conflicts": conflicts or [],
+        "errors": errors or {},
+    }
+
+
+def _apply(
+    session: Session,
+    principal: Principal,
+    client_id: str,
+    m: dict[str, Any],
+    *,
+    lang: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """One mutation: validate, merge, write, record conflicts; returns its wire result."""
+    entity, rid, op = m["entity"], m["id"], m["op"]
+    data: dict[str, Any] = m.get("data") or {}
+    rec = session.get(Record, (entity, rid))
+    current_version = rec.version if rec is not None else None
+    if op == "upsert":
+        errors = validate_changes(entity, data, lang=lang, as_of=_as_of(entity, data, now))
+        if errors:
+            return _result(m, "rejected", current_version, errors=errors)
+        if entity != "household" and "household_id" in data:
+            hh = session.get(Record, ("household", str(data["household_id"]).lower()))
+            if hh is None or hh.deleted:
+                return _result(
+                    m,
+                    "rejected",
+                    current_version,
+                    errors={"household_id": [message("unknown_household", lang)]},
+                )
+    if rec is None:
+        if m.get("base_version") is not None and op == "upsert":
+            return _result(
+                m,
+                "rejected",
+                None,
+                errors={"base_version": [message("base_unknown", lang)]},
+            )
+        base, server = None, None
+    else:
+        base = _base_at(session, rec, m.get("base_version"))
+        server = Deleted(dict(rec.data)) if rec.deleted else dict(rec.data)
+    outcome = merge(base, server, DELETE if op == "delete" else data)
+    merged = outcome.merged
+    if entity == "visit" and rec is None and merged is not None:
+        merged.setdefault("review_status", "submitted")
+    if merged is not None and not outcome.deleted and outcome.status != STATUS_NOOP:
+        errors = validate_record(entity, merged, lang=lang, as_of=_as_of(entity, merged, now))
+        if errors:
+            return _result(m, "rejected", current_version, errors=errors)
+    written: Record | None = rec
+    if outcome.changed:
+        record_data = merged if merged is not None else (dict(rec.data) if rec else {})
+        written = write_record(
+            session,
+            entity=entity,
+            record_id=rid,
+            data=record_data,
+            deleted=outcome.deleted,
+            changed=list(outcome.changed),
+            author=principal.username,
+            now=now,
+            client_id=client_id,
+            mutation_id=m["mutation_id"],
+            hlc=m.get("hlc"),
+        )
+    elif outcome.conflicts and rec is not None:
+        restamp(session, rec, now)
+    ids: list[str] = []
+    for c in outcome.conflicts:
+        row = ConflictRow(
+            entity=entity,
+            record_id=rid,
+            field=c.field,
+            base_value=c.base_value,
+            server_value=c.server_value,
+            client_value=c.client_value,
+            client_data=c.client_data,
+            author=principal.username,
+            client_id=client_id,
+            mutation_id=m["mutation_id"],
+            version=written.version if written is not None else None,
+            status="open",
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        ids.append(row.id)
+    status = "applied" if outcome.status == STATUS_NOOP else outcome.status
+    return _result(m, status, written.version if written is not None else None, ids)
+
+
+def pull(
+    db: Database,
+    principal: Principal,
+    *,
+    cursor: int,
+    limit: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """One page of changes after `cursor` in the caller's scope, oldest version first."""
+    with db.read_snapshot() as s:
+        records_q = select(Record).where(Record.version > cursor)
+        grids = scope_grid_query(principal)
+        if grids is not None:
+            records_q = records_q.where(Record.grid_id.in_(grids.scalar_subquery()))
+        records = list(s.scalars(records_q.order_by(Record.version).limit(limit + 1)))
+        removals = list(
+            s.scalars(
+                select(Removal)
+                .where(Removal.user_id == principal.user_id, Removal.version > cursor)
+                .order_by(Removal.version)
+                .limit(limit + 1)
+            )
+        )
+        items: list[tuple[int, Record | Removal]] = [(r.version, r) for r in records]
+        items += [(r.version, r) for r in removals]
+        items.sort(key=lambda item: item[0])
+        page = items[:limit]
+        ids = [r.id for _, r in page if isinstance(r, Record)]
+        open_fields: dict[tuple[str, str], list[str]] = {}
+        if ids:
+            rows = s.execute(
+                select(ConflictRow.entity, ConflictRow.record_id, ConflictRow.field).where(
+                    ConflictRow.status == "open", ConflictRow.record_id.in_(ids)
+                )
+            )
+            for entity, record_id, field in rows:
+                open_fields.setdefault((entity, record_id), []).append(field)
+        changes: list[dict[str, Any]] = []
+        for _, item in page:
+            if isinstance(item, Removal):
+                changes.append({"entity": item.entity, "id": item.record_id, "removed": True})
+            else:
+                changes.append(
+                    {
+                        "entity": item.entity,
+                        "id": item.id,
+                        "version": item.version,
+                        "deleted": item.deleted,
+                        "data": item.data,
+                        "open_conflicts": sorted(set(open_fields.get((item.entity, item.id), []))),
+                    }
+                )
+        new_cursor = page[-1][0] if page else cursor
+        client = s.get(Client, principal.client_id) if principal.client_id else None
+        last_mutation_id = client.last_mutation_id if client is not None else 0
+        client_key = client.client_id if client is not None else None
+    if client_key is not None:
+        with db.write() as w:
+            row = w.get(Client, client_key)
+            if row is not None:
+                row.last_pull_cursor = new_cursor
+                row.last_pull_at = now
+                row.last_seen = now
+    return {
+        "changes": changes,
+        "cursor": new_cursor,
+        "has_more": len(items) > limit,
+        "last_mutation_id": last_mutation_id,
+    }
