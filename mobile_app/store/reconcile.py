@@ -134,12 +134,14 @@ def _acknowledge(
             new_version = max(new_version, rec["base_version"])
         if entry.op == "delete":
             if status == "conflict":
-                # The server kept the record (edited since our base): show it again.
+                # The server kept the record (edited since our base): bring it back with the
+                # worker's own edits, which go out again as an upsert on the same base.
                 conn.execute(
-                    "UPDATE records SET deleted=0, data=base_data, base_version=?"
+                    "UPDATE records SET deleted=0, data=coalesce(data, base_data)"
                     " WHERE entity=? AND id=?",
-                    (new_version, entry.entity, entry.record_id),
+                    (entry.entity, entry.record_id),
                 )
+                sync_record_outbox(conn, entry.entity, entry.record_id, hlc=entry.hlc, now=now)
             else:
                 conn.execute(
                     "UPDATE records SET base_deleted=1, base_version=? WHERE entity=? AND id=?",
@@ -497,12 +499,15 @@ def _review_notice(
         conn.execute("UPDATE conflicts SET closed=1 WHERE key=?", (key,))
 
 
-def apply_open_conflicts(db: Any, conflicts: list[dict[str, Any]], *, now: str) -> int:
+def apply_open_conflicts(
+    db: Any, conflicts: list[dict[str, Any]], *, now: str, client_id: str | None = None
+) -> int:
     """Replace conflict notices with the server's open list (`GET /conflicts?status=open`).
 
-    Each open conflict on a record this phone holds becomes the notice `conflict:<id>` with
-    the base, server and client values; the coarser notices it supersedes close, and so do
-    conflict notices the server no longer lists. Returns how many are open here.
+    Each open conflict on a record this phone holds — or holding an edit made on this phone,
+    even of a record deleted since — becomes the notice `conflict:<id>` with the base,
+    server and client values; the coarser notices it supersedes close, and so do conflict
+    notices the server no longer lists. Returns how many are open here.
     """
     with db.transaction() as conn:
         open_keys = []
@@ -511,7 +516,7 @@ def apply_open_conflicts(db: Any, conflicts: list[dict[str, Any]], *, now: str) 
                 "SELECT household_id FROM records WHERE entity=? AND id=?",
                 (c.get("entity"), c.get("record_id")),
             ).fetchone()
-            if rec is None:
+            if rec is None and (client_id is None or c.get("client_id") != client_id):
                 continue
             key = f"conflict:{c['id']}"
             open_keys.append(key)
@@ -521,7 +526,7 @@ def apply_open_conflicts(db: Any, conflicts: list[dict[str, Any]], *, now: str) 
                 kind="conflict",
                 entity=c["entity"],
                 record_id=c["record_id"],
-                household_id=rec["household_id"],
+                household_id=rec["household_id"] if rec is not None else None,
                 field=c.get("field"),
                 detail=dict(c),
                 now=now,

@@ -337,7 +337,12 @@ class SyncRunner:
         except SyncError as exc:
             self._report("conflicts", message=str(exc))
             return
-        apply_open_conflicts(self.store.db, conflicts, now=iso(self.now()))
+        apply_open_conflicts(
+            self.store.db,
+            conflicts,
+            now=iso(self.now()),
+            client_id=self.store.session.client_id(),
+        )
 
     def report_status(self, result: SyncResult | None = None) -> None:
         """Tell the server our pending count and clock (best effort: failure is not fatal)."""

@@ -151,6 +151,7 @@ class FakeServer:
                     "base_value": c.base_value,
                     "server_value": c.server_value,
                     "client_value": c.client_value,
+                    "client_data": c.client_data,
                     "author": user,
                     "client_id": client_id,
                     "mutation_id": m["mutation_id"],
