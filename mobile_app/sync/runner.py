@@ -9,6 +9,7 @@ are injectable so tests run instantly.
 
 from __future__ import annotations
 
+import importlib.metadata
 import random as _random
 import threading
 import time
@@ -41,6 +42,16 @@ from mobile_app.sync.client import (
 from shared_schema.schemas.protocol import MAX_MUTATIONS, MAX_PUSH_BYTES
 
 T = TypeVar("T")
+
+
+def _app_version() -> str | None:
+    try:
+        return importlib.metadata.version("tianye")[:32]
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+APP_VERSION = _app_version()
 
 PULL_LIMIT = 500
 
@@ -348,12 +359,13 @@ class SyncRunner:
         """Tell the server our pending count and clock (best effort: failure is not fatal)."""
         state = self.store.sync_state.get()
         self._report("report")
+        hlc = self.store.db.query_one("SELECT value FROM meta WHERE key='hlc'")
         payload: dict[str, Any] = {
             "client_id": self.store.session.client_id(),
-            "pending_count": state.pending_count,
+            "pending": state.pending_count,
+            "hlc": hlc[0] if hlc else None,
             "device_time": iso(self.now()),
-            "last_mutation_id": state.last_mutation_id,
-            "cursor": state.cursor,
+            "app_version": APP_VERSION,
         }
         try:
             self.client.report(payload)

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from mobile_app.sync.client import MutationGap, Offline, OutOfScope, ServerRejected
+from shared_schema.schemas.protocol import SyncReportSchema, validate_payload
 from shared_schema.sync import DELETE, Deleted, merge
 
 
@@ -299,6 +300,10 @@ class FakeClient:
         return self._call("conflicts", listing)
 
     def report(self, payload: dict) -> dict:
+        errors = validate_payload(SyncReportSchema, payload)
+        if errors:
+            raise ServerRejected(422, "invalid report", errors)
+
         def store() -> dict:
             self.server.reports.append(payload)
             return {"status": "ok"}

@@ -91,7 +91,9 @@ def test_offline_work_syncs_and_reaches_a_second_device(server, phones):
     assert b.store.households.get(hid).data == server.get("household", hid).data
     assert [m.id for m in b.store.members.for_household(hid)] == [mid]
     assert b.store.visits.get(vid).version == server.get("visit", vid).version
-    assert server.reports and server.reports[-1]["pending_count"] == 0
+    assert server.reports and server.reports[-1]["pending"] == 0
+    assert server.reports[0]["hlc"].endswith(NODE)  # a's report (b has never saved)
+    assert server.reports[-1]["hlc"] is None
     assert [p.phase for p in a.progress][-1] == "done"
 
 
