@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models of the sync server (the schema itself is created by Alembic)."""
 
 from sync_server.models.base import Base, new_id, utcnow
+from sync_server.models.case import CaseEvent, CaseMeasure, MonitoringCase
 from sync_server.models.grids import Grid
 from sync_server.models.identity import ApiToken, Client, LoginAttempt, User
 from sync_server.models.records import ConflictRow, Record, RecordVersion, Removal
@@ -9,10 +10,13 @@ from sync_server.models.sync import MutationLog, Setting, SyncCounter
 __all__ = [
     "ApiToken",
     "Base",
+    "CaseEvent",
+    "CaseMeasure",
     "Client",
     "ConflictRow",
     "Grid",
     "LoginAttempt",
+    "MonitoringCase",
     "MutationLog",
     "Record",
     "RecordVersion",
