@@ -36,6 +36,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_finite": ("{field}不能为 NaN 或无穷大", "{field} may not be NaN or infinite"),
     # text
     "blank": ("{field}不能为空白", "{field} may not be blank"),
+    "control_characters": (
+        "{field}不能包含控制字符",
+        "{field} may not contain control characters",
+    ),
     "length_between": (
         "{field}长度应为 {min} 至 {max} 个字符",
         "{field} must be {min} to {max} characters long",

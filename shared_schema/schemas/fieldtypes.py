@@ -54,6 +54,27 @@ class NotBlank(LocalizedValidator):
         return value
 
 
+class PlainText(LocalizedValidator):
+    """No control characters: none at all on one line, only tab and line breaks in free text.
+
+    A NUL or an escape sequence is never data a person typed; PostgreSQL text cannot even hold
+    a NUL, so such a value must be a clear 422 here, not a failure at the database.
+    """
+
+    key = "control_characters"
+    _ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+    _MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+        self.pattern = self._MULTI_LINE if multiline else self._ONE_LINE
+
+    def __call__(self, value: str) -> str:
+        if self.pattern.search(value):
+            raise self.fail()
+        return value
+
+
 class TextLength(validate.Length):
     """`Length` that leaves the empty string to `NotBlank` (one clear message, not two)."""
 
@@ -136,10 +157,16 @@ class Alone(LocalizedValidator):
 
 
 class Text(fields.String):
-    """A string of bounded length; `min_length=1` also rejects a blank one."""
+    """A string of bounded length without control characters; `min_length=1` also rejects a
+    blank one; `multiline` (notes, comments) allows tabs and line breaks."""
 
-    def __init__(self, *, min_length: int = 0, max_length: int, **kwargs: Any) -> None:
-        validators: list[Any] = [TextLength(min=min_length or None, max=max_length)]
+    def __init__(
+        self, *, min_length: int = 0, max_length: int, multiline: bool = False, **kwargs: Any
+    ) -> None:
+        validators: list[Any] = [
+            PlainText(multiline=multiline),
+            TextLength(min=min_length or None, max=max_length),
+        ]
         if min_length:
             validators.insert(0, NotBlank())
         super().__init__(validate=validators, **kwargs)

@@ -22,4 +22,4 @@ class HouseholdSchema(RecordSchema):
     monitor_category = Code("monitor_category", allow_none=True)
     house_grade = Code("house_grade", required=True)
     house_damaged = Flag(allow_none=True)
-    notes = Text(max_length=2000, allow_none=True)
+    notes = Text(max_length=2000, multiline=True, allow_none=True)

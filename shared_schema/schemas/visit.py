@@ -113,9 +113,9 @@ class VisitSchema(RecordSchema):
     water = fields.Nested(WaterSchema, required=True)
     risks = CodeList("risk", max_items=MAX_RISKS, required=True)
     disaster_type = Code("disaster_type", allow_none=True)
-    risk_notes = Text(max_length=500, allow_none=True)
+    risk_notes = Text(max_length=500, multiline=True, allow_none=True)
     assistance = CodeList("assistance", required=True)
-    assistance_notes = Text(max_length=1000, allow_none=True)
+    assistance_notes = Text(max_length=1000, multiline=True, allow_none=True)
     photos = fields.List(
         Text(min_length=1, max_length=255),
         validate=[ItemCount(max=MAX_PHOTOS)],
@@ -123,9 +123,9 @@ class VisitSchema(RecordSchema):
     )
     signed_by = Text(max_length=50, allow_none=True)
     confirmed = Flag(required=True)
-    notes = Text(max_length=2000, allow_none=True)
+    notes = Text(max_length=2000, multiline=True, allow_none=True)
     review_status = Code("review_status", allow_none=True)
-    review_comment = Text(max_length=1000, allow_none=True)
+    review_comment = Text(max_length=1000, multiline=True, allow_none=True)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def check_rules(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:

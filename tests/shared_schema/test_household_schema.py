@@ -78,6 +78,14 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("notes empty", {"notes": ""}, set()),
     ("notes 2000", {"notes": "记" * 2000}, set()),
     ("notes 2001", {"notes": "记" * 2001}, {"notes"}),
+    # control characters: none on one line; tab and line breaks in free text
+    ("head_name with NUL", {"head_name": "王\x00"}, {"head_name"}),
+    ("address with newline", {"address": "南花村\n3 组"}, {"address"}),
+    ("grid_id with escape", {"grid_id": "g\x1b[0m"}, {"grid_id"}),
+    ("household_no with DEL", {"household_no": "1\x7f"}, {"household_no"}),
+    ("notes with lines and tabs", {"notes": "第一行\r\n第二行\t完"}, set()),
+    ("notes with NUL", {"notes": "a\x00b"}, {"notes"}),
+    ("notes with form feed", {"notes": "a\x0cb"}, {"notes"}),
     # the record as a whole
     ("unknown field", {"village": "南花村"}, {"village"}),
     ("server field id in data", {"id": "0190a5c2-7b1e-7cc3-8d5e-2a0c0d0e0f10"}, {"id"}),
@@ -152,6 +160,12 @@ def test_minimal_household_needs_no_optional_field() -> None:
             "House recently damaged must be true or false",
         ),
         ({"grid_id": 7}, "grid_id", "所属网格应为文本", "Grid must be text"),
+        (
+            {"head_name": "王\x00"},
+            "head_name",
+            "户主姓名不能包含控制字符",
+            "Name of the head may not contain control characters",
+        ),
         ({"farm": 1}, "farm", "未知字段", "Unknown field"),
     ],
 )

@@ -38,7 +38,10 @@ FIELD_CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("name empty", {"name": ""}, {"name"}),
     ("name blank", {"name": "  "}, {"name"}),
     ("name null", {"name": None}, {"name"}),
+    ("name with newline", {"name": "张\n三"}, {"name"}),
+    ("name with tab", {"name": "张\t三"}, {"name"}),
     # id_type / id_number
+    ("id_type other, NUL", {"id_type": "other", "id_number": "A\x00"}, {"id_number"}),
     ("id_type other, 1 char", {"id_type": "other", "id_number": "A"}, set()),
     ("id_type other, 32 chars", {"id_type": "other", "id_number": "A" * 32}, set()),
     ("id_type other, 33 chars", {"id_type": "other", "id_number": "A" * 33}, {"id_number"}),

@@ -224,7 +224,13 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("photo name empty", {"photos": [""]}, {"photos"}),
     ("photo not text", {"photos": [3]}, {"photos"}),
     ("photos not a list", {"photos": "a.jpg"}, {"photos"}),
+    ("photo name with newline", {"photos": ["a\n.jpg"]}, {"photos"}),
     # texts
+    ("signed_by with newline", {"signed_by": "王\n"}, {"signed_by"}),
+    ("notes multi-line", {"notes": "一\n二\r\n三\t"}, set()),
+    ("risk_notes multi-line", {"risk_notes": "一\n二"}, set()),
+    ("assistance_notes with NUL", {"assistance_notes": "\x00"}, {"assistance_notes"}),
+    ("review comment with bell", {"review_comment": "好\x07"}, {"review_comment"}),
     ("signed_by 50", {"signed_by": "签" * 50}, set()),
     ("signed_by 51", {"signed_by": "签" * 51}, {"signed_by"}),
     ("notes 2000", {"notes": "记" * 2000}, set()),
