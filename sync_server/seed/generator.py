@@ -333,7 +333,8 @@ def generate_county(
                         )
                     )
                 for _ in range(rng.choice((0, 1, 2, 2, 3))):
-                    child_age = max(0, head_age - rng.randint(22, 34))
+                    # at least 2: a member is written when the household is created, ~13 months ago
+                    child_age = max(2, head_age - rng.randint(22, 34))
                     members.append(
                         factory.make(
                             household_id,

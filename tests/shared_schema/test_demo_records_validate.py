@@ -63,12 +63,6 @@ def test_visits_belong_to_generated_households(county: DemoCounty) -> None:
     assert {r.data["household_id"] for r in county.records if r.entity == "visit"} <= households
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator: members aged 0 are born up to a year after their record is written "
-    "(DemoRecord.at is the household's creation ~13 months before `today`, the birth date "
-    "is within the last 364 days), so they fail validate_record(as_of=<day written>)",
-)
 def test_members_are_born_before_their_record_is_written(county: DemoCounty) -> None:
     unborn = [
         r.id
