@@ -6,6 +6,8 @@ Decisions where data-model.md is silent:
 - `water`: `source`, `quantity_lpd`, `quality_ok` and `reliability_pct` are required (what the
   WATER_UNSAFE rule needs to judge quantity, quality and reliability); `fetch_minutes` is null
   for tap water and required for any other source (convenience); `interruption_days` optional.
+- `water.fetch_minutes` ≤ 1440 (a day) and `water.interruption_days` ≤ 366 (the trailing
+  year): upper bounds that no real answer exceeds, so that a slip of the finger is caught.
 - `gps`: `lat` and `lon` required, `accuracy_m` optional (≥ 0).
 - `photos`: at most 50 references, each 1–255 characters.
 - `started_at` / `ended_at` must both carry a UTC offset or both lack one to be compared.
@@ -37,6 +39,10 @@ from shared_schema.schemas.fieldtypes import (
 
 MAX_RISKS = 5
 MAX_PHOTOS = 50
+MAX_FETCH_MINUTES = 1440
+"""A round trip to fetch water longer than a day is a typing error, not a measurement."""
+DAYS_IN_A_YEAR = 366
+"""`water.interruption_days` counts days of the trailing year."""
 
 
 class IncomeSchema(RecordSchema):
@@ -61,9 +67,9 @@ class WaterSchema(RecordSchema):
     source = Code("water_source", required=True)
     quantity_lpd = Quantity(validate=validate.Range(min=0), required=True)
     quality_ok = Flag(required=True)
-    fetch_minutes = Count(validate=validate.Range(min=0), allow_none=True)
+    fetch_minutes = Count(validate=validate.Range(min=0, max=MAX_FETCH_MINUTES), allow_none=True)
     reliability_pct = Quantity(validate=validate.Range(min=0, max=100), required=True)
-    interruption_days = Count(validate=validate.Range(min=0), allow_none=True)
+    interruption_days = Count(validate=validate.Range(min=0, max=DAYS_IN_A_YEAR), allow_none=True)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def check_fetch_minutes(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:

@@ -142,6 +142,18 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("water reliability -1", {"water": water(reliability_pct=-1)}, {"water.reliability_pct"}),
     ("water interruption 0", {"water": water(interruption_days=0)}, set()),
     ("water interruption null", {"water": water(interruption_days=None)}, set()),
+    ("water interruption 366", {"water": water(interruption_days=366)}, set()),
+    (
+        "water interruption 367",
+        {"water": water(interruption_days=367)},
+        {"water.interruption_days"},
+    ),
+    ("well with fetch time 1440", {"water": water(source="well", fetch_minutes=1440)}, set()),
+    (
+        "well with fetch time 1441",
+        {"water": water(source="well", fetch_minutes=1441)},
+        {"water.fetch_minutes"},
+    ),
     ("water interruption -1", {"water": water(interruption_days=-1)}, {"water.interruption_days"}),
     (
         "water interruption 1.5",
