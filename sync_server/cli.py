@@ -186,6 +186,8 @@ def openapi(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every registered command."""
+    import sync_server.seed.command  # noqa: F401  (registers seed-demo)
+
     root = argparse.ArgumentParser(prog="python -m sync_server")
     root.add_argument("--database-url", help="defaults to $DATABASE_URL")
     subs = root.add_subparsers(dest="command", required=True)
