@@ -13,6 +13,7 @@ Cross-field rules (each reported on the field a person would correct):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -20,9 +21,16 @@ from marshmallow import fields, post_load, validate, validates_schema
 
 from shared_schema.computed import age_on
 from shared_schema.enums import ENUMS
-from shared_schema.idnumber import EARLIEST_BIRTH, IdNumberError, parse_id_number
+from shared_schema.idnumber import (
+    EARLIEST_BIRTH,
+    IdNumberError,
+    normalize_id_number,
+    parse_id_number,
+)
 from shared_schema.schemas.base import RecordSchema, RuleErrors
 from shared_schema.schemas.fieldtypes import Alone, Code, CodeList, Count, Day, Flag, Phone, Text
+
+_RESIDENT_SHAPE = re.compile(r"[0-9]{17}x")
 
 COMPULSORY_SCHOOL_AGES = (6, 16)
 """Inclusive ages at which a member with no school stage needs a not-in-school reason."""
@@ -218,13 +226,14 @@ class MemberSchema(RecordSchema):
 
     @post_load
     def normalize_id_number(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        """A resident ID number's trailing `x` becomes `X` (the canonical form)."""
+        """A resident ID number's trailing `x` becomes `X` (the canonical form).
+
+        In a partial change without `id_type`, a number shaped like a resident ID number
+        (17 digits and `x`) is taken as one; another document's number is kept as typed.
+        """
         number = data.get("id_number")
-        if (
-            isinstance(number, str)
-            and number.endswith("x")
-            and data.get("id_type", "resident_id") == "resident_id"
-            and len(number) == 18
-        ):
-            data["id_number"] = number[:-1] + "X"
+        if not isinstance(number, str) or not _RESIDENT_SHAPE.fullmatch(number):
+            return data
+        if data.get("id_type", "resident_id") == "resident_id":
+            data["id_number"] = normalize_id_number(number)
         return data

@@ -227,6 +227,11 @@ def test_lowercase_x_is_loaded_as_uppercase() -> None:
     assert MemberSchema().load(data)["id_number"] == "11010519491231002X"
     other = record("member", id_type="other", id_number="ab12x")
     assert MemberSchema().load(other)["id_number"] == "ab12x"
+    other_18 = record("member", id_type="other", id_number="11010519491231002x")
+    assert MemberSchema().load(other_18)["id_number"] == "11010519491231002x"
+    change = MemberSchema(partial=True)
+    assert change.load({"id_number": "11010519491231002x"}) == {"id_number": "11010519491231002X"}
+    assert change.load({"id_number": "A1010519491231002x"}) == {"id_number": "A1010519491231002x"}
 
 
 # --- birth dates and as_of ------------------------------------------------------------------
