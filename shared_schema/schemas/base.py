@@ -9,7 +9,7 @@ server-owned fields). Nested parts (income, water, gps) are instantiated with th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields
@@ -42,8 +42,9 @@ class RecordSchema(Schema):
     ) -> None:
         if origin not in ORIGINS:
             raise ValueError(f"origin must be one of {ORIGINS}, not {origin!r}")
-        if as_of is not None and not isinstance(as_of, date):
-            raise TypeError("as_of must be a datetime.date or None")
+        if as_of is not None and (not isinstance(as_of, date) or isinstance(as_of, datetime)):
+            # a datetime's day depends on the time zone: the caller picks the day
+            raise TypeError("as_of must be a datetime.date (not a datetime) or None")
         self.lang = check_lang(lang)
         self.as_of = as_of
         self.origin = origin

@@ -3,7 +3,7 @@ validate_changes (partial client data), validate_household_members, normalize, e
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -63,6 +63,7 @@ def test_schema_for_builds_a_configured_instance(entity: str, cls: type) -> None
         ({"entity": "member", "lang": "fr"}, ValueError),
         ({"entity": "member", "origin": "phone"}, ValueError),
         ({"entity": "member", "as_of": "2024-05-20"}, TypeError),
+        ({"entity": "member", "as_of": datetime(2024, 5, 20, 9)}, TypeError),
     ],
 )
 def test_schema_for_refuses_bad_arguments(kwargs: dict[str, Any], error: type) -> None:
