@@ -6,6 +6,7 @@ all live in the database, or Redis), so any number of gunicorn workers share one
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
@@ -73,7 +74,22 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     Database().init_app(app)
     api = TianyeApi(app)
     api_package.register(app, api)
-    errors.register_error_handlers(app)
+    _init_console(app)
+    errors.register_error_handlers(app)  # after the console: API errors stay JSON
     http.install(app)
     app.extensions["tianye_api"] = api
     return app
+
+
+def _init_console(app: Flask) -> None:
+    """Mount the supervisor console (`sync_server.review`) when it is installed.
+
+    An ImportError (the console package missing or half-built) leaves the API running and is
+    logged as an error; any other failure of the console's setup propagates.
+    """
+    try:
+        from sync_server.review.blueprint import init_console
+
+        init_console(app)
+    except ImportError as exc:
+        logging.getLogger("tianye.app").error("console not mounted: %s", exc)

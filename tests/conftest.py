@@ -37,6 +37,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TIANYE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DEFAULT_PASSWORD = "pass-word-1"
+os.environ.setdefault("TIANYE_FAST_PASSWORD_HASH", "1")  # cheap argon2 for test users
 
 
 # --- databases -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ sliding window in a store shared by every server process: the database, or Redis
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,13 @@ from sync_server.extensions import Database
 from sync_server.models import ApiToken, Client, Grid, LoginAttempt, User
 from sync_server.services.principal import ADMIN, SUPERVISOR, WORKER, Principal
 
-_hasher = PasswordHasher()
+# `TIANYE_FAST_PASSWORD_HASH=1` (set by the test suite only) uses cheap argon2 parameters so
+# hundreds of test users do not cost minutes; hashes carry their parameters, so both verify.
+_hasher = (
+    PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    if os.environ.get("TIANYE_FAST_PASSWORD_HASH") == "1"
+    else PasswordHasher()
+)
 # Verified against when the user does not exist, so timing does not reveal usernames.
 _DUMMY_HASH = _hasher.hash("tianye-no-such-user")
 
