@@ -1,0 +1,222 @@
+"""The console blueprint (`/console`): request hooks (language, sign-in, CSRF), template helpers,
+HTML error pages, and `init_console(app)`, which the app factory calls once.
+
+Every view module under `sync_server.review.views` adds its routes to `bp` when imported.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from shared_schema.labels import entity_label
+from sync_server.errors import ServiceError
+from sync_server.extensions import current_db
+from sync_server.review import auth
+from sync_server.review.cases import SOURCES
+from sync_server.review.i18n import LANG_COOKIE, choose_lang, pair, t
+from sync_server.review.values import format_value, label_of
+
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+PUBLIC_ENDPOINTS = {"console.login", "console.static"}
+NAV_ITEMS: list[tuple[str, str]] = [
+    ("console.dashboard", "nav.dashboard"),
+    ("console.queue", "nav.queue"),
+    ("console.households", "nav.households"),
+    ("console.conflicts", "nav.conflicts"),
+    ("console.cases", "nav.cases"),
+    ("console.devices", "nav.devices"),
+    ("console.exports", "nav.exports"),
+]
+ADMIN_NAV = ("console.admin_users", "nav.admin")
+
+
+def now() -> datetime:
+    """The request's clock reading (the one place views read the time)."""
+    value = g.get("console_now")
+    if value is None:
+        value = g.console_now = datetime.now(UTC)
+    return value
+
+
+def lang() -> str:
+    return str(g.get("lang", "zh"))
+
+
+def tr(key: str, **params: Any) -> str:
+    """`t` in the request's language."""
+    return t(key, lang(), **params)
+
+
+def principal() -> Any:
+    return g.console_user
+
+
+@bp.before_request
+def _before() -> ResponseReturnValue | None:
+    g.lang = choose_lang(request.args.get("lang"), request.cookies.get(LANG_COOKIE))
+    user, expired = auth.session_user(current_db(), now())
+    g.console_user = user
+    if user is not None:
+        g.principal = user  # the access log names the user
+    if request.method == "POST" and not auth.csrf_ok(
+        request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
+    ):
+        abort(400, description=tr("error.csrf"))
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if user is None:
+        target = request.full_path if request.method == "GET" else url_for("console.dashboard")
+        return redirect(url_for("console.login", next=target, expired="1" if expired else None))
+    return None
+
+
+@bp.after_request
+def _after(response: Response) -> ResponseReturnValue:
+    if request.args.get("lang") in ("zh", "en"):
+        response.set_cookie(
+            LANG_COOKIE,
+            lang(),
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=secure_cookies(current_app._get_current_object()),  # type: ignore[attr-defined]
+        )
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "form-action 'self'; frame-ancestors 'none'",
+    )
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _lang_url() -> str:
+    args = request.args.to_dict()
+    args["lang"] = "en" if lang() == "zh" else "zh"
+    return f"{request.path}?{urlencode(args)}"
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    if request.blueprint != "console":
+        return {}
+    user = g.get("console_user")
+    nav = list(NAV_ITEMS)
+    if user is not None and user.role == "admin":
+        nav.append(ADMIN_NAV)
+    return {
+        "t": tr,
+        "lang": lang(),
+        "other_lang": "en" if lang() == "zh" else "zh",
+        "lang_url": _lang_url(),
+        "user": user,
+        "csrf_token": auth.csrf_token(),
+        "nav_items": nav,
+        "nav_counts": g.get("nav_counts", {}),
+        "active_nav": g.get("active_nav", request.endpoint),
+        "fmt": lambda entity, path, value: format_value(entity, path, value, lang()),
+        "flabel": lambda entity, path: label_of(entity, path, lang()),
+        "elabel": lambda entity: entity_label(entity, lang()),
+        "case_sources": [(code, pair(SOURCES, code, lang())) for code in SOURCES],
+    }
+
+
+def page(template: str, active: str | None = None, **context: Any) -> str:
+    """Render a console page; `active` names the navigation entry to highlight."""
+    if active:
+        g.active_nav = active
+    return render_template(f"console/{template}", **context)
+
+
+def _error_page(status: int, message: str) -> tuple[str, int]:
+    return render_template("console/error.html", status=status, message=message), status
+
+
+def _error_message(status: int) -> str:
+    return tr(
+        {400: "error.bad_request", 403: "error.forbidden", 404: "error.not_found"}.get(
+            status, "error.title"
+        )
+    )
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError) -> tuple[str, int]:
+    return _error_page(exc.status, _error_message(exc.status))
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
+    status = exc.code or 500
+    if status in (301, 302, 303, 307, 308):
+        return exc
+    message = exc.description if status == 400 and exc.description else _error_message(status)
+    return _error_page(status, message)
+
+
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session whose Secure flag follows `CONSOLE_SECURE_COOKIES`.
+
+    `auto` (the default): Secure whenever the request came over HTTPS (directly, or through a
+    proxy that Werkzeug's ProxyFix trusts); `1`/`true`: always; `0`/`false`: never.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return secure_cookies(app)
+
+
+def secure_cookies(app: Flask) -> bool:
+    """Whether cookies set by this response carry the Secure flag."""
+    setting = str(app.config.get("CONSOLE_SECURE_COOKIES", "auto")).strip().lower()
+    if setting in ("1", "true", "yes", "on"):
+        return True
+    if setting in ("0", "false", "no", "off"):
+        return False
+    return bool(has_request_context() and request.is_secure)
+
+
+def init_console(app: Flask) -> None:
+    """Register the console on `app` and set its cookie policy (see `review.auth`)."""
+    from sync_server.review import views  # noqa: F401  (routes register on import)
+
+    app.config.setdefault("CONSOLE_SECURE_COOKIES", "auto")
+    app.config.setdefault("CONSOLE_IDLE_MINUTES", 60)
+    app.config.setdefault("CONSOLE_SESSION_HOURS", 12)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config.setdefault("SESSION_COOKIE_NAME", "tianye_console")
+    app.session_interface = ConsoleSessionInterface()
+    app.register_blueprint(bp)
+    if not any(rule.rule == "/" for rule in app.url_map.iter_rules()):
+        app.add_url_rule("/", "console_root", lambda: redirect(url_for("console.dashboard")))
