@@ -1,0 +1,97 @@
+"""The demo county: loaded through the services, scoped, reviewed, with conflicts to resolve."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from shared_schema.schemas.records import validate_record
+from sync_server.models import ConflictRow, Record, RecordVersion
+from sync_server.seed.generator import DEMO_PASSWORD, generate_county
+from sync_server.seed.loader import seed_demo
+
+TODAY = date(2026, 11, 25)
+NOW = datetime(2026, 11, 25, 18, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_county_loads_with_history_reviews_and_conflicts(
+    database: Any, client: Any
+) -> None:
+    county = generate_county(today=TODAY, households_per_grid=6)
+    report = seed_demo(database, today=TODAY, households_per_grid=6, now=NOW)
+    assert (report.households, report.members, report.visits) == (
+        county.count("household"),
+        county.count("member"),
+        county.count("visit"),
+    )
+    assert report.households == 36 and report.conflicts == 2
+    with database.read() as s:
+        records = list(s.scalars(select(Record)))
+        assert len(records) == report.households + report.members + report.visits
+        for rec in records:
+            on = date.fromisoformat(rec.data["visit_date"]) if rec.entity == "visit" else TODAY
+            assert validate_record(rec.entity, rec.data, as_of=on) == {}, rec.id
+        reviewed = [
+            r for r in records if r.entity == "visit" and r.data["review_status"] != "submitted"
+        ]
+        assert reviewed, "some visits are approved or returned"
+        authors = (
+            s.execute(
+                select(RecordVersion.author)
+                .where(RecordVersion.entity == "visit", RecordVersion.record_id == reviewed[0].id)
+                .order_by(RecordVersion.version)
+            )
+            .scalars()
+            .all()
+        )
+        assert len(authors) == 2 and authors[0].startswith("worker") and authors[1] == "zhangjun"
+        assert (
+            s.scalar(
+                select(func.count()).select_from(ConflictRow).where(ConflictRow.status == "open")
+            )
+            == 2
+        )
+
+    # A worker pulls exactly their own grid; the password printed for the demo works.
+    body = {
+        "username": "worker3",
+        "password": DEMO_PASSWORD,
+        "client_id": "0191e2a4-0000-7000-8000-000000000003",
+        "device_name": "test",
+    }
+    token = client.post("/api/v1/auth/token", json=body).get_json()["token"]
+    pulled = client.get(
+        "/api/v1/sync/pull?limit=1000", headers={"Authorization": f"Bearer {token}"}
+    )
+    changes = pulled.get_json()["changes"]
+    households = [c for c in changes if c["entity"] == "household"]
+    assert len(households) == 6 and {h["data"]["grid_id"] for h in households} == {"YL-01"}
+
+    # Loading twice is refused rather than doubling the county.
+    again = seed_demo(database, today=TODAY, households_per_grid=6, now=NOW)
+    assert again.already_seeded and again.households == 0
+
+
+def test_cli_init_db_and_seed_demo_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    run = [sys.executable, "-m", "sync_server"]
+    assert subprocess.run([*run, "init-db"], env=env, cwd=ROOT, check=False).returncode == 0
+    out = subprocess.run(
+        [*run, "seed-demo", "--today", "2026-11-25", "--households-per-grid", "3"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert (
+        "18 households" in out.stdout and "zhangjun" in out.stdout and DEMO_PASSWORD in out.stdout
+    )
