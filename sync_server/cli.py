@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -139,6 +140,10 @@ def serve(args: argparse.Namespace) -> int:
     url = getattr(args, "database_url", None)
     if url:
         os.environ["DATABASE_URL"] = url
+    # Console sessions are signed with SECRET_KEY: every worker process must share one key, so
+    # an unset key is made once here and inherited (set it yourself to share it across hosts
+    # or restarts).
+    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
     argv = [
         sys.executable,
         "-m",
