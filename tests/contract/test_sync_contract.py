@@ -236,3 +236,63 @@ def test_expired_token_stops_sync_without_losing_anything(world):
         a.sync()
     assert a.store.outbox.count() == 1
     assert a.store.sync_state.get().last_error
+
+
+def test_gap_409_from_the_real_server_is_recovered(world):
+    _url, phone, console, _admin = world
+    a = phone("wang")
+    first, second = new_id(), new_id()
+    a.save("household", first, household())
+    a.sync()
+    a.save("household", second, household(household_no="0002"))
+    with a.store.db.transaction() as conn:  # ids ran ahead (e.g. a restored backup)
+        conn.execute("INSERT OR REPLACE INTO sync_state VALUES ('next_mutation_id', '9')")
+    a.sync()
+    assert a.client.me()["last_mutation_id"] == 2
+    assert console.history("household", second)[0]["mutation_id"] == 2
+
+
+CRASH_CHILD = """
+import os, sys
+from datetime import UTC, datetime
+from mobile_app.store import Store, crashpoints
+from mobile_app.sync import SyncClient, SyncRunner
+
+path, url, token, point = sys.argv[1:5]
+crashpoints.hook = lambda name: os._exit(77) if name == point else None
+store = Store(path)
+SyncRunner(store, SyncClient(url, token), now=lambda: datetime(2026, 3, 1, tzinfo=UTC),
+           sleep=lambda s: None).run()
+os._exit(0)
+"""
+
+
+@pytest.mark.parametrize("point", ["push.numbered", "push.sent", "push.result"])
+def test_app_killed_mid_push_against_the_real_server_converges_exactly_once(world, point):
+    import subprocess
+    import sys
+
+    url, phone, console, _admin = world
+    a = phone("wang")
+    ids = [new_id() for _ in range(3)]
+    for n, hid in enumerate(ids):
+        a.save("household", hid, household(household_no=f"{n:04d}"))
+        a.save("member", new_id(), member(hid))
+    path = a.store.db.path
+    a.store.close()
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH_CHILD, str(path), url, a.client.token, point],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 77, proc.stderr
+    a.store = Store(path)
+    a.runner = SyncRunner(a.store, a.client, now=lambda: NOW, sleep=lambda s: None)
+    a.sync()
+    assert a.store.outbox.count() == 0
+    assert a.client.me()["last_mutation_id"] == 6
+    for hid in ids:
+        [only] = console.history("household", hid)  # applied exactly once
+        assert only["data"] == a.store.households.get(hid).data
