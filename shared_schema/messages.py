@@ -16,6 +16,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("{field}为必填项", "{field} is required"),
     "null": ("{field}不能为空", "{field} may not be empty"),
     "unknown_field": ("未知字段", "Unknown field"),
+    "unknown_field_named": ("未知字段：{name}", "Unknown field: {name}"),
     "invalid": ("{field}的值无效", "{field}: invalid value"),
     "record_type": ("记录应为 JSON 对象", "The record must be a JSON object"),
     "not_an_object": ("{field}应为对象", "{field} must be an object"),

@@ -70,6 +70,16 @@ class RecordSchema(Schema):
                 )
             localize_field(field, lang, self.label(path))
 
+    def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any) -> None:
+        """Names each unknown field in its message (marshmallow's is one fixed string)."""
+        messages = error.messages
+        if not isinstance(messages, dict) or not isinstance(data, Mapping):
+            return
+        generic = [self.error_messages["unknown"]]
+        for key, texts in messages.items():
+            if isinstance(key, str) and key not in self.fields and texts == generic:
+                messages[key] = [self.msg("unknown_field_named", name=self.path_prefix + key)]
+
     # -- helpers for rules -----------------------------------------------------------------
 
     def label(self, path: str) -> str:

@@ -367,6 +367,9 @@ def localize_field(field: fields.Field, lang: str, label: str) -> None:
             localized[key] = message("invalid", lang, field=label)
         else:
             localized[key] = type_message
+    if isinstance(field, fields.Number):
+        # NaN and infinities: every number field (Integer has no such message of its own)
+        localized["special"] = message("not_finite", lang, field=label)
     field.error_messages = localized
     for validator in field.validators:
         if isinstance(validator, LocalizedValidator | ItemCount):

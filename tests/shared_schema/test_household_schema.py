@@ -166,7 +166,7 @@ def test_minimal_household_needs_no_optional_field() -> None:
             "户主姓名不能包含控制字符",
             "Name of the head may not contain control characters",
         ),
-        ({"farm": 1}, "farm", "未知字段", "Unknown field"),
+        ({"farm": 1}, "farm", "未知字段：farm", "Unknown field: farm"),
     ],
 )
 def test_household_messages(overrides: dict[str, Any], path: str, zh: str, en: str) -> None:

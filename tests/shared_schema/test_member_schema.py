@@ -128,6 +128,8 @@ FIELD_CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("work_months 6.5", {"work_months": 6.5}, {"work_months"}),
     ("work_months string", {"work_months": "6"}, {"work_months"}),
     ("work_months true", {"work_months": True}, {"work_months"}),
+    ("work_months NaN", {"work_months": float("nan")}, {"work_months"}),
+    ("work_months infinite", {"work_months": float("inf")}, {"work_months"}),
     ("work_place without months", {"work_months": None}, {"work_months"}),
     ("work_months without place", {"work_place": DROP}, {"work_place"}),
     ("work_place unknown", {"work_place": "mars"}, {"work_place"}),

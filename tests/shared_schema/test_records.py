@@ -263,7 +263,9 @@ def test_validate_changes_messages() -> None:
     assert validate_changes("visit", {"review_comment": "x"}, lang="en") == {
         "review_comment": ["Review comment is set by the server and cannot be changed by a client"]
     }
-    assert validate_changes("visit", {"income": {"bonus": 1}}) == {"income.bonus": ["未知字段"]}
+    assert validate_changes("visit", {"income": {"bonus": 1}}) == {
+        "income.bonus": ["未知字段：income.bonus"]
+    }
 
 
 def test_a_whole_record_is_a_valid_change() -> None:

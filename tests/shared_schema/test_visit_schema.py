@@ -156,6 +156,11 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ),
     ("water interruption -1", {"water": water(interruption_days=-1)}, {"water.interruption_days"}),
     (
+        "water interruption NaN",
+        {"water": water(interruption_days=float("nan"))},
+        {"water.interruption_days"},
+    ),
+    (
         "water interruption 1.5",
         {"water": water(interruption_days=1.5)},
         {"water.interruption_days"},
@@ -401,7 +406,7 @@ def test_constants_match_the_data_model() -> None:
             "农户已确认为必填项",
             "Confirmed by the household is required",
         ),
-        ({"gps": gps(alt=1)}, "gps.alt", "未知字段", "Unknown field"),
+        ({"gps": gps(alt=1)}, "gps.alt", "未知字段：gps.alt", "Unknown field: gps.alt"),
     ],
 )
 def test_visit_messages(overrides: dict[str, Any], path: str, zh: str, en: str) -> None:
