@@ -99,6 +99,47 @@ class RejectedRepository:
         with self.db.transaction() as conn:
             conn.execute("UPDATE rejected SET resolved=1 WHERE mutation_id=?", (mutation_id,))
 
+    def discard(self, mutation_id: int, *, now: datetime) -> None:
+        """Give up a rejected edit: its fields go back to the server's values (a rejected
+        create removes the local record), and the rejection is closed."""
+        from mobile_app.store.outbox import sync_record_outbox
+        from mobile_app.store.records import refresh_dirty, refresh_household
+        from shared_schema.sync import apply_changes, flatten, unflatten, value_at
+
+        with self.db.transaction() as conn:
+            rej = conn.execute(
+                "SELECT * FROM rejected WHERE mutation_id=?", (mutation_id,)
+            ).fetchone()
+            if rej is None:
+                raise LookupError(f"no rejected mutation {mutation_id}")
+            conn.execute("UPDATE rejected SET resolved=1 WHERE mutation_id=?", (mutation_id,))
+            rec = conn.execute(
+                "SELECT * FROM records WHERE entity=? AND id=?", (rej["entity"], rej["record_id"])
+            ).fetchone()
+            if rec is None:
+                return
+            if rec["base_version"] is None:
+                conn.execute(
+                    "DELETE FROM outbox WHERE entity=? AND record_id=? AND mutation_id IS NULL",
+                    (rej["entity"], rej["record_id"]),
+                )
+                conn.execute(
+                    "DELETE FROM records WHERE entity=? AND id=?",
+                    (rej["entity"], rej["record_id"]),
+                )
+            else:
+                base = jsonio.loads(rec["base_data"]) or {}
+                sent = flatten(jsonio.loads(rej["data"]) or {})
+                restore = unflatten({path: value_at(base, path) for path in sent})
+                data = apply_changes(jsonio.loads(rec["data"]) or {}, restore)
+                conn.execute(
+                    "UPDATE records SET data=?, updated_at=? WHERE entity=? AND id=?",
+                    (jsonio.dumps(data), iso(now), rej["entity"], rej["record_id"]),
+                )
+                sync_record_outbox(conn, rej["entity"], rej["record_id"], hlc=None, now=iso(now))
+                refresh_dirty(conn, rej["entity"], rej["record_id"])
+            refresh_household(conn, rec["household_id"])
+
 
 def _notice(row: sqlite3.Row) -> ConflictNotice:
     return ConflictNotice(

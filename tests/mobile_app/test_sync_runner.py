@@ -439,3 +439,28 @@ def test_delete_against_a_concurrent_edit_comes_back_as_a_conflict(server, phone
     kept = a.store.members.get(mid)
     assert kept is not None and kept.data["phone"] == "13712345678"
     assert any(n.kind == "conflict" for n in a.store.conflicts.list())
+
+
+def test_discarding_a_rejected_edit_restores_the_server_values(server, phones):
+    a = phones()
+    hid = new_id()
+    a.save("household", hid, household())
+    a.sync()
+    server.validator = lambda e, d: {"notes": ["不可接受"]} if d.get("notes") == "坏" else {}
+    a.save("household", hid, household(notes="坏", phone="13811112222"))
+    assert a.sync().statuses == {"rejected": 1}
+    [rej] = a.store.rejected.list()
+    assert a.store.households.get(hid).unsynced
+    a.store.rejected.discard(rej.mutation_id, now=NOW)
+    hh = a.store.households.get(hid)
+    assert hh.data == household() and not hh.unsynced and not hh.dirty
+    assert a.store.rejected.list() == [] and a.store.outbox.count() == 0
+    # a rejected create is removed locally when discarded
+    bad = new_id()
+    a.save("household", bad, household(notes="坏", household_no="0002"))
+    a.sync()
+    [rej] = a.store.rejected.list()
+    a.store.rejected.discard(rej.mutation_id, now=NOW)
+    assert a.store.records.get("household", bad) is None
+    with pytest.raises(LookupError):
+        a.store.rejected.discard(999, now=NOW)
