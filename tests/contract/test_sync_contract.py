@@ -108,6 +108,7 @@ def test_offline_work_reaches_the_server_and_a_second_phone(world):
     result = a.sync()
     assert result.statuses == {"applied": 3} and result.pending == 0
     assert a.store.config.get("rules") and a.store.config.get("enums")
+    assert a.store.config.rules_config().monitoring_threshold > 0  # the server's config parses
     [v1] = console.history("household", hid)
     assert v1["data"] == household()
     assert v1["client_id"] == a.store.session.client_id() and v1["mutation_id"] == 1
