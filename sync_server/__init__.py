@@ -77,6 +77,10 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     _init_console(app)
     errors.register_error_handlers(app)  # after the console: API errors stay JSON
     http.install(app)
+    if app.config.get("TRUST_PROXY"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     app.extensions["tianye_api"] = api
     return app
 

@@ -3,7 +3,9 @@
 Keys: `DATABASE_URL` (default `sqlite:///<instance>/tianye.sqlite3`; `postgresql://` is
 rewritten to the psycopg 3 driver), `SECRET_KEY`, `REDIS_URL` (optional: login rate limit in
 Redis instead of the database), `LOG_LEVEL`, `LOGIN_MAX_FAILURES` / `LOGIN_WINDOW_SECONDS`
-(rate limit), `MAX_PUSH_BYTES` / `MAX_MUTATIONS` (413 limits), `MAX_REQUEST_BYTES` (cap on
+(rate limit per username), `LOGIN_MAX_FAILURES_PER_IP` (default 5 × per username: many phones
+share a township's address), `TRUST_PROXY=1` (behind one reverse proxy: take the client IP from
+`X-Forwarded-For`), `MAX_PUSH_BYTES` / `MAX_MUTATIONS` (413 limits), `MAX_REQUEST_BYTES` (cap on
 any request body, compressed or not).
 """
 
@@ -40,6 +42,10 @@ class Config:
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
         self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", "10"))
         self.LOGIN_WINDOW_SECONDS = int(env.get("LOGIN_WINDOW_SECONDS", "900"))
+        self.LOGIN_MAX_FAILURES_PER_IP = int(
+            env.get("LOGIN_MAX_FAILURES_PER_IP", str(5 * self.LOGIN_MAX_FAILURES))
+        )
+        self.TRUST_PROXY = env.get("TRUST_PROXY", "0") == "1"
         self.MAX_PUSH_BYTES = int(env.get("MAX_PUSH_BYTES", str(MAX_PUSH_BYTES)))
         self.MAX_MUTATIONS = int(env.get("MAX_MUTATIONS", str(MAX_MUTATIONS)))
         self.MAX_REQUEST_BYTES = int(env.get("MAX_REQUEST_BYTES", str(MAX_PUSH_BYTES)))

@@ -66,6 +66,7 @@ class Token(MethodView):
             ip=request.remote_addr or "unknown",
             now=now(),
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            max_failures_per_ip=current_app.config["LOGIN_MAX_FAILURES_PER_IP"],
             window_minutes=max(1, current_app.config["LOGIN_WINDOW_SECONDS"] // 60),
         )
         return {"token": grant.token, "user": grant.user, "grids": grant.grids}

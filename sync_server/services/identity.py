@@ -57,7 +57,7 @@ def hash_token(token: str) -> str:
 class LoginLimiter(Protocol):
     """Failure counting shared across processes."""
 
-    def failures(self, keys: list[str], now: datetime) -> int: ...
+    def failures(self, key: str, now: datetime) -> int: ...
     def record_failure(self, keys: list[str], now: datetime) -> None: ...
     def clear(self, key: str) -> None: ...
 
@@ -69,18 +69,14 @@ class DatabaseLimiter:
         self.db = db
         self.window = window
 
-    def failures(self, keys: list[str], now: datetime) -> int:
+    def failures(self, key: str, now: datetime) -> int:
         with self.db.read() as s:
-            counts = [
-                s.scalar(
-                    select(func.count())
-                    .select_from(LoginAttempt)
-                    .where(LoginAttempt.key == key, LoginAttempt.at > now - self.window)
-                )
-                or 0
-                for key in keys
-            ]
-        return max(counts, default=0)
+            count = s.scalar(
+                select(func.count())
+                .select_from(LoginAttempt)
+                .where(LoginAttempt.key == key, LoginAttempt.at > now - self.window)
+            )
+        return int(count or 0)
 
     def record_failure(self, keys: list[str], now: datetime) -> None:
         with self.db.write() as s:
@@ -101,11 +97,9 @@ class RedisLimiter:
         self.redis: Any = redis.Redis.from_url(url)
         self.window = window
 
-    def failures(self, keys: list[str], now: datetime) -> int:
+    def failures(self, key: str, now: datetime) -> int:
         low = (now - self.window).timestamp()
-        return max(
-            (int(self.redis.zcount(f"tianye:login:{k}", low, "+inf")) for k in keys), default=0
-        )
+        return int(self.redis.zcount(f"tianye:login:{key}", low, "+inf"))
 
     def record_failure(self, keys: list[str], now: datetime) -> None:
         pipe = self.redis.pipeline()
@@ -166,10 +160,16 @@ def issue_token(
     now: datetime,
     max_failures: int,
     window_minutes: int,
+    max_failures_per_ip: int | None = None,
 ) -> TokenGrant:
-    """Check the password (rate limited) and return a fresh token bound to `client_id`."""
+    """Check the password (rate limited) and return a fresh token bound to `client_id`.
+
+    Failures count per username (`max_failures`) and per IP (`max_failures_per_ip`, default
+    5 × that: a township office shares one address) within the window.
+    """
     keys = [f"user:{username.lower()}", f"ip:{ip}"]
-    if limiter.failures(keys, now) >= max_failures:
+    per_ip = max_failures_per_ip if max_failures_per_ip is not None else 5 * max_failures
+    if limiter.failures(keys[0], now) >= max_failures or limiter.failures(keys[1], now) >= per_ip:
         raise ServiceError(
             429,
             "rate_limited",

@@ -90,7 +90,7 @@ def test_login_rate_limit_is_429_even_with_the_right_password(client, wang):
 
 
 def test_login_rate_limit_counts_per_ip_across_usernames(client, wang):
-    for n in range(10):
+    for n in range(50):
         client.post("/api/v1/auth/token", json=token_body(username=f"ghost{n}", password="x"))
     assert_error(client.post("/api/v1/auth/token", json=token_body()), 429)
 
@@ -233,3 +233,41 @@ def test_request_id_and_log_line_without_secrets(client, wang, caplog):
     assert isinstance(push_line["ms"], float)
     text = caplog.text + json.dumps(lines, ensure_ascii=False)
     assert "pass-word-1" not in text and wang.token not in text
+
+
+def test_login_rate_limit_in_redis_is_shared(db_url, seed, monkeypatch):
+    """With REDIS_URL, two app instances (two processes in production) share the count."""
+    import redis
+
+    from sync_server import create_app
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis unreachable: {exc}")
+    seed.grid("g1")
+    seed.user("wang", grids=["g1"])
+    name = f"rl-{uuid.uuid4().hex[:8]}"
+    seed.user(name, grids=[])
+    config = {"DATABASE_URL": db_url, "REDIS_URL": url, "LOG_LEVEL": "WARNING"}
+    apps = [create_app(config), create_app(config)]
+    first, second = apps[0].test_client(), apps[1].test_client()
+    try:
+        for n in range(10):
+            app_client = first if n % 2 else second
+            assert_error(
+                app_client.post("/api/v1/auth/token", json=token_body(name, "bad-pw")), 401
+            )
+        assert_error(first.post("/api/v1/auth/token", json=token_body(name)), 429)
+        assert_error(second.post("/api/v1/auth/token", json=token_body(name)), 429)
+        ok = second.post("/api/v1/auth/token", json=token_body("wang"))
+        assert ok.status_code == 200
+    finally:
+        for flask_app in apps:
+            flask_app.extensions["tianye_db"].dispose()
+            flask_app.extensions["tianye_limiter"].redis.close()
+        r = redis.Redis.from_url(url)
+        for key in r.scan_iter("tianye:login:*"):
+            r.delete(key)
+        r.close()
