@@ -63,6 +63,8 @@ def sync_record_outbox(
         if unsent is not None:
             conn.execute("DELETE FROM outbox WHERE seq=?", (unsent["seq"],))
         return
+    data: dict[str, Any]
+    op: str | None
     if row["deleted"]:
         if row["base_deleted"] or (row["base_version"] is None and not _in_flight(conn, row)):
             op, data = None, {}  # nothing for the server to do

@@ -7,7 +7,7 @@ then the earliest next-visit due date, then the most risk flags, then the househ
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -147,7 +147,7 @@ class MemberRepository:
 
     def composition_errors(self, household_id: str, *, lang: str = "zh") -> dict[str, list[str]]:
         """Household composition problems (no head, several heads or spouses), {} if none."""
-        members = [m.data for m in self.for_household(household_id)]
+        members: list[Mapping[str, Any]] = [m.data for m in self.for_household(household_id)]
         return validate_household_members(members, lang=lang)
 
     def get(self, member_id: str) -> Record | None:

@@ -88,7 +88,7 @@ def record_push_results(
             if row is None:
                 continue
             entry = entry_from_row(row)
-            status = result.get("status")
+            status = str(result.get("status"))
             counts[status] = counts.get(status, 0) + 1
             household_id = _acknowledge(conn, entry, result, now)
             touched.add(household_id or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -85,7 +86,7 @@ class RejectedRepository:
         rows = self.db.query(f"SELECT * FROM rejected{where} ORDER BY mutation_id")
         return [_rejected(r) for r in rows]
 
-    def for_record(self, entity: str, record_id: str) -> list[RejectedMutation]:
+    def for_record(self, entity: str, record_id: str) -> builtins.list[RejectedMutation]:
         """Open rejections of one record (to show errors next to its fields)."""
         rows = self.db.query(
             "SELECT * FROM rejected WHERE entity=? AND record_id=? AND resolved=0"

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from mobile_app.store import Store
@@ -261,7 +262,7 @@ class SyncRunner:
             self._report("push", result.pushed, max(total, result.pushed + len(batch)))
             mutations = [e.to_wire() for e in batch]
             try:
-                answer = self.with_retry(lambda m=mutations: self.client.push(client_id, m))
+                answer = self.with_retry(partial(self.client.push, client_id, mutations))
                 reach("push.sent")
             except MutationGap as exc:
                 body = exc.body or {}
@@ -325,7 +326,7 @@ class SyncRunner:
             self._check_cancel()
             cursor = self.store.sync_state.get().cursor
             self._report("pull", result.pulled)
-            page = self.with_retry(lambda c=cursor: self.client.pull(c, self.pull_limit))
+            page = self.with_retry(partial(self.client.pull, cursor, self.pull_limit))
             counts = apply_pull_page(self.store.db, page, now=iso(self.now()))
             result.pulled += counts["changed"] + counts["deleted"]
             result.removed += counts["removed"]
