@@ -60,13 +60,17 @@ def test_bad_message_lookups_raise(call: Any, error: type) -> None:
 
 # --- property: any JSON value in any field ---------------------------------------------------
 
+
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    # ASCII keys: an unknown key is echoed in its message, and the en check looks for Han
+    return st.lists(inner, max_size=4) | st.dictionaries(
+        st.text(string.ascii_letters + "_.", max_size=8), inner, max_size=4
+    )
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.floats() | st.text(max_size=30),
-    # ASCII keys: an unknown key is echoed in its message, and the en check looks for Han
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(st.text(string.ascii_letters + "_.", max_size=8), inner, max_size=4)
-    ),
+    _containers,
     max_leaves=8,
 )
 PATHS = [(entity, path) for entity in ENTITIES for path in FIELD_LABELS[entity]]
