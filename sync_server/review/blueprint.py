@@ -6,6 +6,7 @@ Every view module under `sync_server.review.views` adds its routes to `bp` when 
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -204,6 +205,13 @@ def secure_cookies(app: Flask) -> bool:
     if setting in ("0", "false", "no", "off"):
         return False
     return bool(has_request_context() and request.is_secure)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> tuple[str, int]:
+    """A bug: logged with its traceback, shown as an HTML page (never a stack trace)."""
+    logging.getLogger("tianye.console").exception("unexpected error on %s", request.path)
+    return _error_page(500, tr("error.title"))
 
 
 def init_console(app: Flask) -> None:

@@ -41,7 +41,8 @@ def login() -> ResponseReturnValue:
     keys = [f"{LOGIN_SCOPE}:user:{username.lower()}", f"{LOGIN_SCOPE}:ip:{request.remote_addr}"]
     limiter = _limiter()
     try:
-        if limiter.failures(keys, now()) >= current_app.config.get("LOGIN_MAX_FAILURES", 10):
+        failures = max(limiter.failures(key, now()) for key in keys)
+        if failures >= current_app.config.get("LOGIN_MAX_FAILURES", 10):
             raise ServiceError(429, "rate_limited")
         user = auth.check_credentials(current_db(), username, password)
     except auth.LoginRefused as exc:
