@@ -13,6 +13,9 @@ Decisions (see also docs/protocol-notes.md):
 - A member or visit must name an existing, not deleted household (else rejected on
   `household_id`); a household moved to another grid takes its members and visits along.
 - An edit with a `base_version` of a record the server never had is rejected on `base_version`.
+- An already-used mutation id whose entity, id or op differ from the logged mutation is not a
+  redelivery (the phone's numbering was reset): the batch stops there with the gap's 409, so
+  the phone renumbers from `last_mutation_id + 1` instead of receiving a foreign result.
 """
 
 from __future__ import annotations
@@ -75,6 +78,16 @@ def push(
         for m in mutations:
             mid = m["mutation_id"]
             if mid <= last:
+                logged = s.get(MutationLog, (client_id, mid))
+                if logged is not None and (logged.entity, logged.record_id, logged.op) != (
+                    m["entity"],
+                    m["id"],
+                    m["op"],
+                ):
+                    # Not a redelivery: the phone reused an id (e.g. its numbering was reset).
+                    # Answer like a gap so it renumbers from last_mutation_id + 1.
+                    gap = True
+                    break
                 plan.append(("replay", m))
             elif mid == last + 1:
                 plan.append(("apply", m))

@@ -319,3 +319,12 @@ def test_new_visit_is_submitted_and_client_may_not_approve(client, wang):
     )
     result = r.get_json()["results"][0]
     assert result["status"] == "rejected" and "review_status" in result["errors"]
+
+
+def test_reused_id_for_a_different_mutation_is_a_409_not_a_foreign_replay(client, wang):
+    first = mutation(wang, "household", new_id(), household(), mutation_id=1)
+    push(client, wang, first)
+    reused = mutation(wang, "household", new_id(), household(household_no="0009"), mutation_id=1)
+    r = push(client, wang, reused)
+    assert r.status_code == 409
+    assert r.get_json()["last_mutation_id"] == 1 and r.get_json()["results"] == []
