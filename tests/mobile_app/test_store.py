@@ -241,3 +241,49 @@ def test_switching_user_is_refused_with_unsynced_work_and_clears_data_otherwise(
     assert state.cursor == 0 and state.next_mutation_id == 9
     store.session.clear_token()
     assert not store.session.get().logged_in
+
+
+def test_saves_while_a_background_thread_applies_pulled_pages(store):
+    import threading
+
+    from mobile_app.store.reconcile import apply_pull_page
+
+    errors: list[BaseException] = []
+    pulled = [new_id() for _ in range(600)]
+
+    def pull() -> None:
+        try:
+            for start in range(0, len(pulled), 50):
+                page = [
+                    {
+                        "entity": "household",
+                        "id": hid,
+                        "version": start + n + 1,
+                        "deleted": False,
+                        "data": household(household_no=f"p{start + n:04d}"),
+                        "open_conflicts": [],
+                    }
+                    for n, hid in enumerate(pulled[start : start + 50])
+                ]
+                apply_pull_page(
+                    store.db,
+                    {"changes": page, "cursor": start + 50, "has_more": True},
+                    now="2026-03-01T00:00:00Z",
+                )
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            store.db.close_thread_connection()
+
+    worker = threading.Thread(target=pull)
+    worker.start()
+    saved = [new_id() for _ in range(40)]
+    for n, hid in enumerate(saved):
+        store.records.save(
+            "household", hid, household(household_no=f"s{n:04d}"), now=NOW, hlc_node=NODE
+        )
+    worker.join(timeout=60)
+    assert not errors
+    assert store.households.count() == 640
+    assert store.outbox.count() == 40
+    assert store.sync_state.get().cursor == 600
