@@ -97,9 +97,11 @@ def test_every_option_has_both_labels_and_a_clean_code(name: str) -> None:
     [
         ("household_type", "lifted", "脱贫户", "Poverty-lifted household"),
         ("household_type", "ordinary", "一般农户", "Ordinary rural household"),
-        ("monitor_category", "unstable_lifted", "脱贫不稳定户", "Unstable poverty-lifted household"),
+        ("monitor_category", "unstable_lifted", "脱贫不稳定户",
+         "Unstable poverty-lifted household"),
         ("monitor_category", "marginal", "边缘易致贫户", "Marginal household prone to poverty"),
-        ("monitor_category", "sudden_hardship", "突发严重困难户", "Household with sudden severe hardship"),
+        ("monitor_category", "sudden_hardship", "突发严重困难户",
+         "Household with sudden severe hardship"),
         ("relation", "head", "户主", "Head of household"),
         ("labor_ability", "ordinary", "普通劳动力", "Ordinary labour"),
         ("labor_ability", "skilled", "技能劳动力", "Skilled labour"),

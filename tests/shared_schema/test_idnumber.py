@@ -34,7 +34,7 @@ STANDARD_SAMPLE = "11010519491231002X"
 )
 def test_check_digit_known_values(first17: str, expected: str) -> None:
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    independent = "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights)) % 11]
+    independent = "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
     assert check_digit(first17) == independent == expected
 
 
