@@ -7,6 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from shared_schema.schemas.household import HouseholdSchema
@@ -23,6 +25,7 @@ from shared_schema.schemas.records import (
 from shared_schema.schemas.visit import VisitSchema
 
 from .schema_cases import assert_localized, record
+from .strategies import records_of
 
 AS_OF = date(2024, 5, 20)
 
@@ -442,3 +445,21 @@ def test_normalize_does_not_change_its_input() -> None:
     before = dict(data)
     normalize("member", data)
     assert data == before
+
+
+# --- properties over valid records (tests/shared_schema/strategies.py) ------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_normalize_is_a_projection_onto_valid_records(data: st.DataObject) -> None:
+    entity = data.draw(st.sampled_from(ENTITIES))
+    original = data.draw(records_of(entity))
+    once = normalize(entity, original)
+    assert normalize(entity, once) == once
+    assert validate_record(entity, once) == {}
+    assert set(once) == set(original)
+    # every field of a valid record is its own valid change, in both languages
+    for name, value in original.items():
+        if name not in ("review_status", "review_comment"):
+            assert validate_changes(entity, {name: value}, lang="en") == {}, name
