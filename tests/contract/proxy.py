@@ -1,6 +1,7 @@
-"""A tiny loopback TCP proxy that cuts a connection after N bytes of a push request/response.
+"""A tiny loopback TCP proxy that cuts a connection after N bytes of a request or response.
 
-The cut is armed when the client sends `POST /api/v1/sync/push`; from there it counts bytes
+A cut is armed when the client sends its marker (`POST /api/v1/sync/push` unless the cut
+names another, e.g. `GET /api/v1/sync/pull`); from there it counts bytes
 upstream (request) or downstream (response) and, at the limit, forwards exactly that many
 and closes both sides — a dropped connection at any chosen byte. Cuts are one-shot.
 """
@@ -17,10 +18,12 @@ MARKER = b"POST /api/v1/sync/push"
 
 @dataclass
 class Cut:
-    """Where to cut: `direction` "up" (request) or "down" (response), after `after` bytes."""
+    """Where to cut: `direction` "up" (request) or "down" (response), after `after` bytes
+    counted from the start of the request beginning with `marker` (a push by default)."""
 
     direction: str
     after: int
+    marker: bytes = MARKER
 
 
 class CuttingProxy:
@@ -57,6 +60,10 @@ class CuttingProxy:
                 client.close()
                 continue
             _Connection(self, client, server).start()
+
+    def next_marker(self) -> bytes | None:
+        with self.lock:
+            return self.cuts[0].marker if self.cuts else None
 
     def take_cut(self) -> Cut | None:
         with self.lock:
@@ -98,9 +105,10 @@ class _Connection:
                 data = src.recv(65536)
                 if not data:
                     break
-                if direction == "up" and self.cut is None:
+                marker = self.proxy.next_marker() if self.cut is None else None
+                if direction == "up" and marker is not None:
                     window = self.tail + data
-                    at = window.find(MARKER)
+                    at = window.find(marker)
                     if at >= 0:
                         self.cut = self.proxy.take_cut()
                         if self.cut is not None and self.cut.direction == "up":

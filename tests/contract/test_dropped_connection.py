@@ -76,3 +76,41 @@ def test_cut_push_converges_exactly_once(rig, cut):
         assert phone.outbox.count() == 0 and result.pending == 0
         assert {h.id for h in phone.households.list()} == set(ids)
         assert not any(h.unsynced for h in phone.households.list())
+
+
+@pytest.mark.parametrize("after", [0, 30, 150, 300])
+def test_cut_pull_resumes_from_the_saved_cursor(rig, after):
+    server, token, proxy, tmp_path = rig
+    # the server already holds another phone's work, pulled here in pages of two
+    for n in range(6):
+        hid = new_id()
+        server.push(
+            "wang",
+            "other-phone",
+            [
+                {
+                    "mutation_id": n + 1,
+                    "entity": "household",
+                    "id": hid,
+                    "op": "upsert",
+                    "base_version": None,
+                    "data": household(household_no=f"{n:04d}"),
+                    "hlc": "x",
+                }
+            ],
+        )
+    with Store(tmp_path / "reader.sqlite3") as phone:
+        sleeps: list[float] = []
+        proxy.cuts.append(Cut("down", after, marker=b"GET /api/v1/sync/pull"))
+        runner = SyncRunner(
+            phone,
+            SyncClient(proxy.url, token),
+            now=lambda: NOW,
+            sleep=sleeps.append,
+            random=lambda: 0.0,
+            pull_limit=2,
+        )
+        runner.run()
+        assert proxy.cuts_done == 1 and len(sleeps) == 1
+        assert phone.households.count() == 6
+        assert phone.sync_state.get().cursor == server.version

@@ -297,3 +297,22 @@ def test_app_killed_mid_push_against_the_real_server_converges_exactly_once(worl
     for hid in ids:
         [only] = console.history("household", hid)  # applied exactly once
         assert only["data"] == a.store.households.get(hid).data
+
+
+def test_pull_dropped_mid_page_resumes_from_the_saved_cursor(world):
+    url, phone, _console, _admin = world
+    writer = phone("wang")
+    for n in range(5):
+        writer.save("household", new_id(), household(household_no=f"{n:04d}"))
+    writer.sync()
+    host, port = url.removeprefix("http://").split(":")
+    with CuttingProxy(host, int(port)) as proxy:
+        reader = phone("wang")
+        reader.client.base_url = proxy.url
+        reader.runner.pull_limit = 2
+        for after in (0, 120):
+            proxy.cuts.append(Cut("down", after, marker=b"GET /api/v1/sync/pull"))
+        reader.sync()
+        assert proxy.cuts_done == 2 and len(reader.sleeps) == 2
+    assert reader.store.households.count() == 5
+    assert reader.store.sync_state.get().cursor == writer.store.sync_state.get().cursor
