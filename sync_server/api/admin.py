@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 from shared_schema.schemas.protocol import (
     AssignmentSchema,
@@ -113,3 +113,27 @@ class Assignments(MethodView):
         return admin_service.assign_grid(
             current_db(), grid_id=body["grid_id"], username=body["username"], now=now()
         )
+
+
+class RulesConfigSchema(Schema):
+    """The rules config (thresholds): `PUT` replaces it, validated key by key."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    version = fields.Raw(required=True, metadata={"description": "Config version."})
+
+
+@blp.route("/config")
+class RulesConfig(MethodView):
+    @blp.response(200, description="Every key of the rules config (see docs/rules-and-forms.md).")
+    def get(self) -> dict[str, Any]:
+        """The rules config in force."""
+        return admin_service.rules_config(current_db())
+
+    @blp.arguments(RulesConfigSchema)
+    @blp.response(200, description="The stored config, normalised.")
+    @blp.alt_response(422, schema=ErrorSchema, description="Invalid keys or values.")
+    def put(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Replace the rules config (phones fetch it from `GET /api/v1/config`)."""
+        return admin_service.set_rules_config(current_db(), body, now())

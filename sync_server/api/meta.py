@@ -8,15 +8,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from shared_schema.config import config_for, config_to_dict
-from shared_schema.config_data import CURRENT_YEAR
 from shared_schema.enums import ENUMS
 from shared_schema.forms import forms_to_dict
 from shared_schema.schemas.protocol import HealthSchema, MeResponseSchema
 from sync_server.api.context import principal
 from sync_server.extensions import current_db
 from sync_server.services import identity
-from sync_server.services.admin import RULES_KEY, get_setting
+from sync_server.services.admin import rules_config
 
 blp = Blueprint("meta", __name__, description="Health, the caller, and the rules config.")
 
@@ -53,9 +51,7 @@ class Config(MethodView):
     @blp.response(200, ConfigResponseSchema)
     def get(self) -> dict[str, Any]:
         """Rules config (the admin's stored one, else the national default), forms, enums."""
-        rules = get_setting(current_db(), RULES_KEY) or config_to_dict(
-            config_for(None, CURRENT_YEAR)
-        )
+        rules = rules_config(current_db())
         enums = {
             name: [{"code": o.code, "zh": o.zh, "en": o.en} for o in e.options]
             for name, e in ENUMS.items()

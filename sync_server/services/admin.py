@@ -163,3 +163,25 @@ def put_setting(db: Database, key: str, value: Any, now: datetime) -> None:
         else:
             row.value = value
             row.updated_at = now
+
+
+def rules_config(db: Database) -> dict[str, Any]:
+    """The rules config in force: the admin's stored one, else the national default."""
+    from shared_schema.config import config_for, config_to_dict
+    from shared_schema.config_data import CURRENT_YEAR
+
+    stored = get_setting(db, RULES_KEY)
+    return stored if stored else config_to_dict(config_for(None, CURRENT_YEAR))
+
+
+def set_rules_config(db: Database, value: Any, now: datetime) -> dict[str, Any]:
+    """Validate and store the rules config (422 with per-key errors when invalid)."""
+    from shared_schema.config import ConfigError, config_from_dict, config_to_dict
+
+    try:
+        config = config_from_dict(value)
+    except ConfigError as exc:
+        raise ServiceError(422, "validation", exc.errors) from None
+    plain = config_to_dict(config)
+    put_setting(db, RULES_KEY, plain, now)
+    return plain

@@ -280,3 +280,21 @@ def test_household_moved_within_scope_takes_its_members(client, seed, team):
     r = push(client, zhao, mutation(zhao, "household", hid, {"grid_id": "g2"}, base_version=v))
     assert r.get_json()["results"][0]["status"] == "applied"
     assert {c["id"] for c in pull_all(client, team["li"], li_cursor)["changes"]} == {hid, mid}
+
+
+def test_admin_sets_the_rules_config_phones_fetch(client, team):
+    root, wang = team["root"], team["wang"]
+    current = client.get("/api/v1/admin/config", headers=root.headers).get_json()
+    assert current["monitoring_threshold"] > 0
+    assert client.get("/api/v1/admin/config", headers=wang.headers).status_code == 403
+    changed = current | {"monitoring_threshold": current["monitoring_threshold"] + 100}
+    r = client.put("/api/v1/admin/config", json=changed, headers=root.headers)
+    assert r.status_code == 200, r.get_json()
+    fetched = client.get("/api/v1/config", headers=wang.headers).get_json()["rules"]
+    assert fetched["monitoring_threshold"] == current["monitoring_threshold"] + 100
+    bad = client.put(
+        "/api/v1/admin/config", json=current | {"no_such_key": 1}, headers=root.headers
+    )
+    assert bad.status_code == 422 and "no_such_key" in bad.get_json()["errors"]
+    after = client.get("/api/v1/config", headers=wang.headers).get_json()["rules"]
+    assert after == fetched
