@@ -41,7 +41,8 @@ def render_chart(
     if not (len(months) == len(visits) == len(flags)):
         raise ValueError("months, visits and flags must have the same length")
     n = max(len(months), 1)
-    top = nice_ceiling(max([*visits, *flags, 0]))
+    # Four gridlines at whole, round steps (1, 2, 5, 10, ...): the axis top is 4 steps.
+    top = 4 * nice_ceiling(-(-max([*visits, *flags, 0]) // 4))
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = plot_w / n
@@ -67,7 +68,7 @@ def render_chart(
             f'<line x1="{PAD_LEFT}" y1="{gy:.1f}" x2="{WIDTH - PAD_RIGHT}" y2="{gy:.1f}" '
             f'stroke="{GRID_COLOR}" stroke-width="1"/>'
         )
-        label = f"{value:g}"
+        label = f"{value:.0f}"
         parts.append(
             f'<text x="{PAD_LEFT - 6}" y="{gy + 4:.1f}" text-anchor="end" font-size="11" '
             f'fill="{TEXT_COLOR}">{escape(label)}</text>'

@@ -18,6 +18,8 @@ LANG_COOKIE = "tianye_lang"
 TEXTS: dict[str, tuple[str, str]] = {
     # chrome
     "app.name": ("田野 · 防返贫监测", "Tianye · Poverty-return monitoring"),
+    "app.brand": ("田野 · 防返贫监测", "Tianye"),
+    "hh.fields_recorded": ("新建，记录了 {n} 个字段", "Created with {n} fields"),
     "app.console": ("督导工作台", "Supervisor console"),
     "nav.dashboard": ("工作概览", "Dashboard"),
     "nav.queue": ("审核队列", "Review queue"),
@@ -91,7 +93,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "common.page_next": ("下一页", "Next"),
     "common.page_of": ("第 {page} 页", "Page {page}"),
     "common.saved": ("已保存", "Saved"),
-    "common.console_edit": ("工作台", "Console"),
+    "common.console_edit": ("工作台或服务器", "Console or server"),
+    "dash.grid_count": ("{n} 个网格", "{n} grids"),
     "severity.high": ("高", "High"),
     "severity.medium": ("中", "Medium"),
     "severity.low": ("低", "Low"),
@@ -231,6 +234,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dev.revoke": ("吊销", "Revoke"),
     "dev.revoked": ("已吊销", "Revoked"),
     "dev.active": ("正常", "Active"),
+    "dev.signed_out": ("未登录", "Signed out"),
     "dev.revoke_done": ("已吊销该设备的登录凭证", "The device's tokens were revoked"),
     "dev.never": ("从未", "Never"),
     "dev.seconds": ("{n} 秒", "{n} s"),

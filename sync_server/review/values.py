@@ -29,8 +29,9 @@ def _enum_index() -> dict[tuple[str, str], tuple[str | None, str]]:
     return index
 
 
-FIELD_KINDS = _enum_index()
-"""(entity, path) -> (enumeration name or None, widget) from the shared forms."""
+FIELD_KINDS = _enum_index() | {("visit", "review_status"): ("review_status", "select")}
+"""(entity, path) -> (enumeration name or None, widget) from the shared forms (plus the
+server-owned review status, which no form shows)."""
 
 
 def label_of(entity: str, path: str, lang: str) -> str:
@@ -75,4 +76,11 @@ def format_value(entity: str, path: str, value: Any, lang: str = "zh") -> str:
         return f"{text} {unit}" if unit else text
     if isinstance(value, str):
         return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return (", " if lang == "en" else "、").join(value)
+    if path == "gps" and isinstance(value, dict) and {"lat", "lon"} <= set(value):
+        text = f"{value['lat']}, {value['lon']}"
+        if value.get("accuracy_m") is not None:
+            text += f" (±{value['accuracy_m']} {'m' if lang == 'en' else '米'})"
+        return text
     return json.dumps(value, ensure_ascii=False, sort_keys=True)

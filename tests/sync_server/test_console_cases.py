@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -347,10 +345,30 @@ def test_overdue_boundary_is_more_than_twenty_working_days():
 
 
 def test_cases_package_is_pure():
-    """Importing the lifecycle pulls in neither Flask nor SQLAlchemy (it is tested without them)."""
-    code = (
-        "import sys, sync_server.review.cases;"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy'}))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    """The lifecycle imports only the standard library and itself (no Flask, no database)."""
+    import ast
+    from pathlib import Path
+
+    import sync_server.review.cases as package
+
+    allowed = {
+        "__future__",
+        "calendar",
+        "collections",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "typing",
+    }
+    for path in Path(package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.startswith("sync_server.review.cases") or name.split(".")[0] in (
+                    allowed
+                ), f"{path.name} imports {name}"

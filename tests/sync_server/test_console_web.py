@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from sync_server.models import CaseEvent, MonitoringCase, Record
+from sync_server.models import CaseEvent, MonitoringCase, Record, SyncCounter
 from tests.ui.console.world import World, build_world, csrf_of
 
 
@@ -326,3 +326,56 @@ def _backdate(database: Any, case_id: str, **values: Any) -> None:
     """Time travel for a test: the notice or monitoring started days or months ago."""
     with database.write() as s:
         s.execute(update(MonitoringCase).where(MonitoringCase.id == case_id).values(**values))
+
+
+def test_devices_show_lag_pending_skew_and_admins_revoke(client, world, database):
+    from tests.ui.console.world import api
+
+    world.wang.pull()
+    ahead = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
+    status, _ = api(
+        client,
+        "POST",
+        "/api/v1/sync/report",
+        world.wang.session.headers,
+        {"client_id": world.wang.session.client_id, "pending": 7, "device_time": ahead},
+    )
+    assert status in (200, 204)
+    world.zhao.push(
+        ("household", world.h9, {"phone": "13700000000"}, world.zhao.versions[world.h9])
+    )
+    sign_in(client, "sup")
+    html = client.get("/console/devices").text
+    row = html[html.index(f'data-client="{world.wang.session.client_id}"') :]
+    row = row[: row.index("</tr>")]
+    cells = re.findall(r'<td class="num">(.*?)</td>', row, re.S)
+    with database.read() as s:
+        head = s.scalar(select(func.max(SyncCounter.value)))
+    assert cells[0].strip() == str(head - world.wang.cursor) and head > world.wang.cursor
+    assert "7" in cells[1] and re.search(r"(599|600|601) 秒", cells[2])
+    assert world.zhao.session.client_id not in html  # another township's phone
+    assert "/revoke" not in html  # supervisors see, admins revoke
+    assert (
+        client.post(
+            f"/console/devices/{world.wang.session.client_id}/revoke",
+            data={"csrf_token": token(client)},
+        ).status_code
+        == 403
+    )
+    client.post("/console/logout", data={"csrf_token": token(client)})
+    sign_in(client, "boss")
+    client.post(
+        f"/console/devices/{world.wang.session.client_id}/revoke",
+        data={"csrf_token": token(client)},
+    )
+    status, _ = api(client, "GET", "/api/v1/me", world.wang.session.headers)
+    assert status == 401
+    assert 'data-status="revoked"' in client.get("/console/devices").text
+
+
+def test_login_is_rate_limited(app, client, world):
+    app.config["LOGIN_MAX_FAILURES"] = 3
+    for _ in range(3):
+        assert sign_in(client, "sup", "wrong").status_code == 401
+    response = sign_in(client, "sup")
+    assert response.status_code == 429 and "登录失败次数过多" in response.text

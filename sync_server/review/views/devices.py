@@ -23,13 +23,16 @@ def device_rows() -> list[dict[str, Any]]:
     with current_db().read() as s:
         head = s.scalar(select(func.max(SyncCounter.value))) or 0
         live = (
-            select(ApiToken.client_id, func.count().label("n"))
-            .where(ApiToken.revoked_at.is_(None))
+            select(
+                ApiToken.client_id,
+                func.count().label("total"),
+                func.count(ApiToken.revoked_at).label("revoked"),
+            )
             .group_by(ApiToken.client_id)
             .subquery()
         )
         query = (
-            select(Client, User, live.c.n)
+            select(Client, User, live.c.total, live.c.revoked)
             .join(User, User.id == Client.user_id)
             .outerjoin(live, live.c.client_id == Client.client_id)
         )
@@ -40,7 +43,7 @@ def device_rows() -> list[dict[str, Any]]:
                 or_(User.id.in_(workers.scalar_subquery()), User.township == who.township)
             )
         rows = []
-        for client, user, live_tokens in s.execute(query.order_by(Client.last_seen.desc())):
+        for client, user, total, revoked in s.execute(query.order_by(Client.last_seen.desc())):
             lag = (
                 None if client.last_pull_cursor is None else max(0, head - client.last_pull_cursor)
             )
@@ -49,7 +52,9 @@ def device_rows() -> list[dict[str, Any]]:
                     "client": client,
                     "user": user,
                     "lag": lag,
-                    "active": bool(live_tokens),
+                    "status": "active"
+                    if (total or 0) > (revoked or 0)
+                    else ("revoked" if total else "signed_out"),
                     "skew_s": None
                     if client.clock_skew_ms is None
                     else round(client.clock_skew_ms / 1000),

@@ -126,5 +126,5 @@ def household(household_id: str) -> str:
         due=data.next_due(hh),
         overdue=data.is_overdue(hh, today),
         history=household_history(hh),
-        cases=cases_of_household(current_db(), hh.id, today),
+        cases=cases_of_household(current_db(), hh.id, today, lang()),
     )

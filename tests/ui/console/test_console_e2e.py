@@ -202,3 +202,29 @@ def test_screenshots_of_every_page(new_page, world, seed, live_server, lang):
     shoot(tablet, f"dashboard-tablet-{lang}")
     tablet.goto(f"/console/visits/{world.v1}")
     shoot(tablet, f"visit-tablet-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_screenshots_of_the_demo_county(new_page, database, live_server, lang):
+    """The generated demo county (a year of visits, conflicts, devices): pages with real volume."""
+    from sync_server.seed.generator import DEMO_PASSWORD
+    from sync_server.seed.loader import seed_demo
+
+    report = seed_demo(database, today=date.today(), households_per_grid=10)
+    assert report.households >= 50 and report.conflicts >= 1
+    page = new_page()
+    sign_in(page, "zhangjun", DEMO_PASSWORD, lang=lang)
+    assert int(page.locator("[data-stat=households]").inner_text()) == report.households
+    shoot(page, f"demo-dashboard-{lang}")
+    for name, url in (
+        ("queue", "/console/queue"),
+        ("households", "/console/households?flag=INCOME_LOW"),
+        ("conflicts", "/console/conflicts"),
+        ("devices", "/console/devices"),
+    ):
+        assert page.goto(url).status == 200
+        shoot(page, f"demo-{name}-{lang}")
+    page.goto("/console/households")
+    page.locator("table a[href*='/console/households/']").first.click()
+    page.wait_for_selector("#history")
+    shoot(page, f"demo-household-{lang}")

@@ -32,9 +32,9 @@ def api(http: Any, method: str, path: str, headers: dict[str, str], body: Any = 
         import requests
 
         response = requests.request(method, http + path, json=body, headers=headers, timeout=30)
-        return response.status_code, response.json()
+        return response.status_code, (response.json() if response.content else None)
     response = http.open(path, method=method, json=body, headers=headers)
-    return response.status_code, response.get_json()
+    return response.status_code, response.get_json(silent=True)
 
 
 @dataclass
