@@ -144,6 +144,11 @@ class _MemberFactory:
             )
             member["school_stage"] = stage
             member["labor_ability"] = "none"
+            if 6 <= age <= 16 and rng.random() < 0.1:
+                # Out of school: a few for illness (allowed), a few dropouts the rules flag.
+                del member["school_stage"]
+                member["education"] = "primary" if age >= 12 else "illiterate"
+                member["not_in_school_reason"] = rng.choice(("illness", "family", "weariness"))
         elif age <= 22 and rng.random() < 0.4:
             member["school_stage"] = rng.choice(("higher_vocational", "undergraduate"))
             member["labor_ability"] = "none"
