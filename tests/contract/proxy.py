@@ -38,6 +38,7 @@ class CuttingProxy:
         self.port = self.listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._stop = False
+        self.connections: list[_Connection] = []
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
     def __enter__(self) -> CuttingProxy:
@@ -47,6 +48,8 @@ class CuttingProxy:
     def __exit__(self, *exc: object) -> None:
         self._stop = True
         self.listener.close()
+        for conn in self.connections:
+            conn.close()
 
     def _accept(self) -> None:
         while not self._stop:
@@ -59,7 +62,9 @@ class CuttingProxy:
             except OSError:
                 client.close()
                 continue
-            _Connection(self, client, server).start()
+            connection = _Connection(self, client, server)
+            self.connections.append(connection)
+            connection.start()
 
     def next_marker(self) -> bytes | None:
         with self.lock:
@@ -88,6 +93,10 @@ class _Connection:
         threading.Thread(
             target=self._pump, args=(self.server, self.client, "down"), daemon=True
         ).start()
+
+    def close(self) -> None:
+        """Close both sides (idempotent)."""
+        self._close()
 
     def _close(self) -> None:
         with self.lock:

@@ -51,6 +51,7 @@ class Phone:
 
     def close(self) -> None:
         self.store.close()
+        self.client.session.close()
 
 
 class Console:
@@ -268,35 +269,43 @@ os._exit(0)
 """
 
 
-@pytest.mark.parametrize("point", ["push.numbered", "push.sent", "push.result"])
-def test_app_killed_mid_push_against_the_real_server_converges_exactly_once(world, point):
+def test_app_killed_mid_push_against_the_real_server_converges_exactly_once(world):
     import subprocess
     import sys
 
     url, phone, console, _admin = world
     a = phone("wang")
-    ids = [new_id() for _ in range(3)]
-    for n, hid in enumerate(ids):
-        a.save("household", hid, household(household_no=f"{n:04d}"))
-        a.save("member", new_id(), member(hid))
-    path = a.store.db.path
-    a.store.close()
-    proc = subprocess.run(
-        [sys.executable, "-c", CRASH_CHILD, str(path), url, a.client.token, point],
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 77, proc.stderr
-    a.store = Store(path)
-    a.runner = SyncRunner(a.store, a.client, now=lambda: NOW, sleep=lambda s: None)
-    a.sync()
-    assert a.store.outbox.count() == 0
-    assert a.client.me()["last_mutation_id"] == 6
-    for hid in ids:
-        [only] = console.history("household", hid)  # applied exactly once
-        assert only["data"] == a.store.households.get(hid).data
+    token, path = a.client.token, a.store.db.path
+    a.close()
+    created: list[str] = []
+    for point in ("push.numbered", "push.sent", "push.result"):
+        with Store(path) as store:
+            for _n in range(3):
+                hid = new_id()
+                store.records.save(
+                    "household",
+                    hid,
+                    household(household_no=f"{len(created):04d}"),
+                    now=NOW,
+                    hlc_node="phone",
+                )
+                store.records.save("member", new_id(), member(hid), now=NOW, hlc_node="phone")
+                created.append(hid)
+        proc = subprocess.run(
+            [sys.executable, "-c", CRASH_CHILD, str(path), url, token, point],
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 77, (point, proc.stderr)
+        with Store(path) as store:
+            SyncRunner(store, SyncClient(url, token), now=lambda: NOW, sleep=lambda s: None).run()
+            assert store.outbox.count() == 0, point
+            assert SyncClient(url, token).me()["last_mutation_id"] == 2 * len(created)
+            for hid in created:
+                [only] = console.history("household", hid)  # applied exactly once
+                assert only["data"] == store.households.get(hid).data
 
 
 def test_pull_dropped_mid_page_resumes_from_the_saved_cursor(world):
