@@ -23,7 +23,6 @@ from mobile_app.store.risk import count_flags, next_visit_due
 from shared_schema.schemas.records import validate_household_members, validate_record
 
 ENTITIES = ("household", "member", "visit")
-SERVER_OWNED = ("review_status", "review_comment")
 
 Validator = Callable[..., dict[str, Any]]
 """`validator(entity, data, *, lang, as_of) -> {dotted.path: [messages]}` ({} when valid)."""
@@ -276,10 +275,11 @@ class RecordRepository:
                     raise ValidationFailed({"household_id": ["cannot move to another household"]})
                 if entity == "member":
                     self._check_composition(conn, record_id, data)
-            if row is not None and "review_comment" in (jsonio.loads(row["data"]) or {}):
-                data.setdefault("review_comment", jsonio.loads(row["data"])["review_comment"])
-            if row is None:
-                data.pop("review_comment", None)
+            # The supervisor's comment is the server's: keep what it last said, never send it.
+            previous = (jsonio.loads(row["data"]) or {}) if row is not None else {}
+            data.pop("review_comment", None)
+            if "review_comment" in previous:
+                data["review_comment"] = previous["review_comment"]
             write_row(
                 conn,
                 entity,

@@ -184,9 +184,10 @@ def test_supervisor_return_reaches_the_phone_and_resubmission_clears_it(server, 
     a.store.conflicts.mark_seen(notice.key)
     assert a.store.conflicts.unseen_count() == 0
     fixed = visit(hid, income={**visit(hid)["income"], "wage": 9000})
-    a.save("visit", vid, fixed)
+    a.save("visit", vid, fixed | {"review_comment": "worker tried to edit this"})
     [entry] = a.store.outbox.pending()
-    assert entry.data["review_status"] == "submitted"
+    assert entry.data == {"review_status": "submitted", "income": {"wage": 9000}}
+    assert a.store.visits.get(vid).data["review_comment"] == "收入数据请核实"
     a.sync()
     assert server.get("visit", vid).data["review_status"] == "submitted"
     assert a.store.conflicts.list() == []
