@@ -59,6 +59,12 @@ class Household:
         return None
 
 
+FLAG_MEMO_SIZE = 200_000
+_FLAG_MEMO: dict[tuple[Any, ...], list[Flag]] = {}
+"""Flags by the exact versions of their inputs. Versions are global and never reused, so an
+entry can never be stale; a new version of any input is simply a new key. Flags are frozen."""
+
+
 def _with_id(rec: Record) -> dict[str, Any]:
     return {**rec.data, "id": rec.id, "_version": rec.version}
 
@@ -123,17 +129,31 @@ class ScopeData:
             hh.members.sort(key=lambda m: (m.get("relation") != "head", str(m.get("birth_date"))))
 
     def flags_of(self, household: Household, visit: dict[str, Any]) -> list[Flag]:
-        """The flags of one visit (computed once per request)."""
+        """The flags of one visit (computed once per request, and remembered across requests
+        while none of its inputs has a new version)."""
         cached = self._flags.get(visit["id"])
         if cached is None:
             previous = household.previous_of(visit["id"])
-            cached = evaluate(
-                household.data,
-                [_strip(m) for m in household.members],
-                _strip(visit),
-                previous_visit=_strip(previous) if previous else None,
-                config=self.config,
+            key = (
+                visit["id"],
+                visit["_version"],
+                household.version,
+                tuple(sorted(m["_version"] for m in household.members)),
+                None if previous is None else (previous["id"], previous["_version"]),
+                self.config.version,
             )
+            cached = _FLAG_MEMO.get(key)
+            if cached is None:
+                cached = evaluate(
+                    household.data,
+                    [_strip(m) for m in household.members],
+                    _strip(visit),
+                    previous_visit=_strip(previous) if previous else None,
+                    config=self.config,
+                )
+                if len(_FLAG_MEMO) >= FLAG_MEMO_SIZE:
+                    _FLAG_MEMO.clear()
+                _FLAG_MEMO[key] = cached
             self._flags[visit["id"]] = cached
         return cached
 
