@@ -334,6 +334,9 @@ class SyncRunner:
             reach("pull.page_done")
             if not page.get("has_more"):
                 return result
+            if int(page["cursor"]) <= cursor and not page.get("changes"):
+                # A server that says "more" without moving on would loop forever.
+                raise SyncError(f"pull made no progress at cursor {cursor}")
 
     def refresh_conflicts(self) -> None:
         """Fetch the open conflicts in scope so the worker sees what happened to each field.

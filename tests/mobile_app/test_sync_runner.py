@@ -465,3 +465,17 @@ def test_discarding_a_rejected_edit_restores_the_server_values(server, phones):
     assert a.store.records.get("household", bad) is None
     with pytest.raises(LookupError):
         a.store.rejected.discard(999, now=NOW)
+
+
+def test_a_pull_that_never_advances_stops_with_an_error(server, phones):
+    from mobile_app.sync import SyncError
+
+    a = phones()
+    a.client.pull = lambda cursor, limit=500: {
+        "changes": [],
+        "cursor": cursor,
+        "has_more": True,
+        "last_mutation_id": 0,
+    }
+    with pytest.raises(SyncError, match="no progress"):
+        a.runner.pull()
