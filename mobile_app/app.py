@@ -116,7 +116,7 @@ class TianyeApp(App):
             vm.lang = self.lang
             self.bind(lang=vm.setter("lang"))
         self.vms["settings"].bind(lang=self.setter("lang"))
-        self.vms["signin"].bind(signed_in=lambda _vm, ok: ok and self.show("grid", reset=True))
+        self.vms["signin"].bind(signed_in=self._on_signed_in)
         self.vms["settings"].bind(signed_out=self._on_signed_out)
         self.vms["sync"].bind(finished_runs=lambda *_: self.refresh_lists())
         sm = ScreenManager(transition=NoTransition())
@@ -185,6 +185,13 @@ class TianyeApp(App):
     def edit_member(self, member_id: str) -> None:
         self.vms["member"].open_existing(member_id)
         self.show("member")
+
+    def _on_signed_in(self, vm: Any, signed_in: bool) -> None:
+        if not signed_in:
+            return
+        self.show("grid", reset=True)
+        if vm.online_login:  # fresh from the server: fetch the grid's households right away
+            self.vms["sync"].start()
 
     def _on_signed_out(self, _vm: Any, signed_out: bool) -> None:
         if signed_out:

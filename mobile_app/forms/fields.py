@@ -59,7 +59,7 @@ class FieldBox(BoxLayout):
         help_text = self.spec.help(lang) or ""
         self.help_label.text = help_text
         if help_text and self.help_label.parent is None:
-            self.add_widget(self.help_label, index=1)
+            self.add_widget(self.help_label, index=0)
         elif not help_text and self.help_label.parent is not None:
             self.remove_widget(self.help_label)
 

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from mobile_app.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def rules_config(store: Store) -> Any:
+    """The cached server rules config; the bundled defaults when the cache is unreadable
+    (a half-written or older-format config must not stop a worker from filling a form)."""
+    try:
+        return store.config.rules_config()
+    except (ValueError, KeyError, TypeError) as exc:
+        from shared_schema.config import config_for
+        from shared_schema.config_data import CURRENT_YEAR
+
+        log.warning("cached rules config unusable (%s); using the bundled defaults", exc)
+        return config_for(None, CURRENT_YEAR)
 
 
 def compute_flags(
@@ -22,7 +38,7 @@ def compute_flags(
         members,
         visit,
         previous_visit=previous_visit,
-        config=store.config.rules_config(),
+        config=rules_config(store),
     )
 
 

@@ -47,6 +47,7 @@ class SignInViewModel(ViewModel):
     can_open_offline = BooleanProperty(False)
     known_user = StringProperty("")
     needs_pin = BooleanProperty(False)
+    online_login = BooleanProperty(False)  # the last sign-in reached the server
 
     def __init__(self, store: Store, login: LoginFn, *, default_url: str = "", **kw: Any):
         super().__init__(**kw)
@@ -107,6 +108,7 @@ class SignInViewModel(ViewModel):
             self.password = ""
             self.pin = ""
             self.known_user = answer["user"].get("display_name") or username
+            self.online_login = True
             self.signed_in = True
 
         def failed(exc: BaseException) -> None:
@@ -127,5 +129,6 @@ class SignInViewModel(ViewModel):
             self._fail("signin.err_pin_wrong")
             return False
         self.pin = ""
+        self.online_login = False
         self.signed_in = True
         return True

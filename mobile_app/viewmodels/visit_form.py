@@ -20,7 +20,7 @@ from kivy.properties import ListProperty, StringProperty
 from mobile_app.forms.spec import FormSpec, form_spec
 from mobile_app.store import Store, ValidationFailed
 from mobile_app.store.clock import iso
-from mobile_app.viewmodels.flags import flag_rows
+from mobile_app.viewmodels.flags import flag_rows, rules_config
 from mobile_app.viewmodels.form_base import FormViewModel, get_path, set_path
 from mobile_app.viewmodels.labels import code_text
 
@@ -163,7 +163,7 @@ class VisitFormViewModel(FormViewModel):
             self.household_data(),
             self._members,
             visit,
-            config=self.store.config.rules_config(),
+            config=rules_config(self.store),
             previous_visit=self._previous,
         )
 

@@ -1,0 +1,268 @@
+"""What a grid worker does, as driver scenarios (see driver.py). Each yields between steps."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tests.ui.kivy.backend import PASSWORD, WORKER
+from tests.ui.kivy.driver import Driver, Step
+from tests.ui.kivy.seed import hid, id_number
+
+HOUSEHOLD = 1  # the seeded household the scenarios visit
+PIN = "2468"
+
+
+def sign_in_offline(d: Driver, pin: str) -> Step:
+    """Open the app offline with the device PIN."""
+    ids = d.ids("signin")
+    yield from d.wait(lambda: d.app.sm.current == "signin")
+    d.type(ids.pin, pin)
+    yield 0.2
+    yield from d.tap(ids.open_offline)
+    yield from d.wait(lambda: d.app.sm.current == "grid")
+
+
+def shoot_screens(d: Driver, lang: str) -> Step:
+    """Visit every screen and save a screenshot of each in `lang`."""
+    app = d.app
+    app.show("grid", reset=True)
+    yield 0.5
+    d.shot(f"grid_{lang}")
+    app.open_household(hid(HOUSEHOLD))
+    yield 0.5
+    d.shot(f"household_{lang}")
+    app.new_visit(hid(HOUSEHOLD))
+    vm = app.vms["visit"]
+    for i, section in enumerate(vm.spec.sections):
+        vm.go_to_section(i)
+        yield 0.4
+        d.shot(f"visit_{i}_{section.key}_{lang}")
+    app.back()
+    app.new_member(hid(HOUSEHOLD))
+    member = app.vms["member"]
+    for i, section in enumerate(member.spec.sections):
+        member.go_to_section(i)
+        yield 0.4
+        d.shot(f"member_{i}_{section.key}_{lang}")
+    app.back()
+    app.show("sync")
+    yield 0.5
+    d.shot(f"sync_{lang}")
+    app.show("returned")
+    yield 0.5
+    d.shot(f"returned_{lang}")
+    app.show("settings")
+    yield 0.5
+    d.shot(f"settings_{lang}")
+
+
+def tour(d: Driver) -> Step:
+    """Sign in offline, then screenshot every screen in Chinese, switch to English, again."""
+    yield 0.5
+    d.shot("signin_zh")
+    yield from sign_in_offline(d, PIN)
+    yield from shoot_screens(d, "zh")
+    yield from d.tap(d.ids("settings").lang_en)
+    yield from d.wait(lambda: d.app.lang == "en")
+    yield from shoot_screens(d, "en")
+    d.app.show("settings")
+    yield 0.3
+    yield from d.tap(d.ids("settings").sign_out)
+    yield from d.wait(lambda: d.app.sm.current == "signin")
+    yield 0.5
+    d.shot("signin_en")
+    assert d.ids("signin").open_offline.disabled  # signed out: online sign-in needed again
+
+
+# -- the worker's day, against a server -----------------------------------------------------
+def pick(d: Driver, spinner: Any, label: str) -> Step:
+    """Open a picker with a tap and tap the option with `label`."""
+    yield from d.press(spinner)
+    yield 0.3
+    if not spinner.is_open:
+        d.shot("debug_pick")
+    assert spinner.is_open, f"the {label!r} picker did not open"
+    options = [w for w in spinner._dropdown.container.children if w.text == label]
+    assert options, (
+        f"no option {label!r} in {[w.text for w in spinner._dropdown.container.children]}"
+    )
+    d.scroll_to(options[0])
+    yield 0.2
+    yield from d.tap(options[0])
+    yield 0.2
+    assert spinner.text == label
+
+
+def chip(field: Any, label: str) -> Any:
+    """The chip with `label` in a multi-select or yes/no field."""
+    for w in field.input.children:
+        if w.text == label:
+            return w
+    raise AssertionError(f"no chip {label!r}")
+
+
+def fill(d: Driver, screen: str, path: str, text: str) -> Step:
+    """Type into a form field (scrolling it into view first)."""
+    yield from d.settle()
+    box = d.field(path, screen)
+    d.scroll_to(box)
+    yield 0.1
+    d.type(box.input, text)
+    yield 0.1
+
+
+def tap_chip(d: Driver, screen: str, path: str, label: str) -> Step:
+    box = d.field(path, screen)
+    d.scroll_to(box)
+    yield 0.2
+    yield from d.tap(chip(box, label))
+    yield 0.1
+
+
+def worker(d: Driver) -> Step:
+    """Sign in online, add a member (invalid then valid ID), fill and save a visit offline,
+    sync, and see the supervisor's return after the next sync."""
+    app, backend = d.app, d.backend
+    ids = d.ids("signin")
+    yield from d.wait(lambda: app.sm.current == "signin")
+    d.type(ids.server_url, backend.url)
+    d.type(ids.username, WORKER)
+    d.type(ids.password, "wrong")
+    yield from d.tap(ids.sign_in)
+    yield from d.wait(lambda: bool(app.vms["signin"].error))
+    assert app.vms["signin"].error == "用户名或密码错误"
+    d.shot("worker_signin_error_zh")
+    d.type(ids.password, PASSWORD)
+    d.type(ids.pin, PIN)
+    yield from d.tap(ids.sign_in)
+    yield from d.wait(lambda: app.sm.current == "grid")
+    yield from d.wait(lambda: app.vms["sync"].finished_runs >= 1 and app.vms["grid"].total == 30)
+    assert app.vms["sync"].error == ""
+    yield 0.5
+    d.shot("worker_grid_after_first_sync_zh")
+
+    # find the household by its number and open it with a tap on its row
+    grid = d.ids("grid")
+    d.type(grid.search, "5226010010001")
+    yield from d.wait(lambda: len(app.vms["grid"].rows) == 1)
+    yield 0.3
+    rows = [w for w in grid.rv.children[0].children if getattr(w, "key", "") == hid(HOUSEHOLD)]
+    assert rows, "the household row is not shown"
+    yield from d.tap(rows[0])
+    yield from d.wait(lambda: app.sm.current == "household")
+
+    # add a member: an invalid ID number shows an error under the field, a valid one fills
+    yield from d.press(d.ids("household").add_member)
+    yield from d.wait(lambda: app.sm.current == "member")
+    yield from fill(d, "member", "name", "王小军")
+    birth = date(1998, 7, 9)
+    good = id_number(HOUSEHOLD, 7, birth, "male")
+    bad = good[:-1] + ("1" if good[-1] != "1" else "2")
+    yield from fill(d, "member", "id_number", bad)
+    box = d.field("id_number", "member")
+    yield from d.wait(lambda: bool(box.error_label.text))
+    yield 0.3
+    assert box.error_label.top <= box.input.y + 1, "the error sits right under the input"
+    assert box.input.y - box.error_label.top < 40
+    d.shot("worker_member_invalid_id_zh")
+    yield from fill(d, "member", "id_number", good)
+    yield from d.wait(lambda: box.error_label.text == "")
+    yield 0.3
+    assert d.field("birth_date", "member").input.text == "1998-07-09"
+    assert app.vms["member"].value("sex") == "male"
+    d.shot("worker_member_valid_id_zh")
+    yield from pick(d, d.field("relation", "member").input, "子女")
+    member_vm = app.vms["member"]
+    member_vm.go_to_section(1)  # education
+    yield 0.3
+    yield from pick(d, d.field("education", "member").input, "高中")
+    member_vm.go_to_section(2)  # health
+    yield 0.3
+    yield from tap_chip(d, "member", "health", "健康")
+    yield from tap_chip(d, "member", "medical_insurance", "城乡居民基本医疗保险")
+    member_vm.go_to_section(3)  # work
+    yield 0.3
+    yield from pick(d, d.field("labor_ability", "member").input, "普通劳动力")
+    yield from d.tap(d.ids("member").save)
+    yield from d.wait(lambda: app.sm.current == "household")
+    assert any(m["title"] == "王小军" for m in app.vms["household"].members)
+
+    # a visit, filled section by section and saved offline
+    yield from d.press(d.ids("household").new_visit)
+    yield from d.wait(lambda: app.sm.current == "visit")
+    visit = app.vms["visit"]
+    visit_id = visit.record_id
+    visit.go_to_section(2)
+    yield 0.3
+    for part, amount in (
+        ("wage", "30000"),
+        ("operating", "2000"),
+        ("property", "0"),
+        ("transfer", "1200"),
+        ("costs", "500"),
+    ):
+        yield from fill(d, "visit", f"income.{part}", amount)
+    yield from d.wait(lambda: visit.per_capita_text == "人均纯收入：16,350.00 元")
+    d.shot("worker_visit_income_zh")
+    visit.go_to_section(3)
+    yield 0.3
+    yield from tap_chip(d, "visit", "food_ok", "是")
+    yield from tap_chip(d, "visit", "clothing_ok", "是")
+    visit.go_to_section(4)
+    yield 0.3
+    yield from pick(d, d.field("water.source", "visit").input, "自来水")
+    yield from fill(d, "visit", "water.quantity_lpd", "60")
+    yield from tap_chip(d, "visit", "water.quality_ok", "是")
+    yield from fill(d, "visit", "water.reliability_pct", "98")
+    visit.go_to_section(8)
+    yield 0.3
+    yield from tap_chip(d, "visit", "confirmed", "是")
+    yield from d.tap(d.ids("visit").save)
+    yield from d.wait(lambda: visit.saved)
+    yield 0.3
+    d.shot("worker_visit_saved_zh")
+    assert app.store.outbox.count() == 2  # the member and the visit wait to be sent
+
+    # back to the list: the household is marked unsynced; then sync
+    yield from d.tap(d.screen("visit").children[0].children[-1].children[-1])  # header back button
+    yield from d.wait(lambda: app.sm.current == "household")
+    app.back()
+    yield from d.wait(lambda: app.sm.current == "grid")
+    d.type(d.ids("grid").search, "")
+    yield 0.5
+    assert any("未同步" in r["badges"] for r in app.vms["grid"].rows)
+    d.shot("worker_grid_unsynced_zh")
+    yield from d.tap(d.ids("grid").nav_sync)
+    yield from d.wait(lambda: app.sm.current == "sync")
+    runs = app.vms["sync"].finished_runs
+    yield from d.tap(d.ids("sync").sync_now)
+    yield from d.wait(lambda: app.vms["sync"].finished_runs > runs)
+    assert app.vms["sync"].error == "" and app.vms["sync"].pending_count == 0
+    assert backend.visit(visit_id)["income"]["wage"] == 30000
+    d.shot("worker_sync_done_zh")
+
+    # the supervisor returns the visit; the next sync brings the comment to the phone
+    backend.return_visit(visit_id, "务工收入与上次差别较大，请核实")
+    runs = app.vms["sync"].finished_runs
+    yield from d.tap(d.ids("sync").sync_now)
+    yield from d.wait(lambda: app.vms["sync"].finished_runs > runs)
+    app.back()
+    yield from d.wait(lambda: app.sm.current == "grid")
+    yield from d.tap(d.ids("grid").nav_returned)
+    yield from d.wait(lambda: app.sm.current == "returned")
+    yield 0.3
+    items = app.vms["returned"].items
+    assert any("务工收入与上次差别较大，请核实" in i["text"] for i in items), items
+    d.shot("worker_returned_zh")
+    opens = [
+        w
+        for card in d.ids("returned").item_list.children
+        for w in card.children
+        if getattr(w, "text", "") == "打开"
+    ]
+    yield from d.press(opens[0])
+    yield from d.wait(lambda: app.sm.current == "visit")
+    yield 0.3
+    assert visit.review_comment == "务工收入与上次差别较大，请核实"
+    d.shot("worker_returned_visit_zh")

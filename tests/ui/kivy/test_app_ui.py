@@ -1,0 +1,70 @@
+"""The real Kivy app under Xvfb, driven by touches: every screen in zh and en, and a worker's
+day against a server over HTTP. Screenshots land in test-artifacts/ui/ (look at them)."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from mobile_app.store import Store
+from tests.ui.kivy.conftest import ARTIFACTS
+from tests.ui.kivy.seed import pulled_page, seed_pulled_grid, server_household
+
+pytestmark = pytest.mark.ui
+
+SCREENS = ("signin", "grid", "household", "sync", "returned", "settings")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG header."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", head[16:24])
+
+
+def seeded_phone(data_dir: Path) -> None:
+    """A phone that synced before: 30 households, a returned visit, a session with a PIN."""
+    with Store(data_dir / "tianye.sqlite3") as store:
+        seed_pulled_grid(store, 30)
+        pulled_page(
+            store, server_household(1, 1000, review="returned", comment="请核实务工收入"), 1002
+        )
+        store.session.save_login(
+            server_url="http://127.0.0.1:9",
+            user={"id": "u1", "username": "wang", "role": "worker", "display_name": "王网格"},
+            token="t",
+            grids=["g-001"],
+        )
+        store.session.set_pin("2468")
+
+
+def test_every_screen_in_chinese_and_english(run_scenario, tmp_path):
+    seeded_phone(tmp_path)
+    run_scenario("tour", tmp_path)
+    for lang in ("zh", "en"):
+        for screen in SCREENS:
+            shot = ARTIFACTS / f"{screen}_{lang}.png"
+            assert shot.exists(), shot
+            assert png_size(shot) == (720, 1440)
+        visit_shots = sorted(ARTIFACTS.glob(f"visit_*_{lang}.png"))
+        member_shots = sorted(ARTIFACTS.glob(f"member_*_{lang}.png"))
+        assert len(visit_shots) >= 8 and len(member_shots) >= 4
+
+
+def test_worker_signs_in_adds_member_saves_visit_syncs_and_sees_return(run_scenario, tmp_path):
+    run_scenario("worker", tmp_path, backend="fake")
+    for name in (
+        "worker_member_invalid_id_zh",
+        "worker_member_valid_id_zh",
+        "worker_visit_saved_zh",
+        "worker_sync_done_zh",
+        "worker_returned_zh",
+        "worker_returned_visit_zh",
+    ):
+        assert (ARTIFACTS / f"{name}.png").exists(), name
+    with Store(tmp_path / "tianye.sqlite3") as store:
+        assert store.outbox.count() == 0
+        notices = [n for n in store.conflicts.list() if n.kind == "returned"]
+        assert notices and notices[0].detail["comment"] == "务工收入与上次差别较大，请核实"
