@@ -1,5 +1,6 @@
 """Many phones at once against `serve --workers 4` on PostgreSQL: 12 pushers with overlapping
-edits (and duplicate deliveries) while 4 pullers page through changes.
+edits (and duplicate deliveries) while 4 pullers page through changes (and a smaller crowd
+against `--workers 2` on SQLite, whose single writer must give the same guarantees).
 
 Asserts exactly-once (per client, every id once, replays identical), no skipped change (a
 puller gets every committed version, or a newer one from a pull that started before it), and
@@ -13,21 +14,17 @@ import threading
 import time
 import uuid
 
-import psycopg
 import pytest
 import requests
+from sqlalchemy import func, select
 
+from sync_server.models import ConflictRow, MutationLog, Record, RecordVersion
 from tests.sync_server.helpers import household
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
-PUSHERS, PULLERS, HOUSEHOLDS, ROUNDS, BATCH = 12, 4, 40, 8, 3
-
-
-@pytest.fixture
-def db_url(pg_url):
-    """This module runs on PostgreSQL only (the real concurrency case)."""
-    return pg_url
+HOUSEHOLDS, ROUNDS, BATCH = 40, 8, 3
+SHAPES = {"postgres": (12, 4, 4), "sqlite": (6, 2, 2)}  # pushers, pullers, server workers
 
 
 def sign_in(url: str) -> tuple[requests.Session, str]:
@@ -48,10 +45,12 @@ def sign_in(url: str) -> tuple[requests.Session, str]:
     return http, client_id
 
 
-def test_pushers_and_pullers_in_parallel(seed, live_server_factory, pg_url):
+def test_pushers_and_pullers_in_parallel(seed, live_server_factory, database, backend):
+    """PostgreSQL: 12 pushers, 4 pullers, 4 workers; SQLite (one writer): a smaller crowd."""
+    PUSHERS, PULLERS, workers = SHAPES["postgres" if backend == "postgresql" else "sqlite"]
     seed.grid("g1")
     seed.user("wang", grids=["g1"])
-    url = live_server_factory(workers=4).url
+    url = live_server_factory(workers=workers).url
     ids = [str(uuid.uuid4()) for _ in range(HOUSEHOLDS)]
     creator, creator_id = sign_in(url)
     creates = [
@@ -175,20 +174,22 @@ def test_pushers_and_pullers_in_parallel(seed, live_server_factory, pg_url):
         assert last_seen == final, f"puller {n} missed a final version"
 
     # exactly once and no lost value, read straight from the database
-    with psycopg.connect(pg_url) as conn:
-        dupes = conn.execute(
-            "SELECT client_id, mutation_id FROM record_versions WHERE mutation_id IS NOT NULL "
-            "GROUP BY client_id, mutation_id HAVING count(*) > 1"
-        ).fetchall()
+    with database.read() as session:
+        dupes = session.execute(
+            select(RecordVersion.client_id, RecordVersion.mutation_id)
+            .where(RecordVersion.mutation_id.is_not(None))
+            .group_by(RecordVersion.client_id, RecordVersion.mutation_id)
+            .having(func.count() > 1)
+        ).all()
         assert dupes == []
-        current = dict(conn.execute("SELECT id, version FROM records").fetchall())
+        current = {rid: v for rid, v in session.execute(select(Record.id, Record.version))}
         assert current == final
-        logged = conn.execute("SELECT count(*) FROM mutation_log").fetchone()
-        assert logged is not None and logged[0] == HOUSEHOLDS + PUSHERS * ROUNDS * BATCH
+        logged = session.scalar(select(func.count()).select_from(MutationLog))
+        assert logged == HOUSEHOLDS + PUSHERS * ROUNDS * BATCH
         texts: set[str] = set()
-        for (data,) in conn.execute("SELECT data FROM record_versions"):
+        for data in session.scalars(select(RecordVersion.data)):
             texts.update(str(v) for v in data.values())
-        for (value,) in conn.execute("SELECT client_value FROM conflicts"):
+        for value in session.scalars(select(ConflictRow.client_value)):
             texts.add(str(value))
     lost = [v for v in pushed_values if v not in texts]
     assert lost == []
