@@ -223,7 +223,8 @@ def init_console(app: Flask) -> None:
     app.config.setdefault("CONSOLE_SESSION_HOURS", 12)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config.setdefault("SESSION_COOKIE_NAME", "tianye_console")
+    if app.config.get("SESSION_COOKIE_NAME") in (None, "session"):
+        app.config["SESSION_COOKIE_NAME"] = "tianye_console"
     app.session_interface = ConsoleSessionInterface()
     app.register_blueprint(bp)
     if not any(rule.rule == "/" for rule in app.url_map.iter_rules()):

@@ -379,3 +379,60 @@ def test_login_is_rate_limited(app, client, world):
         assert sign_in(client, "sup", "wrong").status_code == 401
     response = sign_in(client, "sup")
     assert response.status_code == 429 and "登录失败次数过多" in response.text
+
+
+def test_admin_creates_users_and_grids_and_refuses_bad_input(client, world, database):
+    from sync_server.models import Grid, User
+
+    sign_in(client, "boss")
+    page = client.post(
+        "/console/admin/users",
+        data={
+            "username": "x",
+            "password": "short",
+            "role": "supervisor",
+            "display_name": "",
+            "csrf_token": token(client),
+        },
+        follow_redirects=True,
+    ).text
+    assert "username" in page and "password" in page and "township" in page
+    page = client.post(
+        "/console/admin/grids",
+        data={
+            "id": "",
+            "name": "新网格",
+            "village": "v",
+            "township": "t1",
+            "csrf_token": token(client),
+        },
+        follow_redirects=True,
+    ).text
+    assert "error" in page
+    with database.read() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 6
+        assert s.scalar(select(func.count()).select_from(Grid)) == 3
+    client.post(
+        "/console/admin/grids",
+        data={
+            "id": "g3",
+            "name": "杨柳村三组",
+            "village": "杨柳村",
+            "township": "t1",
+            "csrf_token": token(client),
+        },
+    )
+    client.post(
+        "/console/admin/users",
+        data={
+            "username": "sun",
+            "password": "long-enough-1",
+            "role": "worker",
+            "display_name": "孙网格员",
+            "grids": ["g3"],
+            "csrf_token": token(client),
+        },
+    )
+    html = client.get("/console/admin/users").text
+    assert "孙网格员" in html and "g3" in html
+    assert client.get("/console/admin/assignments").status_code == 200

@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from shared_schema.config import ConfigError, config_for, config_from_dict, config_to_dict
+from shared_schema.schemas.protocol import GridSchema, UserCreateSchema, validate_payload
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
 from sync_server.review.blueprint import bp, lang, now, page, principal, tr
@@ -46,17 +47,20 @@ def admin_users() -> ResponseReturnValue:
     _require_admin()
     if request.method == "POST":
         form = request.form
+        body: dict[str, Any] = {
+            "username": form.get("username", "").strip(),
+            "password": form.get("password", ""),
+            "role": form.get("role", ""),
+            "display_name": form.get("display_name", "").strip(),
+            "grids": [g for g in form.getlist("grids") if g],
+            "township": form.get("township", "").strip() or None,
+        }
+        errors = validate_payload(UserCreateSchema, body)  # the API's own rules
+        if errors:
+            _service_error(ServiceError(422, "validation", errors))
+            return redirect(url_for("console.admin_users"))
         try:
-            admin_service.create_user(
-                current_db(),
-                username=form.get("username", "").strip(),
-                password=form.get("password", ""),
-                role=form.get("role", ""),
-                display_name=form.get("display_name", "").strip(),
-                grids=[g for g in form.getlist("grids") if g],
-                township=form.get("township", "").strip() or None,
-                now=now(),
-            )
+            admin_service.create_user(current_db(), now=now(), **body)
         except ServiceError as exc:
             _service_error(exc)
         else:
@@ -75,12 +79,20 @@ def admin_grids() -> ResponseReturnValue:
     _require_admin()
     if request.method == "POST":
         form = request.form
-        fields = {k: form.get(k, "").strip() for k in ("grid_id", "name", "village", "township")}
-        if not all(fields.values()):
-            flash(tr("error.bad_request"), "error")
+        fields = {k: form.get(k, "").strip() for k in ("id", "name", "village", "township")}
+        errors = validate_payload(GridSchema, fields)
+        if errors:
+            _service_error(ServiceError(422, "validation", errors))
             return redirect(url_for("console.admin_grids"))
         try:
-            admin_service.create_grid(current_db(), now=now(), **fields)
+            admin_service.create_grid(
+                current_db(),
+                grid_id=fields["id"],
+                name=fields["name"],
+                village=fields["village"],
+                township=fields["township"],
+                now=now(),
+            )
         except ServiceError as exc:
             _service_error(exc)
         else:

@@ -13,6 +13,7 @@ from sync_server.review.auth import actor_level
 from sync_server.review.blueprint import bp, lang, now, page, principal, tr
 from sync_server.review.cases import ELIMINATION_MODES, STATES, CaseError
 from sync_server.review.i18n import pair
+from sync_server.review.scope import grids_in_scope
 
 
 @bp.route("/cases")
@@ -27,8 +28,11 @@ def cases() -> str:
         state=state,
         overdue_only=overdue_only,
     )
+    with current_db().read() as s:
+        grid_names = {g.id: g.name for g in grids_in_scope(s, principal())}
     return page(
         "cases.html",
+        grid_names=grid_names,
         active="console.cases",
         rows=rows,
         states=[(code, pair(STATES, code, lang())) for code in STATES],

@@ -160,6 +160,7 @@ def visit(visit_id: str) -> str:
         visit=visit,
         flags=flags,
         sections=form_sections(visit, flagged),
+        flagged_members={p.split(".")[1] for p in flagged if p.startswith("members.")},
         net=net_income(visit.get("income")),
         per_capita=data.per_capita(hh, visit),
         threshold=data.config.monitoring_threshold,
