@@ -1,7 +1,8 @@
 """Command line: `python -m sync_server <command>`; one function per command, so others
 (e.g. `seed-demo`) add theirs with `@command(...)` in their own module and `register`.
 
-Commands: init-db, create-user, create-grid, assign-grid, serve, openapi.
+Commands: init-db, create-user, create-grid, assign-grid, serve, openapi, and those of the
+modules in `PLUGINS` (e.g. `seed-demo` from `sync_server.seed.command`), imported on start.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sync_server.extensions import Database
 Handler = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, str]] = {}
 ROOT = Path(__file__).resolve().parent.parent
+PLUGINS: tuple[str, ...] = ("sync_server.seed.command", "sync_server.review.command")
 
 
 def command(

@@ -134,3 +134,12 @@ def test_cli_commands_then_live_server(db_url, live_server_factory):
     assert html.status_code == 404 and html.headers["Content-Type"] == "application/json"
     docs = requests.get(f"{server.url}/api/docs", timeout=30)
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_cli_loads_plugin_commands():
+    from sync_server.cli import COMMANDS, parser
+
+    parser()
+    assert {"init-db", "create-user", "create-grid", "assign-grid", "serve", "openapi"} <= set(
+        COMMANDS
+    )
