@@ -15,7 +15,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from shared_schema.schemas.protocol import flatten_errors
-from sync_server.messages import message, pick_lang
+from sync_server.messages import localize_field_message, message, pick_lang
 
 log = logging.getLogger("tianye.errors")
 
@@ -94,7 +94,11 @@ def _webargs_errors(exc: HTTPException) -> dict[str, list[str]]:
                 merged.update(flatten_errors({location: inner}))
     else:
         merged.update(flatten_errors(messages))
-    return merged
+    lang = request_lang()
+    return {
+        path: [localize_field_message(str(text), lang) for text in texts]
+        for path, texts in merged.items()
+    }
 
 
 def register_error_handlers(app: Flask) -> None:

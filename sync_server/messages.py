@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -58,6 +59,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The server does not hold this record; it cannot be edited at a version.",
     ),
 }
+
+
+# marshmallow's and webargs' default field messages (the protocol schemas use them) in zh;
+# exact texts first, then patterns. Anything else passes through unchanged.
+FIELD_MESSAGES_ZH: dict[str, str] = {
+    "Missing data for required field.": "缺少必填字段。",
+    "Unknown field.": "未知字段。",
+    "Field may not be null.": "该字段不能为空（null）。",
+    "Not a valid integer.": "不是有效的整数。",
+    "Not a valid number.": "不是有效的数字。",
+    "Not a valid string.": "不是有效的字符串。",
+    "Not a valid boolean.": "不是有效的布尔值。",
+    "Not a valid datetime.": "不是有效的日期时间。",
+    "Not a valid date.": "不是有效的日期。",
+    "Not a valid UUID.": "不是有效的 UUID。",
+    "Not a valid list.": "不是有效的列表。",
+    "Not a valid mapping type.": "不是有效的对象。",
+    "Invalid input type.": "输入类型无效。",
+    "Invalid JSON body.": "请求体不是有效的 JSON。",
+    "Invalid value.": "值无效。",
+    "An upsert needs data.": "upsert 需要 data。",
+    "A delete carries no data.": "delete 不能携带 data。",
+    "A return or reject needs a comment.": "退回或驳回需要填写意见。",
+    "A supervisor needs a township.": "督导员账号需要指定乡镇。",
+    "A grid is listed twice.": "网格重复。",
+}
+FIELD_PATTERNS_ZH: tuple[tuple[str, str], ...] = (
+    (
+        r"^Must be greater than or equal to (.*) and less than or equal to (.*)\.$",
+        r"必须在 \1 与 \2 之间。",
+    ),
+    (r"^Must be one of: (.*)\.$", r"必须是以下之一：\1。"),
+    (r"^Must be greater than or equal to (.*)\.$", r"必须大于或等于 \1。"),
+    (r"^Must be less than or equal to (.*)\.$", r"必须小于或等于 \1。"),
+    (r"^Length must be between (.*) and (.*)\.$", r"长度必须在 \1 与 \2 之间。"),
+    (r"^Shorter than minimum length (.*)\.$", r"长度不能少于 \1。"),
+    (r"^Longer than maximum length (.*)\.$", r"长度不能超过 \1。"),
+)
+
+
+def localize_field_message(text: str, lang: str) -> str:
+    """A marshmallow default message in `lang` (zh translations; en unchanged)."""
+    if lang != "zh":
+        return text
+    if text in FIELD_MESSAGES_ZH:
+        return FIELD_MESSAGES_ZH[text]
+    for pattern, replacement in FIELD_PATTERNS_ZH:
+        if re.match(pattern, text):
+            return re.sub(pattern, replacement, text)
+    return text
 
 
 def pick_lang(accept_language: str | None) -> str:

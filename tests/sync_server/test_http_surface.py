@@ -271,3 +271,16 @@ def test_login_rate_limit_in_redis_is_shared(db_url, seed, monkeypatch):
         for key in r.scan_iter("tianye:login:*"):
             r.delete(key)
         r.close()
+
+
+def test_field_errors_follow_accept_language(client, wang):
+    zh = client.post("/api/v1/sync/push", json={"client_id": "x"}, headers=wang.headers)
+    en = client.post(
+        "/api/v1/sync/push",
+        json={"client_id": "x"},
+        headers=wang.headers | {"Accept-Language": "en"},
+    )
+    assert zh.get_json()["errors"]["mutations"] == ["缺少必填字段。"]
+    assert en.get_json()["errors"]["mutations"] == ["Missing data for required field."]
+    limit = client.get("/api/v1/sync/pull?limit=0", headers=wang.headers).get_json()
+    assert limit["errors"]["limit"] == ["必须在 1 与 1000 之间。"]
