@@ -57,8 +57,15 @@ def x_display():
 def run_scenario(x_display, tmp_path):
     """Run `tests.ui.kivy.driver <scenario>` with the app's data in tmp_path."""
 
-    def run(name: str, data_dir: Path, backend: str = "", timeout: float = 420) -> str:
+    def run(
+        name: str,
+        data_dir: Path,
+        backend: str = "",
+        timeout: float = 420,
+        extra_env: dict[str, str] | None = None,
+    ) -> str:
         env = {
+            **(extra_env or {}),
             **os.environ,
             "DISPLAY": x_display,
             "KIVY_HOME": str(tmp_path / "kivy-home"),

@@ -179,6 +179,10 @@ def main(argv: list[str]) -> int:
         from tests.ui.kivy.backend import FakeBackend
 
         backend = FakeBackend()
+    elif backend_name == "live":
+        from tests.ui.kivy.backend import LiveBackend
+
+        backend = LiveBackend()
     from mobile_app.app import TianyeApp
 
     app = TianyeApp(data_dir=data_dir, server_url="")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tests.ui.kivy.backend import PASSWORD, WORKER
+from tests.ui.kivy.backend import WORKER
 from tests.ui.kivy.driver import Driver, Step
 from tests.ui.kivy.seed import hid, id_number
 
@@ -133,7 +133,7 @@ def worker(d: Driver) -> Step:
     yield from d.wait(lambda: bool(app.vms["signin"].error))
     assert app.vms["signin"].error == "用户名或密码错误"
     d.shot("worker_signin_error_zh")
-    d.type(ids.password, PASSWORD)
+    d.type(ids.password, backend.password)
     d.type(ids.pin, PIN)
     yield from d.tap(ids.sign_in)
     yield from d.wait(lambda: app.sm.current == "grid")

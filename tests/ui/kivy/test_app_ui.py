@@ -54,7 +54,38 @@ def test_every_screen_in_chinese_and_english(run_scenario, tmp_path):
 
 
 def test_worker_signs_in_adds_member_saves_visit_syncs_and_sees_return(run_scenario, tmp_path):
+    """Against the in-memory protocol server on loopback HTTP (fast, no database)."""
     run_scenario("worker", tmp_path, backend="fake")
+    check_worker_outcome(tmp_path)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_worker_day_against_the_real_server(run_scenario, tmp_path, live_server, seed):
+    """The same day against the real Flask server (gunicorn subprocess, SQLite)."""
+    from tests.ui.kivy.backend import GRID, WORKER, push_grid
+
+    seed.grid(GRID, township="t1")
+    seed.user(WORKER, grids=[GRID], display_name="王网格")
+    seed.user("li", role="supervisor", township="t1", display_name="李审核")
+    seed.user("admin", role="admin")
+    admin = seed.login(live_server, "admin")
+    push_grid(live_server, admin.token, admin.client_id, 30)
+    supervisor = seed.login(live_server, "li")
+    phone = tmp_path / "phone"
+    run_scenario(
+        "worker",
+        phone,
+        backend="live",
+        extra_env={
+            "TIANYE_UI_SERVER_URL": live_server,
+            "TIANYE_UI_WORKER_PASSWORD": seed.password,
+            "TIANYE_UI_SUPERVISOR_TOKEN": supervisor.token,
+        },
+    )
+    check_worker_outcome(phone)
+
+
+def check_worker_outcome(data_dir: Path) -> None:
     for name in (
         "worker_member_invalid_id_zh",
         "worker_member_valid_id_zh",
@@ -64,7 +95,7 @@ def test_worker_signs_in_adds_member_saves_visit_syncs_and_sees_return(run_scena
         "worker_returned_visit_zh",
     ):
         assert (ARTIFACTS / f"{name}.png").exists(), name
-    with Store(tmp_path / "tianye.sqlite3") as store:
+    with Store(data_dir / "tianye.sqlite3") as store:
         assert store.outbox.count() == 0
         notices = [n for n in store.conflicts.list() if n.kind == "returned"]
         assert notices and notices[0].detail["comment"] == "务工收入与上次差别较大，请核实"
