@@ -239,11 +239,28 @@ class FormViewModel(ViewModel):
                 continue
             if self.show_all or target in self.touched:
                 errors[target] = f"{errors[target]} {text}" if target in errors else text
+        for path, text in self.server_errors().items():
+            if path not in self.touched:
+                target = self._field_for_error(path, shown_paths)
+                if target is None:
+                    loose.append(text)
+                else:
+                    errors.setdefault(target, text)
         for path, (zh, en) in self._parse_errors.items():
             errors[path] = en if self.lang == "en" else zh
         self.errors = errors
         self.form_errors = loose
         self.on_revalidated()
+
+    def server_errors(self) -> dict[str, str]:
+        """Errors the server gave when it refused this record's last upload (by field), shown
+        until the worker changes the field or saves the fixed record."""
+        found: dict[str, str] = {}
+        for rejection in self.store.rejected.for_record(self.entity, self.record_id):
+            for path, messages in rejection.errors.items():
+                text = " ".join(map(str, messages if isinstance(messages, list) else [messages]))
+                found[path] = text
+        return found
 
     def on_revalidated(self) -> None:
         """Hook: computed values that depend on the data (income, flags)."""

@@ -97,10 +97,33 @@ class MemberFormViewModel(FormViewModel):
     def as_of(self) -> date:
         return self.today()
 
+    def composition_errors(self) -> list[str]:
+        """Household composition problems this edit would introduce (a second head or
+        spouse); problems the household already had are not blamed on this member."""
+        from shared_schema.schemas.records import validate_household_members
+
+        others = [
+            {**m.data, "id": m.id}
+            for m in self.store.members.for_household(self.household_id)
+            if m.id != self.record_id
+        ]
+        current = self.store.members.get(self.record_id)
+        before = others + ([{**current.data, "id": current.id}] if current else [])
+        after = [*others, {**self.clean_data(), "id": self.record_id}]
+        old = set(validate_household_members(before, lang=self.lang).get("relation", []))
+        new = validate_household_members(after, lang=self.lang).get("relation", [])
+        return [e for e in new if e not in old]
+
     def save(self) -> bool:
-        """Validate and save offline."""
+        """Validate (the record, then the household's composition) and save offline."""
         self.saved = False
         if not self.validate_all():
+            return False
+        problems = self.composition_errors()
+        if problems:
+            self.errors = {**self.errors, "relation": " ".join(problems)}
+            self.message = self.tr("visit.has_errors", n=1)
+            self.go_to_section(0)
             return False
         try:
             self.store.records.save(
@@ -114,6 +137,8 @@ class MemberFormViewModel(FormViewModel):
             self.errors = {k: " ".join(map(str, v)) for k, v in exc.errors.items()}
             self.message = self.tr("visit.has_errors", n=len(exc.errors))
             return False
+        for rejection in self.store.rejected.for_record("member", self.record_id):
+            self.store.rejected.dismiss(rejection.mutation_id)  # fixed and saved again
         self.message = self.tr("member.saved")
         self.saved = True
         return True

@@ -233,6 +233,8 @@ class VisitFormViewModel(FormViewModel):
             self.message = self.tr("visit.has_errors", n=len(exc.errors))
             return False
         self._household = household
+        for rejection in self.store.rejected.for_record("visit", self.record_id):
+            self.store.rejected.dismiss(rejection.mutation_id)  # fixed and saved again
         self.store.visits.discard_draft(self.record_id)
         self.draft_text = ""
         self.message = self.tr("visit.saved")

@@ -447,3 +447,48 @@ def test_returned_lists_supervisor_comment_and_conflicts(store):
     assert any(i["text"] == "Reviewer: 家庭人口与上次不一致" for i in vm.items)
     vm.open(kinds["returned"]["key"])
     assert store.conflicts.unseen_count() == 1
+
+
+def test_member_form_refuses_a_second_head(store):
+    from datetime import date
+
+    seed_household(store, 10)
+    vm = MemberFormViewModel(store, **SYNC)
+    vm.open_new(hid(10))
+    birth = date(1990, 2, 3)
+    for path, value in (
+        ("name", "王二"),
+        ("id_number", id_number(10, 9, birth, "male")),
+        ("relation", "head"),
+        ("health", ["healthy"]),
+        ("labor_ability", "ordinary"),
+        ("education", "junior"),
+    ):
+        vm.set_value(path, value)
+    assert vm.save() is False
+    assert "户主" in vm.errors["relation"]
+    assert store.members.get(vm.record_id) is None
+    vm.set_value("relation", "sibling")
+    assert vm.save() is True
+
+
+def test_server_refusal_shows_next_to_the_field_until_fixed(store):
+    import json
+
+    seed_household(store, 11)
+    with store.db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO rejected (mutation_id, entity, record_id, op, data, errors, created_at)"
+            " VALUES (7, 'member', ?, 'upsert', '{}', ?, '2024-06-01T00:00:00Z')",
+            (mid(11, 2), json.dumps({"phone": ["号码已被他人使用"]}, ensure_ascii=False)),
+        )
+    returned = ReturnedViewModel(store, **SYNC)
+    returned.refresh()
+    assert any(i["kind"] == "rejected" and "号码已被他人使用" in i["text"] for i in returned.items)
+    vm = MemberFormViewModel(store, **SYNC)
+    vm.open_existing(mid(11, 2))
+    assert vm.errors["phone"] == "号码已被他人使用"
+    vm.set_value("phone", "13900000002")
+    assert "phone" not in vm.errors
+    assert vm.save() is True
+    assert store.rejected.list() == []
