@@ -13,6 +13,7 @@ import random
 import threading
 import time
 import uuid
+from typing import Any
 
 import pytest
 import requests
@@ -193,3 +194,45 @@ def test_pushers_and_pullers_in_parallel(seed, live_server_factory, database, ba
             texts.add(str(value))
     lost = [v for v in pushed_values if v not in texts]
     assert lost == []
+
+
+def test_simultaneous_duplicate_deliveries_apply_once(seed, live_server_factory, database):
+    """The same batch sent twice at the same moment (a retry racing the original): the client
+    row lock serializes them, so both answers are the same and history holds one version."""
+    seed.grid("g1")
+    seed.user("wang", grids=["g1"])
+    url = live_server_factory(workers=2).url
+    http, client_id = sign_in(url)
+    token = http.headers["Authorization"]
+    for rnd in range(5):
+        batch = [
+            {
+                "mutation_id": rnd * 4 + k + 1,
+                "entity": "household",
+                "id": str(uuid.uuid4()),
+                "op": "upsert",
+                "base_version": None,
+                "data": household("g1", household_no=f"{rnd}{k:03d}"),
+            }
+            for k in range(4)
+        ]
+        body = {"client_id": client_id, "schema_version": 1, "mutations": batch}
+        answers: list[Any] = [None, None]
+        barrier = threading.Barrier(2)
+
+        def send(slot: int, body: dict = body, answers: list = answers, barrier=barrier) -> None:
+            barrier.wait()
+            answers[slot] = requests.post(
+                f"{url}/api/v1/sync/push", json=body, headers={"Authorization": token}, timeout=60
+            ).json()
+
+        threads = [threading.Thread(target=send, args=(n,)) for n in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert answers[0] == answers[1]
+        assert [r["status"] for r in answers[0]["results"]] == ["applied"] * 4
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(RecordVersion)) == 20
+        assert session.scalar(select(func.count()).select_from(MutationLog)) == 20
