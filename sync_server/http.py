@@ -25,6 +25,7 @@ from sync_server.errors import ServiceError
 
 access_log = logging.getLogger("tianye.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 BODY_ERROR_KEY = "tianye.body_error"
 
 
@@ -73,6 +74,37 @@ class GzipRequestMiddleware:
         if not inflater.eof:
             raise zlib.error("truncated gzip stream")
         return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body_problem(data: bytes) -> str | None:
+    """Why a JSON body that parses in Python must still be refused, else None.
+
+    Python's parser accepts what no database can take or JSON does not define: nesting deep
+    enough to exhaust the stack (a RecursionError, not a ValueError), NaN/Infinity, and
+    strings holding NUL or unpaired surrogates (PostgreSQL text cannot store NUL; a lone
+    surrogate cannot be encoded as UTF-8). Plain syntax errors are left to the usual 400.
+    """
+    try:
+        value = json.loads(data, parse_constant=_reject_constant)
+    except RecursionError:
+        return "nested too deeply"
+    except ValueError as exc:  # JSONDecodeError/UnicodeDecodeError: the usual 400 later
+        return str(exc) if str(exc).endswith("is not JSON") else None
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and _UNSTORABLE.search(item):
+            return "text holds a NUL character or an unpaired surrogate"
+    return None
 
 
 class JsonFormatter(logging.Formatter):
@@ -128,6 +160,10 @@ def install(app: Flask) -> None:
             and not request.is_json
         ):
             raise ServiceError(415, "not_json")
+        if request.path.startswith("/api/") and request.is_json:
+            problem = json_body_problem(request.get_data(cache=True))
+            if problem:
+                raise ServiceError(400, "invalid_json", {"json": [problem]})
 
     @app.after_request
     def _finish(response: Response) -> Response:
