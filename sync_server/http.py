@@ -149,6 +149,8 @@ def install(app: Flask) -> None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        if "\x00" in request.path:  # no id holds NUL (and PostgreSQL cannot compare one)
+            raise ServiceError(404, "not_found")
         body_error = request.environ.get(BODY_ERROR_KEY)
         if body_error:
             status, key = body_error
