@@ -11,7 +11,9 @@ Decisions (see also docs/protocol-notes.md):
   so every device pulls it again with its `open_conflicts`.
 - A new visit without `review_status` is stored as `submitted`.
 - A member or visit must name an existing, not deleted household (else rejected on
-  `household_id`); a household moved to another grid takes its members and visits along.
+  `household_id`), a household an existing grid (else rejected on `grid_id`; for a worker an
+  unknown grid is outside their scope, hence the batch's 403); a household moved to another
+  grid takes its members and visits along.
 - An edit with a `base_version` of a record the server never had is rejected on `base_version`.
 - An already-used mutation id whose entity, id or op differ from the logged mutation is not a
   redelivery (the phone's numbering was reset): the batch stops there with the gap's 409, so
@@ -37,7 +39,15 @@ from shared_schema.sync import (
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
 from sync_server.messages import message
-from sync_server.models import Client, ConflictRow, MutationLog, Record, RecordVersion, Removal
+from sync_server.models import (
+    Client,
+    ConflictRow,
+    Grid,
+    MutationLog,
+    Record,
+    RecordVersion,
+    Removal,
+)
 from sync_server.services.principal import Principal, scope_grid_query, scope_grids
 from sync_server.services.versions import grid_of_household, restamp, write_record
 
@@ -236,6 +246,14 @@ def _apply(
         errors = validate_changes(entity, data, lang=lang, as_of=_as_of(entity, data, now))
         if errors:
             return _result(m, "rejected", current_version, errors=errors)
+        if (
+            entity == "household"
+            and isinstance(data.get("grid_id"), str)
+            and session.get(Grid, data["grid_id"]) is None
+        ):
+            return _result(
+                m, "rejected", current_version, errors={"grid_id": [message("unknown_grid", lang)]}
+            )
         if entity != "household" and "household_id" in data:
             hh = session.get(Record, ("household", str(data["household_id"]).lower()))
             if hh is None or hh.deleted:

@@ -298,3 +298,12 @@ def test_admin_sets_the_rules_config_phones_fetch(client, team):
     assert bad.status_code == 422 and "no_such_key" in bad.get_json()["errors"]
     after = client.get("/api/v1/config", headers=wang.headers).get_json()["rules"]
     assert after == fetched
+
+
+def test_household_in_an_unknown_grid_is_rejected(client, team):
+    root = team["root"]
+    r = push(client, root, mutation(root, "household", new_id(), household("no-such-grid")))
+    result = r.get_json()["results"][0]
+    assert result["status"] == "rejected" and "grid_id" in result["errors"]
+    r = push(client, team["wang"], mutation(team["wang"], "household", new_id(), household("nope")))
+    assert r.status_code == 403
