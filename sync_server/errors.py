@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from shared_schema.schemas.protocol import flatten_errors
@@ -127,6 +128,14 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _unstorable(exc: Exception) -> Response:
+        """A value the database cannot take or compare (an integer past 64 bits, a number past
+        its column): bad input, so 422; the transaction was rolled back, nothing is written."""
+        log.warning("database refused a value on %s %s: %s", request.method, request.path, exc)
+        return error_response(422, "validation", {"_schema": ["A value is out of range."]})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
