@@ -479,3 +479,23 @@ def test_a_pull_that_never_advances_stops_with_an_error(server, phones):
     }
     with pytest.raises(SyncError, match="no progress"):
         a.runner.pull()
+
+
+def test_deleting_a_record_whose_create_is_in_flight_and_rejected_leaves_nothing(server, phones):
+    server.validator = lambda e, d: {"notes": ["不可接受"]} if d.get("notes") == "坏" else {}
+    a = phones()
+    hid = new_id()
+    a.save("household", hid, household(notes="坏"))
+    original = a.client.push
+
+    def push_then_delete(client_id, mutations):
+        answer = original(client_id, mutations)
+        if a.store.records.get("household", hid) is not None:
+            a.store.records.delete("household", hid, now=NOW, hlc_node=NODE)
+        return answer
+
+    a.client.push = push_then_delete
+    assert a.sync().statuses == {"rejected": 1}
+    assert a.store.db.query_one("SELECT count(*) FROM records")[0] == 0
+    assert a.store.outbox.count() == 0
+    assert a.store.rejected.list() == []  # nothing left for the worker to fix

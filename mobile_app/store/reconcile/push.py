@@ -171,15 +171,22 @@ def _acknowledge(
         # Later edits of the same record were waiting for this base: re-base them now.
         sync_record_outbox(conn, entry.entity, entry.record_id, hlc=None, now=now)
         gone = conn.execute(
-            "SELECT deleted, base_deleted FROM records WHERE entity=? AND id=?",
+            "SELECT deleted, base_deleted, base_version FROM records WHERE entity=? AND id=?",
             (entry.entity, entry.record_id),
         ).fetchone()
         pending = conn.execute(
             "SELECT 1 FROM outbox WHERE entity=? AND record_id=?", (entry.entity, entry.record_id)
         ).fetchone()
-        if gone["deleted"] and gone["base_deleted"] and pending is None:
+        never_on_server = gone["base_version"] is None
+        if gone["deleted"] and (gone["base_deleted"] or never_on_server) and pending is None:
+            # Nothing left to tell the server: an acknowledged delete, or a record whose
+            # create was rejected and which the worker has deleted since.
             conn.execute(
                 "DELETE FROM records WHERE entity=? AND id=?", (entry.entity, entry.record_id)
+            )
+            conn.execute(
+                "UPDATE rejected SET resolved=1 WHERE entity=? AND record_id=?",
+                (entry.entity, entry.record_id),
             )
         else:
             refresh_dirty(conn, entry.entity, entry.record_id)
