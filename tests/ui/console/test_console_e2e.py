@@ -215,7 +215,10 @@ def test_screenshots_of_the_demo_county(new_page, database, live_server, lang):
     page = new_page()
     sign_in(page, "zhangjun", DEMO_PASSWORD, lang=lang)
     assert int(page.locator("[data-stat=households]").inner_text()) == report.households
+    awaiting = int(page.locator("[data-stat=awaiting]").inner_text())
     shoot(page, f"demo-dashboard-{lang}")
+    page.goto("/console/queue")
+    assert page.locator("tr[data-visit]").count() == awaiting > 0
     for name, url in (
         ("queue", "/console/queue"),
         ("households", "/console/households?flag=INCOME_LOW"),
