@@ -143,3 +143,21 @@ def test_cli_loads_plugin_commands():
     assert {"init-db", "create-user", "create-grid", "assign-grid", "serve", "openapi"} <= set(
         COMMANDS
     )
+
+
+def test_rate_limit_is_shared_by_server_processes(seed, live_server_factory):
+    """Failures counted in the database: ten spread over two gunicorn workers reach the limit."""
+    seed.grid("g1")
+    seed.user("wang", grids=["g1"])
+    url = live_server_factory(workers=2).url
+    body = {"username": "wang", "client_id": str(uuid.uuid4()), "device_name": "p"}
+    for _ in range(10):  # a new connection each time: the workers take turns
+        r = requests.post(
+            f"{url}/api/v1/auth/token", json=body | {"password": "wrong-1"}, timeout=30
+        )
+        assert r.status_code == 401
+    r = requests.post(
+        f"{url}/api/v1/auth/token", json=body | {"password": seed.password}, timeout=30
+    )
+    assert r.status_code == 429 and r.headers["Content-Type"] == "application/json"
+    assert int(r.headers["Retry-After"]) == 900
