@@ -156,6 +156,8 @@ class TianyeApp(App):
             self.vms["household"].load(self.vms["household"].household_id)
         elif name == "grid":
             self.vms["grid"].refresh()
+        elif name == "visit":
+            self.vms["visit"].reload_members()  # a member may have been added or edited
         self.sm.current = name
         return True
 

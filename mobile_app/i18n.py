@@ -57,7 +57,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "grid.title": ("我的网格", "My grid"),
     "grid.search_hint": (
         "搜索户主姓名、户编号或身份证号",
-        "Search head name, household no. or ID number",
+        "Name, household no. or ID number",
     ),
     "grid.filter.risk": ("有风险", "At risk"),
     "grid.filter.due": ("待走访", "Visit due"),
@@ -78,8 +78,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.returned": ("退回与冲突", "Returned"),
     "nav.settings": ("设置", "Settings"),
     # household
-    "household.head": ("户主", "Head"),
-    "household.address": ("地址", "Address"),
+    "household.head": ("户主：{name}", "Head: {name}"),
+    "household.address": ("地址：{address}", "Address: {address}"),
     "household.members": ("家庭成员", "Members"),
     "household.add_member": ("添加成员", "Add member"),
     "household.move_out": ("迁出", "Move out"),

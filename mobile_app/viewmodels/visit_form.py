@@ -115,6 +115,15 @@ class VisitFormViewModel(FormViewModel):
         self._load_previous()
         self.revalidate()
 
+    def reload_members(self) -> None:
+        """Re-read the household's members (after the member form) and recompute."""
+        if not self.household_id:
+            return
+        self._members = [
+            {**m.data, "id": m.id} for m in self.store.members.for_household(self.household_id)
+        ]
+        self.revalidate()
+
     def _household_fields(self) -> list[Any]:
         return [f for f in self.spec.fields() if f.entity == "household"]
 
@@ -193,6 +202,7 @@ class VisitFormViewModel(FormViewModel):
         self.flags = flag_rows(self.computed.get("flags") or [], self.lang)
         self.member_rows = [
             {
+                "member_id": m["id"],
                 "title": m.get("name") or "",
                 "status": " · ".join(
                     [

@@ -492,3 +492,31 @@ def test_server_refusal_shows_next_to_the_field_until_fixed(store):
     assert "phone" not in vm.errors
     assert vm.save() is True
     assert store.rejected.list() == []
+
+
+def test_visit_form_recomputes_per_capita_after_a_member_is_added(store):
+    from datetime import date
+
+    seed_household(store, 12)
+    visit = VisitFormViewModel(store, **SYNC)
+    visit.open_new(hid(12))
+    for k, v in {"wage": "9000", "operating": "0", "property": "0", "transfer": "0"}.items():
+        visit.set_value(f"income.{k}", v)
+    visit.set_value("income.costs", "0")
+    assert visit.computed["per_capita_income"] == 4500  # head and spouse
+    member = MemberFormViewModel(store, **SYNC)
+    member.open_new(hid(12))
+    birth = date(2000, 5, 6)
+    for path, value in (
+        ("name", "王三"),
+        ("id_number", id_number(12, 8, birth, "female")),
+        ("relation", "child"),
+        ("health", ["healthy"]),
+        ("labor_ability", "ordinary"),
+        ("education", "senior"),
+    ):
+        member.set_value(path, value)
+    assert member.save() is True
+    visit.reload_members()
+    assert visit.computed["per_capita_income"] == 3000
+    assert len(visit.member_rows) == 3 and all(r["member_id"] for r in visit.member_rows)

@@ -10,7 +10,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from mobile_app.screens.base import load_screen_kv
 from mobile_app.screens.form_screen import FormScreen
-from mobile_app.widgets.common import COLORS, TLabel
+from mobile_app.widgets.common import COLORS, TButton, TLabel
 
 load_screen_kv(__file__, "visit")
 
@@ -42,7 +42,12 @@ class VisitScreen(FormScreen):
                 TLabel(text=app.tr("visit.members_hint"), color=COLORS["muted"], font_size="14sp")
             )
             for m in self.vm.member_rows:
-                self.members_box.add_widget(TLabel(text=f"{m['title']}  ·  {m['status']}"))
+                row = TButton(text=f"{m['title']}  ·  {m['status']}", halign="left")
+                row.bind(on_release=lambda _b, mid=m["member_id"]: app.edit_member(mid))
+                self.members_box.add_widget(row)
+            add = TButton(text="+ " + app.tr("household.add_member"))
+            add.bind(on_release=lambda _b: app.new_member(self.vm.household_id))
+            self.members_box.add_widget(add)
         self.flags_box.clear_widgets()
         if key in ("risks", "income", "confirmation"):
             self.flags_box.add_widget(
