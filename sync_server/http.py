@@ -163,7 +163,12 @@ def install(app: Flask) -> None:
         ):
             raise ServiceError(415, "not_json")
         if request.path.startswith("/api/") and request.is_json:
-            problem = json_body_problem(request.get_data(cache=True))
+            data = request.get_data(cache=True)
+            limit = app.config["MAX_REQUEST_BYTES"]
+            if request.content_length is None and len(data) >= limit:
+                # A chunked body is cut at the cap without an error; refuse it instead.
+                raise ServiceError(413, "too_many_bytes", limit=limit)
+            problem = json_body_problem(data)
             if problem:
                 raise ServiceError(400, "invalid_json", {"json": [problem]})
 
