@@ -36,7 +36,8 @@ class Database:
 
     def connect(self, url: str) -> None:
         """Create the engine for `url`."""
-        kwargs: dict[str, Any] = {"future": True}
+        # hide_parameters: database errors end up in logs, and parameters hold ID numbers.
+        kwargs: dict[str, Any] = {"future": True, "hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:

@@ -284,3 +284,22 @@ def test_field_errors_follow_accept_language(client, wang):
     assert en.get_json()["errors"]["mutations"] == ["Missing data for required field."]
     limit = client.get("/api/v1/sync/pull?limit=0", headers=wang.headers).get_json()
     assert limit["errors"]["limit"] == ["必须在 1 与 1000 之间。"]
+
+
+def test_logs_never_hold_an_id_number(client, wang, caplog):
+    from tests.sync_server.helpers import member
+
+    hid, _ = create_household(client, wang)
+    data = member(hid)
+    too_big = mutation(wang, "member", new_id(), data)
+    too_big["base_version"] = 2**70  # refused by the database itself
+    with caplog.at_level(logging.DEBUG):
+        logger = logging.getLogger("tianye")
+        logger.addHandler(caplog.handler)
+        try:
+            push(client, wang, mutation(wang, "member", new_id(), data | {"sex": "female"}))
+            push(client, wang, too_big)
+        finally:
+            logger.removeHandler(caplog.handler)
+    text = caplog.text + json.dumps([getattr(r, "fields", None) for r in caplog.records])
+    assert data["id_number"] not in text
