@@ -436,3 +436,59 @@ def test_admin_creates_users_and_grids_and_refuses_bad_input(client, world, data
     html = client.get("/console/admin/users").text
     assert "孙网格员" in html and "g3" in html
     assert client.get("/console/admin/assignments").status_code == 200
+
+
+def test_sign_in_follows_only_console_paths_and_sets_security_headers(client, world):
+    page = client.get("/console/login?next=https://evil.example/")
+    response = client.post(
+        "/console/login",
+        data={
+            "username": "sup",
+            "password": "pass-word-1",
+            "csrf_token": csrf_of(page.text),
+            "next": "https://evil.example/",
+        },
+    )
+    assert response.headers["Location"].endswith("/console/")
+    client.post("/console/logout", data={"csrf_token": token(client)})
+    page = client.get("/console/login")
+    response = client.post(
+        "/console/login",
+        data={
+            "username": "sup",
+            "password": "pass-word-1",
+            "csrf_token": csrf_of(page.text),
+            "next": "/console/conflicts",
+        },
+    )
+    assert response.headers["Location"].endswith("/console/conflicts")
+    home = client.get("/console/")
+    assert "default-src 'self'" in home.headers["Content-Security-Policy"]
+    assert home.headers["X-Frame-Options"] == "DENY"
+    assert home.headers["Cache-Control"] == "no-store"
+    assert client.get("/").headers["Location"].endswith("/console/")
+
+
+def test_a_household_never_visited_is_overdue(client, world):
+    from tests.ui.console.world import new_id
+
+    world.wang.push(
+        (
+            "household",
+            new_id(),
+            {
+                "grid_id": "g1",
+                "household_no": "5226010010009",
+                "head_name": "周新户",
+                "address": "石门村 1 组",
+                "household_type": "ordinary",
+                "house_grade": "a",
+            },
+            None,
+        )
+    )
+    sign_in(client, "sup")
+    html = client.get("/console/").text
+    stat = dict(re.findall(r'data-stat="(\w+)">(\d+)', html))
+    assert stat["households"] == "3" and stat["overdue"] == "1"
+    assert "周新户" in client.get("/console/households?q=周新").text
