@@ -194,6 +194,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cf.deleted_field": ("删除记录", "Delete the record"),
     # cases
     "case.title": ("监测对象认定与帮扶", "Monitoring cases"),
+    "case.count": ("{n} 个案件", "{n} cases"),
     "case.one": ("监测案件", "Monitoring case"),
     "case.open": ("建立监测案件", "Open a monitoring case"),
     "case.source": ("线索来源", "Lead source"),

@@ -156,7 +156,7 @@ def _open_conflict(seed: Any, live_server: str, world: Any) -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_screenshots_of_every_page(new_page, world, seed, live_server, lang):
+def test_screenshots_of_every_page(new_page, world, seed, live_server, database, lang):
     _open_conflict(seed, live_server, world)
     page = new_page()
     shoot_login = page.goto(f"/console/login?lang={lang}")
@@ -169,6 +169,13 @@ def test_screenshots_of_every_page(new_page, world, seed, live_server, lang):
     page.locator("form[action$='/cases'] button").click()
     page.wait_for_url("**/console/cases/*")
     case_url = page.url
+    # a second, older case elsewhere shows how an overdue case stands out
+    page.goto(f"/console/households/{world.h2}")
+    page.select_option("#source", "self_declaration")
+    page.fill("#reason", "农户申报" if lang == "zh" else "Declared by the household")
+    page.locator("form[action$='/cases'] button").click()
+    page.wait_for_url("**/console/cases/*")
+    _travel(database, page.url.rsplit("/", 1)[1], opened_on=date.today() - timedelta(days=40))
     pages = {
         "dashboard": "/console/",
         "queue": "/console/queue",
