@@ -70,7 +70,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "grid.never_visited": ("未走访", "Never visited"),
     "grid.due_on": ("应访 {date}", "Due {date}"),
     "grid.overdue_since": ("逾期 {date}", "Overdue {date}"),
-    "grid.risks": ("风险 {n}", "{n} risks"),
+    "grid.risks": ("风险 {n}", "Risk flags: {n}"),
     "grid.badge.unsynced": ("未同步", "Unsynced"),
     "grid.badge.conflict": ("冲突", "Conflict"),
     "grid.badge.returned": ("退回", "Returned"),
@@ -112,7 +112,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "visit.no_flags": ("暂无风险提示", "No risk flags"),
     "visit.draft_saved": ("草稿已自动保存 {time}", "Draft saved {time}"),
     "visit.saved": ("走访已保存，待同步", "Visit saved, waiting to sync"),
-    "visit.has_errors": ("有 {n} 处需要修改", "{n} fields need fixing"),
+    "visit.has_errors": ("有 {n} 处需要修改", "Fields to fix: {n}"),
     "visit.members_hint": (
         "成员信息在农户详情中维护；此处列出本次走访时的常住成员",
         "Members are kept on the household page; here are the resident members",
@@ -124,7 +124,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sync.title": ("数据同步", "Sync"),
     "sync.now": ("立即同步", "Sync now"),
     "sync.retry": ("重试", "Retry"),
-    "sync.pending": ("待上传 {n} 条", "{n} changes to upload"),
+    "sync.pending": ("待上传 {n} 条", "Changes to upload: {n}"),
     "sync.last": ("上次同步：{time}", "Last sync: {time}"),
     "sync.running": ("正在同步…", "Syncing…"),
     "sync.done": ("同步完成", "Sync finished"),
@@ -148,7 +148,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sync.err.other": ("同步失败：{detail}", "Sync failed: {detail}"),
     "sync.rejected": (
         "{n} 条修改被服务器拒绝，请到“退回与冲突”查看",
-        "{n} edits were refused by the server; see Returned",
+        "Edits refused by the server: {n}; see Returned",
     ),
     "sync.not_signed_in": ("尚未联网登录，无法同步", "Not signed in online; cannot sync"),
     # returned and conflicts
@@ -181,7 +181,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.sign_out": ("退出登录", "Sign out"),
     "settings.sign_out_unsynced": (
         "还有 {n} 条修改未同步，退出后将无法上传。确定退出吗？",
-        "{n} changes are not synced yet and cannot be uploaded after signing out. Sign out anyway?",
+        "Changes not synced yet: {n}. They cannot be uploaded after signing out. Sign out anyway?",
     ),
     "settings.sign_out_confirm": ("仍然退出", "Sign out anyway"),
     "settings.signed_out": ("已退出登录", "Signed out"),

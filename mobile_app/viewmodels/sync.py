@@ -118,6 +118,7 @@ class SyncViewModel(ViewModel):
 
     def _on_error(self, exc: BaseException) -> None:
         self.running = False
+        self.progress = 0.0
         self.phase_text = ""
         key = sync_error_key(exc)
         self.error = self.tr(key, detail=str(exc)) if key == "sync.err.other" else self.tr(key)

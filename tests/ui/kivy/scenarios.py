@@ -49,6 +49,12 @@ def shoot_screens(d: Driver, lang: str) -> Step:
     app.show("sync")
     yield 0.5
     d.shot(f"sync_{lang}")
+    runs = app.vms["sync"].finished_runs
+    yield from d.tap(d.ids("sync").sync_now)  # the seeded server address answers nothing
+    yield from d.wait(lambda: app.vms["sync"].finished_runs > runs, timeout=90)
+    assert app.vms["sync"].can_retry and app.vms["sync"].error
+    yield 0.3
+    d.shot(f"sync_error_{lang}")
     app.show("returned")
     yield 0.5
     d.shot(f"returned_{lang}")
@@ -68,7 +74,13 @@ def tour(d: Driver) -> Step:
     yield from shoot_screens(d, "en")
     d.app.show("settings")
     yield 0.3
-    yield from d.tap(d.ids("settings").sign_out)
+    settings = d.ids("settings")
+    yield from d.tap(settings.sign_out)  # one local edit is not synced: asks first
+    yield from d.wait(lambda: d.app.vms["settings"].confirm_needed)
+    yield 0.3
+    d.shot("settings_confirm_sign_out_en")
+    assert d.app.sm.current == "settings"
+    yield from d.tap(settings.confirm_sign_out)
     yield from d.wait(lambda: d.app.sm.current == "signin")
     yield 0.5
     d.shot("signin_en")

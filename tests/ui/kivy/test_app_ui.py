@@ -10,7 +10,7 @@ import pytest
 
 from mobile_app.store import Store
 from tests.ui.kivy.conftest import ARTIFACTS
-from tests.ui.kivy.seed import pulled_page, seed_pulled_grid, server_household
+from tests.ui.kivy.seed import NOW, hid, pulled_page, seed_pulled_grid, server_household
 
 pytestmark = pytest.mark.ui
 
@@ -38,6 +38,8 @@ def seeded_phone(data_dir: Path) -> None:
             grids=["g-001"],
         )
         store.session.set_pin("2468")
+        edited = store.households.get(hid(2)).data | {"phone": "13912345678"}
+        store.records.save("household", hid(2), edited, now=NOW, hlc_node="phone")
 
 
 def test_every_screen_in_chinese_and_english(run_scenario, tmp_path):
