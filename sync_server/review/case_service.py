@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_schema.computed import per_capita_income
@@ -354,9 +354,3 @@ def case_detail(
         "refusals": elimination_refusals(facts) if case.state not in CLOSED_STATES else [],
         "visit_measures": [m for m in facts.measures if m not in {x.measure for x in measures}],
     }
-
-
-def count_events(db: Database) -> int:
-    """Number of case events (tests use it to prove a refused action wrote nothing)."""
-    with db.read() as s:
-        return int(s.scalar(select(func.count()).select_from(CaseEvent)) or 0)

@@ -30,7 +30,7 @@ from shared_schema.enums import ENUMS
 from shared_schema.labels import FIELD_LABELS, field_label
 from shared_schema.sync import flatten
 from sync_server.extensions import Database
-from sync_server.models import Grid, MonitoringCase, Record
+from sync_server.models import MonitoringCase, Record
 from sync_server.review.cases import ELIMINATION_MODES, SOURCES, STATES, is_overdue
 from sync_server.review.i18n import pair, t
 from sync_server.review.scope import ScopeData, rules_config
@@ -268,12 +268,3 @@ def stream_xlsx(db: Database, q: ExportQuery) -> Iterator[bytes]:
         handle.seek(0)
         while chunk := handle.read(CHUNK):
             yield chunk
-
-
-def grid_ids_for(session: Session, allowed: Sequence[str], grid: str | None) -> list[str]:
-    """The grids to export: all allowed ones, or the one asked for if it is allowed."""
-    if grid:
-        return [grid] if grid in allowed else []
-    return list(
-        session.scalars(select(Grid.id).where(Grid.id.in_(list(allowed))).order_by(Grid.id))
-    )
