@@ -63,7 +63,7 @@ def new_page(browser: Any, live_server: str) -> Iterator[Any]:
             accept_downloads=True,
             locale="zh-CN",
         )
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)  # the machine is shared; be patient, not flaky
         contexts.append(context)
         return context.new_page()
 
