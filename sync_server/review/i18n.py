@@ -149,6 +149,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "visit.net_income": ("家庭纯收入", "Net income"),
     "visit.per_capita": ("人均纯收入", "Per-capita income"),
     "visit.threshold": ("监测标准", "Monitoring threshold"),
+    "visit.back_to_queue": ("返回审核队列", "Back to the review queue"),
     "visit.household": ("农户档案", "Household record"),
     # households
     "hh.title": ("农户档案", "Household record"),
