@@ -28,11 +28,16 @@ class ConfigRepository:
         self.db = db
 
     def save(self, config: dict[str, Any], *, now: datetime) -> None:
-        """Store a `GET /api/v1/config` answer: each top-level key is cached separately."""
+        """Store a `GET /api/v1/config` answer: each top-level key is cached separately.
+
+        When the rules section changes, every household's risk count and next-visit date is
+        recomputed in the same transaction.
+        """
         if not isinstance(config, dict):
             raise ValueError("config must be an object")
         stamp = iso(now)
         with self.db.transaction() as conn:
+            old_rules = conn.execute("SELECT value FROM config WHERE key='rules'").fetchone()
             for key, value in config.items():
                 conn.execute(
                     "INSERT INTO config (key, value, fetched_at) VALUES (?,?,?)"
@@ -40,6 +45,16 @@ class ConfigRepository:
                     " fetched_at=excluded.fetched_at",
                     (key, jsonio.dumps(value), stamp),
                 )
+            if "rules" in config and (
+                old_rules is None or old_rules[0] != jsonio.dumps(config["rules"])
+            ):
+                # New thresholds or visit intervals: every household's flags and due date move.
+                from mobile_app.store.records import refresh_household
+
+                for row in conn.execute(
+                    "SELECT id FROM records WHERE entity='household' AND deleted=0"
+                ).fetchall():
+                    refresh_household(conn, row[0])
 
     def get(self, key: str, default: Any = None) -> Any:
         """One cached section (e.g. "rules", "forms", "enums"), or `default`."""

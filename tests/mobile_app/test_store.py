@@ -287,3 +287,16 @@ def test_saves_while_a_background_thread_applies_pulled_pages(store):
     assert store.households.count() == 640
     assert store.outbox.count() == 40
     assert store.sync_state.get().cursor == 600
+
+
+def test_new_visit_intervals_move_every_due_date(store):
+    from shared_schema.config import config_for, config_to_dict
+
+    hid = new_id()
+    store.records.save("household", hid, household(), now=NOW, hlc_node=NODE)
+    store.records.save("visit", new_id(), visit(hid), now=NOW, hlc_node=NODE)
+    assert store.households.get(hid).next_visit_due == "2026-05-21"  # 90 days
+    rules = config_to_dict(config_for(None, 2026))
+    rules["visit_interval_days"] = {**rules["visit_interval_days"], "none": 60}
+    store.config.save({"rules": rules}, now=NOW)
+    assert store.households.get(hid).next_visit_due == "2026-04-21"  # 60 days
