@@ -85,15 +85,13 @@ def push(
         last = client.last_mutation_id
         plan: list[tuple[str, dict[str, Any]]] = []
         gap = False
+        batch: dict[int, tuple[str, str, str]] = {}  # ids this batch applies, not yet logged
         for m in mutations:
             mid = m["mutation_id"]
             if mid <= last:
                 logged = s.get(MutationLog, (client_id, mid))
-                if logged is not None and (logged.entity, logged.record_id, logged.op) != (
-                    m["entity"],
-                    m["id"],
-                    m["op"],
-                ):
+                earlier = (logged.entity, logged.record_id, logged.op) if logged else batch.get(mid)
+                if earlier is not None and earlier != (m["entity"], m["id"], m["op"]):
                     # Not a redelivery: the phone reused an id (e.g. its numbering was reset).
                     # Answer like a gap so it renumbers from last_mutation_id + 1.
                     gap = True
@@ -101,6 +99,7 @@ def push(
                 plan.append(("replay", m))
             elif mid == last + 1:
                 plan.append(("apply", m))
+                batch[mid] = (m["entity"], m["id"], m["op"])
                 last = mid
             else:
                 gap = True
