@@ -24,10 +24,10 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
-def seeded_phone(data_dir: Path) -> None:
-    """A phone that synced before: 30 households, a returned visit, a session with a PIN."""
+def seeded_phone(data_dir: Path, households: int = 30) -> None:
+    """A phone that synced before: households, a returned visit, a session with a PIN."""
     with Store(data_dir / "tianye.sqlite3") as store:
-        seed_pulled_grid(store, 30)
+        seed_pulled_grid(store, households)
         pulled_page(
             store, server_household(1, 1000, review="returned", comment="请核实务工收入"), 1002
         )
@@ -53,6 +53,12 @@ def test_every_screen_in_chinese_and_english(run_scenario, tmp_path):
         visit_shots = sorted(ARTIFACTS.glob(f"visit_*_{lang}.png"))
         member_shots = sorted(ARTIFACTS.glob(f"member_*_{lang}.png"))
         assert len(visit_shots) >= 8 and len(member_shots) >= 4
+
+
+def test_two_thousand_households_scroll_through_a_recycled_list(run_scenario, tmp_path):
+    seeded_phone(tmp_path, households=2000)
+    run_scenario("big_grid", tmp_path)
+    assert (ARTIFACTS / "grid_2000_end_zh.png").exists()
 
 
 def test_worker_signs_in_adds_member_saves_visit_syncs_and_sees_return(run_scenario, tmp_path):
