@@ -702,3 +702,33 @@ def test_limits_hold_through_a_real_server(seed, database, live_server):
     assert snapshot(database) == before
     ok = requests.post(url, json=mutations(1)(None, wang), headers=wang.headers, timeout=60)
     assert ok.status_code == 200 and ok.json()["results"][0]["status"] == "applied"
+
+
+def test_an_id_repeated_in_one_batch_for_another_mutation_is_a_gap(world: World) -> None:
+    """Ids strictly increase; a batch reusing id 1 for a second record must not report that
+    record applied (it was never written): 409 after the first, which alone is kept."""
+    wang = world.login("wang")
+    first, second = new_id(), new_id()
+    batch = [
+        {
+            "mutation_id": 1,
+            "entity": "household",
+            "id": rid,
+            "op": "upsert",
+            "base_version": None,
+            "data": household("g1", household_no=unique_no()),
+        }
+        for rid in (first, second)
+    ]
+    body = {"client_id": wang.client_id, "schema_version": 1, "mutations": batch}
+    response = world.client.post(PUSH, json=body, headers=wang.headers)
+    error = assert_json_error(response, 409)
+    assert error["last_mutation_id"] == 1
+    assert [r["status"] for r in error["results"]] == ["applied"]
+    history = "/api/v1/records/household/{}/history"
+    assert world.client.get(history.format(first), headers=wang.headers).status_code == 200
+    assert world.client.get(history.format(second), headers=wang.headers).status_code == 404
+    again = {"client_id": wang.client_id, "schema_version": 1, "mutations": batch[:1] * 2}
+    replay = world.client.post(PUSH, json=again, headers=wang.headers)
+    assert replay.status_code == 200, replay.get_json()
+    assert [r["status"] for r in replay.get_json()["results"]] == ["applied", "applied"]
