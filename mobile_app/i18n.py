@@ -52,6 +52,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "连不上服务器，请检查网络和地址",
         "Cannot reach the server; check the network and address",
     ),
+    "signin.err_other_user": (
+        "本机还有 {user} 的 {n} 条修改未同步，请先用该账号登录并同步",
+        "Changes of {user} not synced on this phone: {n}. Sign in as {user} and sync first",
+    ),
     "signin.err_server": ("服务器出错，请稍后再试", "The server had a problem; try again later"),
     # grid (household list)
     "grid.title": ("我的网格", "My grid"),

@@ -101,7 +101,8 @@ class SignInViewModel(ViewModel):
                     device_name=device,
                 )
             except PermissionError:
-                self._fail("settings.sign_out_unsynced", n=self.store.outbox.count())
+                previous = (self.store.session.get().user or {}).get("username") or "?"
+                self._fail("signin.err_other_user", user=previous, n=self.store.outbox.count())
                 return
             if pin:
                 self.store.session.set_pin(pin)

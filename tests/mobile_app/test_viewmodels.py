@@ -520,3 +520,15 @@ def test_visit_form_recomputes_per_capita_after_a_member_is_added(store):
     visit.reload_members()
     assert visit.computed["per_capita_income"] == 3000
     assert len(visit.member_rows) == 3 and all(r["member_id"] for r in visit.member_rows)
+
+
+def test_sign_in_as_someone_else_refused_while_unsynced(store):
+    seed_household(store, 13)
+    store.session.save_login(server_url="http://srv", user=answer()["user"], token="t", grids=[])
+    vm = SignInViewModel(store, lambda *a: answer("zhao"), **SYNC)
+    vm.server_url, vm.username, vm.password = "http://srv", "zhao", "pw"
+    vm.sign_in()
+    assert not vm.signed_in
+    assert (
+        vm.error.startswith("本机还有 wang 的") and store.session.get().user["username"] == "wang"
+    )
