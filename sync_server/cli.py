@@ -135,6 +135,12 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--timeout", type=int, default=60)
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="threads per worker (gthread): long streamed exports don't trip --timeout",
+    )
 
 
 @command("serve", "run the server under gunicorn (N worker processes, one database)", _serve_args)
@@ -156,6 +162,8 @@ def serve(args: argparse.Namespace) -> int:
         str(args.workers),
         "--timeout",
         str(args.timeout),
+        "--threads",
+        str(args.threads),
         "--access-logfile",
         "-" if os.environ.get("GUNICORN_ACCESS_LOG") else "/dev/null",
         "sync_server.wsgi:app",
