@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from mobile_app.i18n import translate
+from shared_schema.enums import ENUMS
 from tests.ui.kivy.backend import WORKER
 from tests.ui.kivy.driver import Driver, Step
 from tests.ui.kivy.seed import hid, id_number
@@ -136,6 +138,12 @@ def worker(d: Driver) -> Step:
     """Sign in online, add a member (invalid then valid ID), fill and save a visit offline,
     sync, and see the supervisor's return after the next sync."""
     app, backend = d.app, d.backend
+    lang = app.lang  # the test sets the device language before the app starts
+    yes = translate("common.yes", lang)
+
+    def label(enum: str, code: str) -> str:
+        return ENUMS[enum].label(code, lang)
+
     ids = d.ids("signin")
     yield from d.wait(lambda: app.sm.current == "signin")
     d.type(ids.server_url, backend.url)
@@ -143,8 +151,8 @@ def worker(d: Driver) -> Step:
     d.type(ids.password, "wrong")
     yield from d.tap(ids.sign_in)
     yield from d.wait(lambda: bool(app.vms["signin"].error))
-    assert app.vms["signin"].error == "用户名或密码错误"
-    d.shot("worker_signin_error_zh")
+    assert app.vms["signin"].error == translate("signin.err_credentials", lang)
+    d.shot(f"worker_signin_error_{lang}")
     d.type(ids.password, backend.password)
     d.type(ids.pin, PIN)
     yield from d.tap(ids.sign_in)
@@ -152,7 +160,7 @@ def worker(d: Driver) -> Step:
     yield from d.wait(lambda: app.vms["sync"].finished_runs >= 1 and app.vms["grid"].total == 30)
     assert app.vms["sync"].error == ""
     yield 0.5
-    d.shot("worker_grid_after_first_sync_zh")
+    d.shot(f"worker_grid_after_first_sync_{lang}")
 
     # find the household by its number and open it with a tap on its row
     grid = d.ids("grid")
@@ -177,25 +185,25 @@ def worker(d: Driver) -> Step:
     yield 0.3
     assert box.error_label.top <= box.input.y + 1, "the error sits right under the input"
     assert box.input.y - box.error_label.top < 40
-    d.shot("worker_member_invalid_id_zh")
+    d.shot(f"worker_member_invalid_id_{lang}")
     yield from fill(d, "member", "id_number", good)
     yield from d.wait(lambda: box.error_label.text == "")
     yield 0.3
     assert d.field("birth_date", "member").input.text == "1998-07-09"
     assert app.vms["member"].value("sex") == "male"
-    d.shot("worker_member_valid_id_zh")
-    yield from pick(d, d.field("relation", "member").input, "子女")
+    d.shot(f"worker_member_valid_id_{lang}")
+    yield from pick(d, d.field("relation", "member").input, label("relation", "child"))
     member_vm = app.vms["member"]
     member_vm.go_to_section(1)  # education
     yield 0.3
-    yield from pick(d, d.field("education", "member").input, "高中")
+    yield from pick(d, d.field("education", "member").input, label("education", "senior"))
     member_vm.go_to_section(2)  # health
     yield 0.3
-    yield from tap_chip(d, "member", "health", "健康")
-    yield from tap_chip(d, "member", "medical_insurance", "城乡居民基本医疗保险")
+    yield from tap_chip(d, "member", "health", label("health", "healthy"))
+    yield from tap_chip(d, "member", "medical_insurance", label("medical_insurance", "resident"))
     member_vm.go_to_section(3)  # work
     yield 0.3
-    yield from pick(d, d.field("labor_ability", "member").input, "普通劳动力")
+    yield from pick(d, d.field("labor_ability", "member").input, label("labor_ability", "ordinary"))
     yield from d.tap(d.ids("member").save)
     yield from d.wait(lambda: app.sm.current == "household")
     assert any(m["title"] == "王小军" for m in app.vms["household"].members)
@@ -215,25 +223,26 @@ def worker(d: Driver) -> Step:
         ("costs", "500"),
     ):
         yield from fill(d, "visit", f"income.{part}", amount)
-    yield from d.wait(lambda: visit.per_capita_text == "人均纯收入：16,350.00 元")
-    d.shot("worker_visit_income_zh")
+    per_capita = translate("visit.per_capita", lang, value="16,350.00")
+    yield from d.wait(lambda: visit.per_capita_text == per_capita)
+    d.shot(f"worker_visit_income_{lang}")
     visit.go_to_section(3)
     yield 0.3
-    yield from tap_chip(d, "visit", "food_ok", "是")
-    yield from tap_chip(d, "visit", "clothing_ok", "是")
+    yield from tap_chip(d, "visit", "food_ok", yes)
+    yield from tap_chip(d, "visit", "clothing_ok", yes)
     visit.go_to_section(4)
     yield 0.3
-    yield from pick(d, d.field("water.source", "visit").input, "自来水")
+    yield from pick(d, d.field("water.source", "visit").input, label("water_source", "tap"))
     yield from fill(d, "visit", "water.quantity_lpd", "60")
-    yield from tap_chip(d, "visit", "water.quality_ok", "是")
+    yield from tap_chip(d, "visit", "water.quality_ok", yes)
     yield from fill(d, "visit", "water.reliability_pct", "98")
     visit.go_to_section(8)
     yield 0.3
-    yield from tap_chip(d, "visit", "confirmed", "是")
+    yield from tap_chip(d, "visit", "confirmed", yes)
     yield from d.tap(d.ids("visit").save)
     yield from d.wait(lambda: visit.saved)
     yield 0.3
-    d.shot("worker_visit_saved_zh")
+    d.shot(f"worker_visit_saved_{lang}")
     assert app.store.outbox.count() == 2  # the member and the visit wait to be sent
 
     # back to the list: the household is marked unsynced; then sync
@@ -243,8 +252,9 @@ def worker(d: Driver) -> Step:
     yield from d.wait(lambda: app.sm.current == "grid")
     d.type(d.ids("grid").search, "")
     yield 0.5
-    assert any("未同步" in r["badges"] for r in app.vms["grid"].rows)
-    d.shot("worker_grid_unsynced_zh")
+    unsynced = translate("grid.badge.unsynced", lang)
+    assert any(unsynced in r["badges"] for r in app.vms["grid"].rows)
+    d.shot(f"worker_grid_unsynced_{lang}")
     yield from d.tap(d.ids("grid").nav_sync)
     yield from d.wait(lambda: app.sm.current == "sync")
     runs = app.vms["sync"].finished_runs
@@ -252,7 +262,7 @@ def worker(d: Driver) -> Step:
     yield from d.wait(lambda: app.vms["sync"].finished_runs > runs)
     assert app.vms["sync"].error == "" and app.vms["sync"].pending_count == 0
     assert backend.visit(visit_id)["income"]["wage"] == 30000
-    d.shot("worker_sync_done_zh")
+    d.shot(f"worker_sync_done_{lang}")
 
     # the supervisor returns the visit; the next sync brings the comment to the phone
     backend.return_visit(visit_id, "务工收入与上次差别较大，请核实")
@@ -266,18 +276,18 @@ def worker(d: Driver) -> Step:
     yield 0.3
     items = app.vms["returned"].items
     assert any("务工收入与上次差别较大，请核实" in i["text"] for i in items), items
-    d.shot("worker_returned_zh")
+    d.shot(f"worker_returned_{lang}")
     opens = [
         w
         for card in d.ids("returned").item_list.children
         for w in card.children
-        if getattr(w, "text", "") == "打开"
+        if getattr(w, "text", "") == translate("returned.open", lang)
     ]
     yield from d.press(opens[0])
     yield from d.wait(lambda: app.sm.current == "visit")
     yield 0.3
     assert visit.review_comment == "务工收入与上次差别较大，请核实"
-    d.shot("worker_returned_visit_zh")
+    d.shot(f"worker_returned_visit_{lang}")
 
 
 def big_grid(d: Driver) -> Step:

@@ -61,10 +61,14 @@ def test_two_thousand_households_scroll_through_a_recycled_list(run_scenario, tm
     assert (ARTIFACTS / "grid_2000_end_zh.png").exists()
 
 
-def test_worker_signs_in_adds_member_saves_visit_syncs_and_sees_return(run_scenario, tmp_path):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_worker_signs_in_adds_member_saves_visit_syncs_and_sees_return(
+    run_scenario, tmp_path, lang
+):
     """Against the in-memory protocol server on loopback HTTP (fast, no database)."""
+    (tmp_path / "prefs.json").write_text(f'{{"language": "{lang}"}}', encoding="utf-8")
     run_scenario("worker", tmp_path, backend="fake")
-    check_worker_outcome(tmp_path)
+    check_worker_outcome(tmp_path, lang)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -93,14 +97,14 @@ def test_worker_day_against_the_real_server(run_scenario, tmp_path, live_server,
     check_worker_outcome(phone)
 
 
-def check_worker_outcome(data_dir: Path) -> None:
+def check_worker_outcome(data_dir: Path, lang: str = "zh") -> None:
     for name in (
-        "worker_member_invalid_id_zh",
-        "worker_member_valid_id_zh",
-        "worker_visit_saved_zh",
-        "worker_sync_done_zh",
-        "worker_returned_zh",
-        "worker_returned_visit_zh",
+        f"worker_member_invalid_id_{lang}",
+        f"worker_member_valid_id_{lang}",
+        f"worker_visit_saved_{lang}",
+        f"worker_sync_done_{lang}",
+        f"worker_returned_{lang}",
+        f"worker_returned_visit_{lang}",
     ):
         assert (ARTIFACTS / f"{name}.png").exists(), name
     with Store(data_dir / "tianye.sqlite3") as store:
