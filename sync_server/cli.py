@@ -24,7 +24,11 @@ from sync_server.extensions import Database
 Handler = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, str]] = {}
 ROOT = Path(__file__).resolve().parent.parent
-PLUGINS: tuple[str, ...] = ("sync_server.seed.command", "sync_server.review.command")
+PLUGINS: tuple[str, ...] = (
+    "sync_server.seed.command",
+    "sync_server.review.command",
+    "sync_server.backup.command",
+)
 
 
 def command(
@@ -201,7 +205,14 @@ def openapi(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every registered command."""
-    import sync_server.seed.command  # noqa: F401  (registers seed-demo)
+    import importlib
+
+    for module in PLUGINS:
+        try:
+            importlib.import_module(module)  # registers its commands
+        except ModuleNotFoundError as exc:
+            if exc.name != module:  # a plugin not written yet is skipped, a broken one is not
+                raise
 
     root = argparse.ArgumentParser(prog="python -m sync_server")
     root.add_argument("--database-url", help="defaults to $DATABASE_URL")
