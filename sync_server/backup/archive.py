@@ -76,8 +76,14 @@ def backup(url: str, output: str | Path) -> BackupInfo:
     return _backup_postgres(make_url(normalize_database_url(url)), out)
 
 
-def restore(url: str, source: str | Path) -> BackupInfo:
-    """Restore the backup `source` into the database at `url` (see the module's rules)."""
+def restore(url: str, source: str | Path, *, advance_versions: int = 0) -> BackupInfo:
+    """Restore the backup `source` into the database at `url` (see the module's rules).
+
+    `advance_versions` raises the version counter after the restore, so that changes made from
+    now on are numbered above any pull cursor a phone got from the lost server.
+    """
+    if advance_versions < 0:
+        raise BackupError("--advance-versions must not be negative")
     src = Path(source)
     if not src.is_file():
         raise BackupError(f"{src} is not a file")
@@ -88,10 +94,10 @@ def restore(url: str, source: str | Path) -> BackupInfo:
             raise BackupError(
                 f"{src} is not a SQLite backup (a PostgreSQL dump needs a PostgreSQL URL)"
             )
-        return _restore_sqlite(src, _sqlite_path(url))
+        return _restore_sqlite(src, _sqlite_path(url), advance_versions)
     if not head.startswith(PGDUMP_MAGIC):
         raise BackupError(f"{src} is not a pg_dump custom-format file")
-    return _restore_postgres(make_url(normalize_database_url(url)), src)
+    return _restore_postgres(make_url(normalize_database_url(url)), src, advance_versions)
 
 
 # --- SQLite ------------------------------------------------------------------------------
@@ -174,7 +180,7 @@ def _backup_sqlite(src: Path, out: Path) -> BackupInfo:
     return BackupInfo("sqlite", out, out.stat().st_size, revision)
 
 
-def _restore_sqlite(src: Path, target: Path) -> BackupInfo:
+def _restore_sqlite(src: Path, target: Path, advance: int) -> BackupInfo:
     revision = _check_sqlite_copy(src)
     for path in (target, Path(f"{target}-wal")):
         if path.exists() and path.stat().st_size > 0:
@@ -187,6 +193,11 @@ def _restore_sqlite(src: Path, target: Path) -> BackupInfo:
     conn = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
     try:
         _copy_sqlite(conn, partial)
+        if advance:
+            with sqlite3.connect(partial) as copy:
+                copy.execute("UPDATE sync_counter SET value = value + ?", (advance,))
+            copy.close()
+            _fsync(partial)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -282,7 +293,7 @@ def _backup_postgres(url: URL, out: Path) -> BackupInfo:
     return BackupInfo("postgresql", out, out.stat().st_size, revision)
 
 
-def _restore_postgres(url: URL, src: Path) -> BackupInfo:
+def _restore_postgres(url: URL, src: Path, advance: int) -> BackupInfo:
     if not url.database:
         raise BackupError("the PostgreSQL URL names no database")
     env = _pg_env(url)
@@ -305,4 +316,10 @@ def _restore_postgres(url: URL, src: Path) -> BackupInfo:
         env,
         "pg_restore",
     )
+    if advance:
+        import psycopg
+
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo, connect_timeout=10) as conn:
+            conn.execute("UPDATE sync_counter SET value = value + %s", (advance,))
     return BackupInfo("postgresql", src, src.stat().st_size, revision)

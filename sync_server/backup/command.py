@@ -56,6 +56,14 @@ def backup_command(args: argparse.Namespace) -> int:
 
 def _restore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input", required=True, help="a file written by `backup`")
+    p.add_argument(
+        "--advance-versions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="raise the version counter by N after restoring an older backup, so phones whose "
+        "pull cursor is ahead of it see new changes (docs/operations.md)",
+    )
 
 
 @command(
@@ -67,7 +75,7 @@ def restore_command(args: argparse.Namespace) -> int:
     from sync_server.backup.archive import restore
 
     try:
-        info = restore(_url(args), args.input)
+        info = restore(_url(args), args.input, advance_versions=args.advance_versions)
     except BackupError as exc:
         return _refuse(exc)
     _print({"restored": str(args.input), "backend": info.backend, "revision": info.revision})

@@ -337,3 +337,52 @@ def test_refusals_change_nothing(seed, live_server, db_url, fresh_url, backend, 
         shutil.copyfile(good, good_copy)
         assert cli(fresh_url, "restore", "--input", str(good_copy)).returncode == 0
         assert table_rows(fresh_url) == source
+
+
+def test_restoring_an_older_backup_can_advance_versions_past_phone_cursors(
+    seed, live_server, db_url, fresh_url, tmp_path
+):
+    a, b, hids = populate(live_server, seed)
+    assert cli(db_url, "backup", "--output", str(tmp_path / "old.backup")).returncode == 0
+    # the server runs on and phone A pulls past the backup; then the server is lost
+    more = [
+        ("household", str(uuid.uuid4()), household("g1", household_no=f"5{n:02d}"), None)
+        for n in range(5)
+    ]
+    assert {r["status"] for r in a.push(*more)} == {"applied"}
+    cursor = a.pull_all(limit=1000)[-1]["cursor"]
+    bad = cli(
+        fresh_url, "restore", "--input", str(tmp_path / "old.backup"), "--advance-versions", "-1"
+    )
+    assert bad.returncode == 1 and "negative" in bad.stderr
+    out = cli(
+        fresh_url, "restore", "--input", str(tmp_path / "old.backup"), "--advance-versions", "1000"
+    )
+    assert out.returncode == 0, out.stderr
+    copy = table_rows(fresh_url)
+    top = max(r[4] for r in copy["records"])
+    assert top < cursor and copy["sync_counter"][0][1] == table_rows_counter_at(copy) + 1000
+    server = LiveServer(fresh_url)
+    try:
+        b.url = server.url
+        base = next(r[4] for r in copy["records"] if r[1] == hids[1])
+        [result] = b.push(("household", hids[1], {"notes": "恢复后的修改"}, base))
+        assert result["status"] == "applied" and result["version"] > cursor
+        r = requests.get(
+            f"{server.url}/api/v1/sync/pull",
+            params={"cursor": cursor},
+            headers=a.headers,
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+        assert [c["id"] for c in r.json()["changes"]] == [hids[1]]
+        assert r.json()["changes"][0]["data"]["notes"] == "恢复后的修改"
+    finally:
+        server.stop()
+
+
+def table_rows_counter_at(rows: dict[str, list[tuple[Any, ...]]]) -> int:
+    """The highest version a snapshot used (records, history and removals)."""
+    versions = [r[4] for r in rows["records"]] + [r[2] for r in rows["record_versions"]]
+    versions += [r[0] for r in rows["removals"]]
+    return max(versions)
