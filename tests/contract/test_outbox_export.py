@@ -256,3 +256,50 @@ def test_damaged_or_foreign_files_are_refused_and_change_nothing(world, db_url, 
     assert server_counts(database) == before
     code, report, err = import_outbox(db_url, out, "wang")
     assert code == 0 and report["applied"] == {"applied": 1}, err
+
+
+def test_export_keeps_in_flight_ids_and_lists_rejected_edits(world, db_url, database, tmp_path):
+    from mobile_app.store.reconcile.push import prepare_batch
+
+    _url, phone = world
+    a = phone("wang")
+    a.store.records.validator = lambda *_args, **_kw: {}  # let a bad record reach the server
+    bad = new_id()
+    a.save("household", bad, household(household_type="not-a-code"))
+    assert a.runner.run().statuses == {"rejected": 1}
+    assert [r.record_id for r in a.store.rejected.list()] == [bad]
+    # a batch numbered for a push whose answer never came, then one more edit
+    first, second = new_id(), new_id()
+    a.save("household", first, household(household_no="0101"))
+    [in_flight] = prepare_batch(a.store.db, max_mutations=10, max_bytes=1 << 20)
+    a.save("household", second, household(household_no="0102"))
+    out = tmp_path / "outbox.json"
+    summary = export_outbox(a.store, out, now=NOW)
+    payload = json.loads(out.read_text(encoding="utf-8"))["payload"]
+    assert [m["id"] for m in payload["mutations"]] == [first, second]
+    assert [m["mutation_id"] for m in payload["mutations"]] == [
+        in_flight.mutation_id,
+        in_flight.mutation_id + 1,
+    ]
+    assert (summary.rejected, summary.parked) == (1, 0)
+    [rejected] = payload["rejected"]
+    assert rejected["id"] == bad and "household_type" in json.dumps(rejected["errors"])
+    code, report, err = import_outbox(db_url, out, "wang")
+    assert code == 0, err
+    assert report["applied"] == {"applied": 2} and report["rejected_in_file"] == 1
+    with database.read() as s:
+        stored = set(s.scalars(select(RecordVersion.record_id)))
+    assert {first, second} <= stored and bad not in stored
+
+
+def test_an_empty_outbox_exports_and_imports_nothing(world, db_url, database, tmp_path):
+    _url, phone = world
+    a = phone("wang")
+    out = tmp_path / "empty.json"
+    summary = export_outbox(a.store, out, now=NOW)
+    assert (summary.mutations, summary.first_mutation_id) == (0, None)
+    before = server_counts(database)
+    code, report, err = import_outbox(db_url, out, "wang")
+    assert code == 0, err
+    assert report["mutations"] == 0 and report["applied"] == {}
+    assert server_counts(database) == before
