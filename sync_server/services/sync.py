@@ -18,6 +18,15 @@ Decisions (see also docs/protocol-notes.md):
 - An already-used mutation id whose entity, id or op differ from the logged mutation is not a
   redelivery (the phone's numbering was reset): the batch stops there with the gap's 409, so
   the phone renumbers from `last_mutation_id + 1` instead of receiving a foreign result.
+
+Speed (bench/README.md has the profile): the batch's records, and the households its members
+and visits name, are loaded in one query per entity up front and kept in a `KnownRecords` map
+that the writes keep current, so a mutation issues no primary-key SELECTs; the schemas are
+compiled once per settings (`record_checks`); the batch's versions are reserved with one
+counter UPDATE (`plan_versions`, unused ones released before commit); and rows are flushed
+once at commit (the ORM then batches the INSERTs), except where a query needs them earlier
+(autoflush) or a conflict row needs its id. A database error still rolls back the whole batch,
+as before: results are only answered after the commit.
 """
 
 from __future__ import annotations
@@ -29,7 +38,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared_schema.schemas.records import validate_changes, validate_record
 from shared_schema.sync import (
     DELETE,
     STATUS_NOOP,
@@ -48,8 +56,18 @@ from sync_server.models import (
     RecordVersion,
     Removal,
 )
+from sync_server.models.base import new_id
 from sync_server.services.principal import Principal, scope_grid_query, scope_grids
-from sync_server.services.versions import grid_of_household, restamp, write_record
+from sync_server.services.record_checks import validate_changes, validate_record
+from sync_server.services.versions import (
+    KnownRecords,
+    find_record,
+    grid_of_household,
+    plan_versions,
+    release_versions,
+    restamp,
+    write_record,
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +123,12 @@ def push(
                 gap = True
                 break
         fresh = [(i, m) for i, (kind, m) in enumerate(plan) if kind == "apply"]
-        errors = _scope_errors(s, principal, fresh, lang)
+        # Versions first: the counter row lock also orders this batch's reads after every
+        # committed writer (PostgreSQL), so the prefetched records are current.
+        plan_versions(s, len(fresh))
+        known = _prefetch(s, [m for _, m in fresh])
+        grids: dict[str, bool] = {}  # grid id -> exists (the identity map holds rows weakly)
+        errors = _scope_errors(s, principal, fresh, lang, known)
         if errors:
             raise ServiceError(403, "out_of_scope_batch", errors)
         results: list[dict[str, Any]] = []
@@ -113,7 +136,7 @@ def push(
             if kind == "replay":
                 results.append(_replay(s, client_id, m["mutation_id"], lang))
                 continue
-            result = _apply(s, principal, client_id, m, lang=lang, now=now)
+            result = _apply(s, principal, client_id, m, known, grids, lang=lang, now=now)
             s.add(
                 MutationLog(
                     client_id=client_id,
@@ -132,9 +155,39 @@ def push(
             )
             client.last_mutation_id = m["mutation_id"]
             results.append(result)
+        release_versions(s)
         client.last_push_at = now
         client.last_seen = now
         return PushOutcome(results, client.last_mutation_id, gap)
+
+
+def _prefetch(session: Session, fresh: list[dict[str, Any]]) -> KnownRecords:
+    """The records the batch touches or names as household, one query per entity.
+
+    Every looked-up key is in the map, absent ones as None, so the mutations need no
+    primary-key SELECTs. Called with the counter row lock held (`plan_versions`): no other
+    transaction can write a record until this one commits, so the map stays current.
+    """
+    wanted: dict[str, set[str]] = {}
+    for m in fresh:
+        wanted.setdefault(m["entity"], set()).add(m["id"])
+        hid = (m.get("data") or {}).get("household_id")
+        if m["entity"] != "household" and isinstance(hid, str):
+            wanted.setdefault("household", set()).add(hid.lower())
+    known: KnownRecords = {}
+    for entity, ids in wanted.items():
+        for key in ids:
+            known[(entity, key)] = None
+        chunk = sorted(ids)
+        for start in range(0, len(chunk), 500):
+            rows = session.scalars(
+                select(Record).where(
+                    Record.entity == entity, Record.id.in_(chunk[start : start + 500])
+                )
+            )
+            for rec in rows:
+                known[(rec.entity, rec.id)] = rec
+    return known
 
 
 def _replay(session: Session, client_id: str, mutation_id: int, lang: str) -> dict[str, Any]:
@@ -151,7 +204,11 @@ def _replay(session: Session, client_id: str, mutation_id: int, lang: str) -> di
 
 
 def _scope_errors(
-    session: Session, principal: Principal, fresh: list[tuple[int, dict[str, Any]]], lang: str
+    session: Session,
+    principal: Principal,
+    fresh: list[tuple[int, dict[str, Any]]],
+    lang: str,
+    known: KnownRecords,
 ) -> dict[str, list[str]]:
     """`mutations.<i>` → reason, for each mutation that touches a grid outside the scope."""
     allowed = scope_grids(session, principal)
@@ -161,7 +218,7 @@ def _scope_errors(
     errors: dict[str, list[str]] = {}
     for index, m in fresh:
         data = m.get("data") or {}
-        rec = session.get(Record, (m["entity"], m["id"]))
+        rec = find_record(session, m["entity"], m["id"], known)
         touched: set[str | None] = set()
         if rec is not None:
             touched.add(rec.grid_id)
@@ -173,7 +230,7 @@ def _scope_errors(
         else:
             hid = data.get("household_id")
             if isinstance(hid, str):
-                grid = batch_grid.get(hid.lower()) or grid_of_household(session, hid.lower())
+                grid = batch_grid.get(hid.lower()) or grid_of_household(session, hid.lower(), known)
                 if grid is not None:
                     touched.add(grid)
         outside = {g for g in touched if g is not None and g not in allowed}
@@ -182,6 +239,13 @@ def _scope_errors(
                 f"{message('out_of_scope', lang)} ({', '.join(sorted(outside))})"
             ]
     return errors
+
+
+def _grid_exists(session: Session, grids: dict[str, bool], grid_id: str) -> bool:
+    """Whether a grid exists, asked once per batch and grid (grids are never deleted)."""
+    if grid_id not in grids:
+        grids[grid_id] = session.get(Grid, grid_id) is not None
+    return grids[grid_id]
 
 
 def _as_of(entity: str, record: dict[str, Any] | None, now: datetime) -> date:
@@ -232,6 +296,8 @@ def _apply(
     principal: Principal,
     client_id: str,
     m: dict[str, Any],
+    known: KnownRecords,
+    grids: dict[str, bool],
     *,
     lang: str,
     now: datetime,
@@ -239,22 +305,23 @@ def _apply(
     """One mutation: validate, merge, write, record conflicts; returns its wire result."""
     entity, rid, op = m["entity"], m["id"], m["op"]
     data: dict[str, Any] = m.get("data") or {}
-    rec = session.get(Record, (entity, rid))
+    rec = find_record(session, entity, rid, known)
     current_version = rec.version if rec is not None else None
     if op == "upsert":
         errors = validate_changes(entity, data, lang=lang, as_of=_as_of(entity, data, now))
         if errors:
             return _result(m, "rejected", current_version, errors=errors)
+        grid_id = data.get("grid_id")
         if (
             entity == "household"
-            and isinstance(data.get("grid_id"), str)
-            and session.get(Grid, data["grid_id"]) is None
+            and isinstance(grid_id, str)
+            and not _grid_exists(session, grids, grid_id)
         ):
             return _result(
                 m, "rejected", current_version, errors={"grid_id": [message("unknown_grid", lang)]}
             )
         if entity != "household" and "household_id" in data:
-            hh = session.get(Record, ("household", str(data["household_id"]).lower()))
+            hh = find_record(session, "household", str(data["household_id"]).lower(), known)
             if hh is None or hh.deleted:
                 return _result(
                     m,
@@ -297,12 +364,15 @@ def _apply(
             client_id=client_id,
             mutation_id=m["mutation_id"],
             hlc=m.get("hlc"),
+            known=known,
+            flush=False,
         )
     elif outcome.conflicts and rec is not None:
-        restamp(session, rec, now)
+        restamp(session, rec, now, flush=False)
     ids: list[str] = []
     for c in outcome.conflicts:
         row = ConflictRow(
+            id=new_id(),
             entity=entity,
             record_id=rid,
             field=c.field,
@@ -318,7 +388,6 @@ def _apply(
             created_at=now,
         )
         session.add(row)
-        session.flush()
         ids.append(row.id)
     status = "applied" if outcome.status == STATUS_NOOP else outcome.status
     return _result(m, status, written.version if written is not None else None, ids)
