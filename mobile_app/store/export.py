@@ -16,8 +16,9 @@ Decisions:
   `prepare_batch` does before a push: the file and the phone then hold the same ids, the
   entries are frozen (later edits go to new entries), and if the phone does sync after all,
   the server answers those ids from its log instead of applying them twice.
-- The file is written to a temporary name, fsynced and renamed: a crash leaves no half file
-  under the final name. The store itself is not changed beyond the numbering.
+- The file is readable by its owner only (0600); it is written to a temporary name, fsynced
+  and renamed: a crash leaves no half file under the final name. The store itself is not
+  changed beyond the numbering.
 """
 
 from __future__ import annotations
@@ -116,7 +117,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
-        with partial.open("wb") as fh:
+        partial.unlink(missing_ok=True)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # personal data
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

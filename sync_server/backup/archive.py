@@ -13,6 +13,7 @@ Decisions (docs/operations.md):
   path (stop the server, move the old file away, restore, start). PostgreSQL restores with
   `pg_restore --clean --if-exists --no-owner --single-transaction --exit-on-error` into the
   configured database: all or nothing.
+- Backups are created readable by their owner only (mode 0600): they hold every ID number.
 - Both check that the input is a Tianye database (an `alembic_version` table at a revision
   this code knows) before touching anything; an older revision is restored as is and
   upgraded by `init-db`.
@@ -114,6 +115,11 @@ def _partial(path: Path) -> Path:
     return path.with_name(f".{path.name}.partial-{os.getpid()}")
 
 
+def _create_private(path: Path) -> None:
+    """Create `path` empty, readable by its owner only (a backup holds every ID number)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -165,6 +171,8 @@ def _backup_sqlite(src: Path, out: Path) -> BackupInfo:
     if not src.is_file():
         raise BackupError(f"database file {src} does not exist")
     partial = _partial(out)
+    partial.unlink(missing_ok=True)
+    _create_private(partial)
     conn = sqlite3.connect(src, timeout=30)
     try:
         conn.execute("PRAGMA busy_timeout=30000")
@@ -277,6 +285,8 @@ def _backup_postgres(url: URL, out: Path) -> BackupInfo:
         raise BackupError("the PostgreSQL URL names no database")
     env = _pg_env(url)
     partial = _partial(out)
+    partial.unlink(missing_ok=True)
+    _create_private(partial)
     try:
         _run(
             [pg_tool("pg_dump"), "--format=custom", "--no-password", f"--file={partial}"],

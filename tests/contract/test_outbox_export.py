@@ -139,6 +139,7 @@ def test_exported_outbox_is_imported_once_and_reaches_a_second_phone(
     summary = export_outbox(a.store, out, now=NOW)
     assert (summary.mutations, summary.first_mutation_id, summary.last_mutation_id) == (3, 3, 5)
     assert summary.parked == 1 and summary.rejected == 0
+    assert out.stat().st_mode & 0o777 == 0o600
     document = json.loads(out.read_text(encoding="utf-8"))
     payload = document["payload"]
     assert document["sha256"] == hashlib.sha256(canonical_bytes(payload)).hexdigest()

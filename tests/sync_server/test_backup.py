@@ -241,6 +241,7 @@ def test_restored_server_has_every_row_and_serves_the_same_pulls(
     out = cli(db_url, "backup", "--output", str(tmp_path / "quiet.backup"))
     assert out.returncode == 0, out.stderr
     assert '"revision"' in out.stdout
+    assert (tmp_path / "quiet.backup").stat().st_mode & 0o777 == 0o600  # holds ID numbers
     restored = cli(fresh_url, "restore", "--input", str(tmp_path / "quiet.backup"))
     assert restored.returncode == 0, restored.stderr
     source, copy = table_rows(db_url), table_rows(fresh_url)
