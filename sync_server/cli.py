@@ -26,7 +26,6 @@ COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, st
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS: tuple[str, ...] = (
     "sync_server.seed.command",
-    "sync_server.review.command",
     "sync_server.backup.command",
 )
 
@@ -208,11 +207,7 @@ def parser() -> argparse.ArgumentParser:
     import importlib
 
     for module in PLUGINS:
-        try:
-            importlib.import_module(module)  # registers its commands
-        except ModuleNotFoundError as exc:
-            if exc.name != module:  # a plugin not written yet is skipped, a broken one is not
-                raise
+        importlib.import_module(module)  # registers its commands
 
     root = argparse.ArgumentParser(prog="python -m sync_server")
     root.add_argument("--database-url", help="defaults to $DATABASE_URL")
