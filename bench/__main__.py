@@ -1,5 +1,6 @@
 """`python -m bench quick` runs the quick benchmarks, `python -m bench profile` profiles the push
-path in-process (cProfile); see bench/README.md."""
+path in-process (cProfile), `python -m bench pouch` runs ours next to PouchDB and
+`python -m bench app` times the phone app's store and cold start; see bench/README.md."""
 
 from __future__ import annotations
 
@@ -12,11 +13,32 @@ from bench import profile_push, sync_quick
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("suite", choices=("quick", "profile"), help="which benchmark to run")
+    parser.add_argument(
+        "suite", choices=("quick", "profile", "pouch", "app"), help="which benchmark to run"
+    )
     parser.add_argument("--households", type=int, default=None, help="quick: 1000, profile: 300")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
     parser.add_argument("--top", type=int, default=25, help="profile: entries per listing")
+    parser.add_argument(
+        "--postgres-admin-url",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="pouch: where to create (and drop) a temporary database; '' to skip PostgreSQL",
+    )
     args = parser.parse_args(argv)
+    if args.suite == "pouch":
+        from bench import pouch_compare
+
+        result = pouch_compare.run(
+            households=args.households or 300, postgres_admin_url=args.postgres_admin_url or None
+        )
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    if args.suite == "app":
+        from bench import app_perf
+
+        result = app_perf.run(households=args.households or 2000)
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
     if args.suite == "profile":
         result = profile_push.run(
             households=args.households or 300, database_url=args.database_url, top=args.top
