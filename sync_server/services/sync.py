@@ -23,19 +23,21 @@ Speed (bench/README.md has the profile): the batch's records, and the households
 and visits name, are loaded in one query per entity up front and kept in a `KnownRecords` map
 that the writes keep current, so a mutation issues no primary-key SELECTs; the schemas are
 compiled once per settings (`record_checks`); the batch's versions are reserved with one
-counter UPDATE (`plan_versions`, unused ones released before commit); and rows are flushed
-once at commit (the ORM then batches the INSERTs), except where a query needs them earlier
-(autoflush) or a conflict row needs its id. A database error still rolls back the whole batch,
-as before: results are only answered after the commit.
+counter UPDATE (`plan_versions`, unused ones released before commit); records are flushed
+once at commit (the ORM then batches the INSERTs/UPDATEs), except where a query needs them
+earlier (autoflush); history and mutation-log rows go in one multi-row INSERT per table at the
+end, or earlier when the batch reads those tables (a `base_version`, a repeated mutation
+id). A database error still rolls back the whole batch, as before: results are only answered
+after the commit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from shared_schema.sync import (
@@ -68,6 +70,24 @@ from sync_server.services.versions import (
     restamp,
     write_record,
 )
+
+
+@dataclass
+class _Pending:
+    """History and mutation-log rows of the batch, inserted in bulk (`_insert_pending`)."""
+
+    history: list[dict[str, Any]] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _insert_pending(session: Session, pending: _Pending) -> None:
+    """One multi-row INSERT per table; called before reading either table and at the end."""
+    if pending.history:
+        session.execute(insert(RecordVersion), pending.history)
+        pending.history = []
+    if pending.log:
+        session.execute(insert(MutationLog), pending.log)
+        pending.log = []
 
 
 @dataclass(frozen=True)
@@ -132,29 +152,32 @@ def push(
         if errors:
             raise ServiceError(403, "out_of_scope_batch", errors)
         results: list[dict[str, Any]] = []
+        pending = _Pending()
         for kind, m in plan:
             if kind == "replay":
+                _insert_pending(s, pending)  # the id may be one this batch applied
                 results.append(_replay(s, client_id, m["mutation_id"], lang))
                 continue
-            result = _apply(s, principal, client_id, m, known, grids, lang=lang, now=now)
-            s.add(
-                MutationLog(
-                    client_id=client_id,
-                    mutation_id=m["mutation_id"],
-                    user_id=principal.user_id,
-                    entity=m["entity"],
-                    record_id=m["id"],
-                    op=m["op"],
-                    base_version=m.get("base_version"),
-                    data=m.get("data") or {},
-                    hlc=m.get("hlc"),
-                    status=result["status"],
-                    result=result,
-                    created_at=now,
-                )
+            result = _apply(s, principal, client_id, m, known, grids, pending, lang=lang, now=now)
+            pending.log.append(
+                {
+                    "client_id": client_id,
+                    "mutation_id": m["mutation_id"],
+                    "user_id": principal.user_id,
+                    "entity": m["entity"],
+                    "record_id": m["id"],
+                    "op": m["op"],
+                    "base_version": m.get("base_version"),
+                    "data": m.get("data") or {},
+                    "hlc": m.get("hlc"),
+                    "status": result["status"],
+                    "result": result,
+                    "created_at": now,
+                }
             )
             client.last_mutation_id = m["mutation_id"]
             results.append(result)
+        _insert_pending(s, pending)
         release_versions(s)
         client.last_push_at = now
         client.last_seen = now
@@ -298,6 +321,7 @@ def _apply(
     m: dict[str, Any],
     known: KnownRecords,
     grids: dict[str, bool],
+    pending: _Pending,
     *,
     lang: str,
     now: datetime,
@@ -339,6 +363,8 @@ def _apply(
             )
         base, server = None, None
     else:
+        if m.get("base_version") is not None:
+            _insert_pending(session, pending)  # the base may be a version of this batch
         base = _base_at(session, rec, m.get("base_version"))
         server = Deleted(dict(rec.data)) if rec.deleted else dict(rec.data)
     outcome = merge(base, server, DELETE if op == "delete" else data)
@@ -366,6 +392,7 @@ def _apply(
             hlc=m.get("hlc"),
             known=known,
             flush=False,
+            history=pending.history,
         )
     elif outcome.conflicts and rec is not None:
         restamp(session, rec, now, flush=False)

@@ -120,11 +120,14 @@ def write_record(
     hlc: str | None = None,
     known: KnownRecords | None = None,
     flush: bool = True,
+    history: list[dict[str, Any]] | None = None,
 ) -> Record:
     """Write a new version of a record (current state + history entry).
 
     `known` (a push's prefetched records) is consulted and kept up to date; `flush=False`
-    leaves the INSERT/UPDATE to the next flush (a push flushes once, at commit).
+    leaves the INSERT/UPDATE to the next flush (a push flushes once, at commit); `history`
+    collects the history row for one bulk INSERT instead of adding an ORM object (the caller
+    inserts it before anything reads `record_versions`).
     """
     version = next_versions(session)
     rec = find_record(session, entity, record_id, known)
@@ -145,21 +148,23 @@ def write_record(
     rec.deleted = deleted
     rec.data = data
     rec.updated_at = now
-    session.add(
-        RecordVersion(
-            entity=entity,
-            record_id=record_id,
-            version=version,
-            data=data,
-            deleted=deleted,
-            changed_fields=list(changed),
-            author=author,
-            client_id=client_id,
-            mutation_id=mutation_id,
-            hlc=hlc,
-            created_at=now,
-        )
-    )
+    row: dict[str, Any] = {
+        "entity": entity,
+        "record_id": record_id,
+        "version": version,
+        "data": data,
+        "deleted": deleted,
+        "changed_fields": list(changed),
+        "author": author,
+        "client_id": client_id,
+        "mutation_id": mutation_id,
+        "hlc": hlc,
+        "created_at": now,
+    }
+    if history is not None:
+        history.append(row)
+    else:
+        session.add(RecordVersion(**row))
     if flush:
         session.flush()
     if entity == "household" and old_grid is not None and old_grid != grid_id:

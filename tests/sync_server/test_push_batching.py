@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from shared_schema.schemas import records as shared
-from sync_server.models import Record, SyncCounter
+from sync_server.models import MutationLog, Record, RecordVersion, SyncCounter
 from sync_server.services import record_checks
 from tests.sync_server.helpers import household, member, mutation, new_id, push
 
@@ -100,3 +100,35 @@ def test_batch_versions_are_consecutive_and_unused_ones_are_given_back(app, clie
     # A batch of rejections only leaves the counter where it was.
     push(client, wang, mutation(wang, "household", new_id(), household("g1", phone="1")))
     assert _counter_and_versions(app)[0] == start + 6
+
+
+def test_mutation_repeated_in_its_own_batch_replays_the_result_of_this_batch(app, client, wang):
+    hid = new_id()
+    first = mutation(wang, "household", hid, household("g1"))
+    second = mutation(wang, "member", new_id(), member(hid))
+    results = push(client, wang, first, second, first).get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied", "applied"]
+    assert results[2] == results[0]
+    db = app.extensions["tianye_db"]
+    with db.read() as s:
+        history = list(s.scalars(select(RecordVersion.record_id).order_by(RecordVersion.version)))
+        logged = list(s.scalars(select(MutationLog.mutation_id).order_by(MutationLog.mutation_id)))
+    assert history == [hid, second["id"]] and logged == [1, 2]
+
+
+def test_base_version_reads_history_written_earlier_in_the_batch(client, wang):
+    hid = new_id()
+    [created] = push(client, wang, mutation(wang, "household", hid, household("g1"))).get_json()[
+        "results"
+    ]
+    v1 = created["version"]
+    # The second edit names the version the first one gets in this very batch (a test can
+    # predict it): its base must be that pending history row, so nothing changed since its
+    # base and it applies; read against v1 instead it would come back "merged".
+    edit_a = mutation(wang, "household", hid, {"phone": "13811112222"}, base_version=v1)
+    edit_b = mutation(wang, "household", hid, {"head_name": "王小明"}, base_version=v1 + 1)
+    results = push(client, wang, edit_a, edit_b).get_json()["results"]
+    assert [(r["status"], r["version"]) for r in results] == [
+        ("applied", v1 + 1),
+        ("applied", v1 + 2),
+    ], results
