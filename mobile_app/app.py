@@ -110,7 +110,9 @@ class TianyeApp(App):
             "member": MemberFormViewModel(store),
             "sync": SyncViewModel(store, self.make_runner),
             "returned": ReturnedViewModel(store),
-            "settings": SettingsViewModel(store, prefs, revoke=self.revoke_token),
+            "settings": SettingsViewModel(
+                store, prefs, revoke=self.revoke_token, export_dir=data_dir / "exports"
+            ),
         }
         for vm in self.vms.values():
             vm.lang = self.lang

@@ -189,6 +189,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "settings.sign_out_confirm": ("仍然退出", "Sign out anyway"),
     "settings.signed_out": ("已退出登录", "Signed out"),
+    "settings.export": ("导出未同步数据", "Export unsynced work"),
+    "settings.exported": (
+        "已导出 {n} 条未同步修改到：{path}（交给乡镇导入）",
+        "Exported {n} unsynced changes to: {path} (hand it to the township to import)",
+    ),
+    "settings.export_failed": ("导出失败：{reason}", "Export failed: {reason}"),
 }
 
 

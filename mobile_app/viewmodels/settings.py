@@ -1,9 +1,13 @@
-"""Settings: language (zh/en), the server address, and signing out.
+"""Settings: language (zh/en), the server address, signing out, and exporting unsynced work.
 
 The language is a device preference kept in a small JSON file next to the database (it must be
 known before the database opens and is not part of any synced record). Signing out forgets the
 token (data and PIN stay); it refuses while unsynced changes exist unless the worker confirms,
 because a later login as someone else could not upload them.
+
+"Export unsynced work" writes the outbox to a checksummed file (`mobile_app.store.export`) for
+a phone that will never get signal again; the office imports it with
+`python -m sync_server import-outbox` (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from mobile_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from mobile_app.store import Store
+from mobile_app.store.export import export_outbox
 from mobile_app.viewmodels.base import ViewModel
 
 
@@ -69,12 +74,14 @@ class SettingsViewModel(ViewModel):
         prefs: Preferences,
         *,
         revoke: Callable[[], None] | None = None,
+        export_dir: str | Path | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
         self.store = store
         self.prefs = prefs
         self.revoke = revoke
+        self.export_dir = Path(export_dir) if export_dir else prefs.path.parent / "exports"
         self.lang = prefs.language()
         self.refresh()
 
@@ -129,3 +136,18 @@ class SettingsViewModel(ViewModel):
         self.message = self.tr("settings.signed_out")
         self.signed_out = True
         return True
+
+    def export_unsynced(self) -> Path | None:
+        """Write the unsynced edits to a file in `export_dir`; the path, or None on failure."""
+        self.error = self.message = ""
+        moment = self.now()
+        path = self.export_dir / f"tianye-outbox-{moment.strftime('%Y%m%d-%H%M%S')}.json"
+        try:
+            self.export_dir.mkdir(parents=True, exist_ok=True)
+            done = export_outbox(self.store, path, now=moment)
+        except (OSError, ValueError) as exc:
+            self.error = self.tr("settings.export_failed", reason=str(exc))
+            return None
+        self.pending_count = self.store.outbox.count()
+        self.message = self.tr("settings.exported", n=done.mutations, path=str(done.path))
+        return done.path

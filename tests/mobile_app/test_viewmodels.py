@@ -186,6 +186,29 @@ def test_settings_language_persists_and_sign_out_needs_confirmation(store, tmp_p
     assert store.households.get(hid(1)) is not None  # data stays on the phone
 
 
+def test_settings_exports_unsynced_work_to_a_checksummed_file(store, tmp_path):
+    import hashlib
+    import json
+
+    from mobile_app.store.export import canonical_bytes
+
+    seed_household(store, 1)
+    pending = store.outbox.count()
+    assert pending > 0
+    vm = SettingsViewModel(
+        store, Preferences(tmp_path / "p.json"), export_dir=tmp_path / "out", **SYNC
+    )
+    path = vm.export_unsynced()
+    assert path is not None and path.parent == tmp_path / "out" and not vm.error
+    assert str(path) in vm.message and str(pending) in vm.message
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["format"] == "tianye-outbox"
+    assert hashlib.sha256(canonical_bytes(document["payload"])).hexdigest() == document["sha256"]
+    assert len(document["payload"]["mutations"]) == pending
+    blocked = SettingsViewModel(store, Preferences(tmp_path / "p.json"), export_dir=path, **SYNC)
+    assert blocked.export_unsynced() is None and blocked.error.startswith("导出失败")
+
+
 def test_settings_server_url(store, tmp_path):
     vm = SettingsViewModel(store, Preferences(tmp_path / "p.json"), **SYNC)
     assert vm.save_server_url("srv.example") is False and vm.error
