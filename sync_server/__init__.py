@@ -6,7 +6,6 @@ all live in the database, or Redis), so any number of gunicorn workers share one
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
@@ -18,6 +17,7 @@ from sync_server.config import Config
 from sync_server.extensions import Database
 
 API_VERSION = "1.0.0"
+SWAGGER_UI_URL = "/api/swagger-ui/"
 
 
 class TianyeApi(Api):
@@ -43,6 +43,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     """Build the Flask app (the database schema is created by `init-db`, not here)."""
     from sync_server import api as api_package
     from sync_server import errors, http
+    from sync_server.review.blueprint import init_console
 
     if config is None:
         config = Config()
@@ -59,7 +60,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_URL,  # served from the package: works offline
         API_SPEC_OPTIONS={
             "info": {"description": API_DESCRIPTION, "x-schema-version": SCHEMA_VERSION},
             "security": [{"bearerAuth": []}],
@@ -74,7 +75,8 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     Database().init_app(app)
     api = TianyeApi(app)
     api_package.register(app, api)
-    _init_console(app)
+    _serve_swagger_ui(app)
+    init_console(app)
     errors.register_error_handlers(app)  # after the console: API errors stay JSON
     http.install(app)
     if app.config.get("TRUST_PROXY"):
@@ -85,15 +87,11 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _init_console(app: Flask) -> None:
-    """Mount the supervisor console (`sync_server.review`) when it is installed.
+def _serve_swagger_ui(app: Flask) -> None:
+    """Swagger UI from the `swagger-ui-bundle` package: no CDN, the sites are offline."""
+    import swagger_ui_bundle
+    from flask import send_from_directory
 
-    An ImportError (the console package missing or half-built) leaves the API running and is
-    logged as an error; any other failure of the console's setup propagates.
-    """
-    try:
-        from sync_server.review.blueprint import init_console
-
-        init_console(app)
-    except ImportError as exc:
-        logging.getLogger("tianye.app").error("console not mounted: %s", exc)
+    @app.get(f"{SWAGGER_UI_URL}<path:filename>")
+    def swagger_ui_static(filename: str) -> Any:
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
