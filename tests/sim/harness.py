@@ -1,0 +1,697 @@
+"""The seeded field simulation: real phones (Store + SyncRunner) against a real server.
+
+`Simulation(config).run()` builds a fresh database (SQLite file or a new PostgreSQL database),
+starts `python -m sync_server serve` (2 workers on SQLite, 4 on PostgreSQL) behind a
+`FaultProxy`, and drives N phones and a supervisor for M steps with one `random.Random(seed)`.
+Every decision (which device, which operation, ids, values, faults) comes from seeded RNGs
+and the run is single-threaded, so a seed replays the same request sequence. After the steps
+the faults are switched off, every device drains its outbox and pulls to head, and
+`check_invariants()` returns the invariant violations (empty when all hold).
+
+Devices are paired: device i belongs to worker `w{i // 2}`, who owns grid `g-{i // 2}`, so
+two phones of the same grid edit the same households (the server has one worker per grid).
+Worker w0 also owns `g-x`, reassigned to w1 halfway through (admin API) when there are two
+workers. Clock skew is a per-device offset of up to ±3 days applied to the `now` callable;
+it must never change the final server state (`state_fingerprint`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import re
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+
+from mobile_app.store import Store, ValidationFailed, crashpoints
+from mobile_app.sync import SyncClient, SyncError, SyncRunner
+from shared_schema.schemas.records import validate_record
+from tests.conftest import PG_ADMIN_URL, LiveServer, Seed, _migrate
+from tests.mobile_app.test_store_fixtures import household, member, visit
+from tests.sim.faults import FaultProxy
+
+START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+PHONES = ("13800000001", "13800000002", "13911112222", "13733334444")
+NOTES = ("", "门口有狗", "户主外出务工", "需复查", "低保待审")
+ADDRESSES = ("一组 1 号", "二组 7 号", "三组 12 号", "四组 3 号")
+NAMES = ("李四", "王五", "赵六", "钱七")
+CRASH_POINTS = tuple(p for p in crashpoints.POINTS if p != "save.before_outbox")
+TRACE_LEN = 40
+
+
+class RecordingClient(SyncClient):
+    """The app's SyncClient, also noting every mutation it sends (the device's own log)."""
+
+    def __init__(self, sent: dict[int, tuple[str, str, str, Any]], *args: Any) -> None:
+        super().__init__(*args)
+        self.sent = sent
+
+    def push(self, client_id: str, mutations: list[dict[str, Any]]) -> dict[str, Any]:
+        for m in mutations:
+            self.sent[m["mutation_id"]] = (m["entity"], m["id"], m["op"], m.get("data"))
+        return super().push(client_id, mutations)
+
+
+class SimCrash(Exception):
+    """Raised at a crash point: the app dies there (the runner is abandoned mid-run)."""
+
+
+@dataclass
+class SimConfig:
+    """One simulation: seed, size, backend and the per-device clock skews (in hours)."""
+
+    seed: int
+    devices: int = 4
+    steps: int = 40
+    backend: str = "sqlite"
+    skews: list[float] | None = None  # hours per device; None: seeded within ±72 h
+    fault_rate: float = 0.15
+    workdir: Path = field(default_factory=lambda: Path("/tmp"))
+
+
+@dataclass
+class Device:
+    """One phone: a Store on its own file and a runner; faults are applied by the harness."""
+
+    index: int
+    username: str
+    path: Path
+    skew: timedelta
+    store: Store | None = None
+    runner: SyncRunner | None = None
+    client: SyncClient | None = None
+    offline_until: int = -1
+    cursors: list[int] = field(default_factory=list)
+    sent: dict[int, tuple[str, str, str, Any]] = field(default_factory=dict)
+    # last value this device saved per (entity, id, field): must never be lost
+    saved: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+
+
+class Simulation:
+    """Builds the world, runs the steps, drains and checks (see the module docstring)."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.rng = random.Random(config.seed)
+        self.step = 0
+        self.trace: deque[str] = deque(maxlen=TRACE_LEN)
+        self.history: list[str] = []  # every event, for the trace of implicated records
+        self.counts: Counter[str] = Counter()
+        self.findings: Counter[str] = Counter()  # edits left rejected on a phone, by reason
+        self.deleted: set[tuple[str, str]] = set()  # records some phone deleted
+        self.server: LiveServer | None = None
+        self.proxy: FaultProxy | None = None
+        self.db_url = ""
+        self._pg_name: str | None = None
+        self._engine: sa.Engine | None = None
+        self.devices: list[Device] = []
+        self.workers = max(1, (config.devices + 1) // 2)
+        self.grids = {f"w{k}": [f"g-{k}"] for k in range(self.workers)}
+        self.grids["w0"].append("g-x")
+        self.households: dict[str, str] = {}  # id -> grid
+
+    # -- world -------------------------------------------------------------------------------
+    def __enter__(self) -> Simulation:
+        self._database()
+        from sync_server.extensions import Database
+
+        database = Database(self.db_url)
+        seed = Seed(database)
+        for grids in self.grids.values():
+            for grid in grids:
+                seed.grid(grid, township="t1")
+        for worker, grids in self.grids.items():
+            seed.user(worker, grids=grids)
+        seed.user("sup", role="supervisor", township="t1")
+        seed.user("root", role="admin")
+        database.dispose()
+        workers = 4 if self.config.backend == "postgres" else 2
+        self.server = LiveServer(self.db_url, workers=workers)
+        self.proxy = FaultProxy(
+            self.server.port, seed=self.config.seed, rate=self.config.fault_rate
+        )
+        self.sup = self._token("sup")
+        self.admin = self._token("root")
+        skew_rng = random.Random(self.config.seed ^ 0x5EED)
+        for i in range(self.config.devices):
+            hours = (
+                self.config.skews[i % len(self.config.skews)]
+                if self.config.skews is not None
+                else skew_rng.uniform(-72, 72)
+            )
+            dev = Device(
+                i, f"w{i // 2}", self.config.workdir / f"dev{i}.sqlite3", timedelta(hours=hours)
+            )
+            self._open(dev, first=True)
+            self.devices.append(dev)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for dev in self.devices:
+            self._close(dev)
+        if self._engine is not None:
+            self._engine.dispose()
+        if self.proxy is not None:
+            self.proxy.close()
+        if self.server is not None:
+            self.server.stop()
+        if self._pg_name is not None:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
+
+    def _database(self) -> None:
+        if self.config.backend == "sqlite":
+            path = self.config.workdir / "server.sqlite3"
+            path.unlink(missing_ok=True)
+            self.db_url = f"sqlite:///{path}"
+        else:
+            import psycopg
+
+            self._pg_name = f"tianye_sim_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as admin:
+                admin.execute(f'CREATE DATABASE "{self._pg_name}"')
+            self.db_url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{self._pg_name}"
+        _migrate(self.db_url)
+
+    def _token(self, username: str) -> dict[str, str]:
+        assert self.server is not None
+        r = requests.post(
+            f"{self.server.url}/api/v1/auth/token",
+            json={
+                "username": username,
+                "password": Seed.password,
+                "client_id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+                "device_name": "console",
+            },
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['token']}"}
+
+    def now(self, dev: Device) -> datetime:
+        """The device's clock: simulated time (one hour a step) plus its skew."""
+        return START + timedelta(hours=self.step) + dev.skew
+
+    def _open(self, dev: Device, *, first: bool = False) -> None:
+        """Open (or reopen after a crash/restart) the device's Store and build its runner."""
+        assert self.proxy is not None
+        dev.store = Store(dev.path)
+        dev.client = RecordingClient(dev.sent)
+        if first:
+            # deterministic client id: the same seed replays the same mutation log
+            with dev.store.db.transaction() as conn:
+                cid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('client_id', ?)", (cid,)
+                )
+            answer = dev.client.login(
+                self.proxy.url,
+                dev.username,
+                Seed.password,
+                dev.store.session.client_id(),
+                f"sim{dev.index}",
+            )
+            dev.store.session.save_login(
+                server_url=self.proxy.url,
+                user=answer["user"],
+                token=answer["token"],
+                grids=answer["grids"],
+            )
+        else:
+            session = dev.store.session.get()
+            dev.client = RecordingClient(dev.sent, session.server_url, session.token)
+        runner_rng = random.Random(self.config.seed * 1000 + dev.index)
+        dev.runner = SyncRunner(
+            dev.store,
+            dev.client,
+            now=lambda: self.now(dev),
+            sleep=lambda _s: None,
+            random=runner_rng.random,
+            max_attempts=3,
+            max_mutations=4,
+            pull_limit=7,
+        )
+
+    def _close(self, dev: Device) -> None:
+        if dev.store is not None:
+            dev.store.close()
+            dev.store = None
+        if dev.client is not None:
+            dev.client.session.close()
+            dev.client = None
+
+    def log(self, text: str) -> None:
+        line = f"[{self.step:03d}] {text}"
+        self.trace.append(line)
+        self.history.append(line)
+
+    def trace_for(self, problems: list[str]) -> str:
+        """The events naming a record (by its 8-character prefix) that a problem names."""
+        prefixes = {m[:8] for p in problems for m in re.findall(r"[0-9a-f]{8}-[0-9a-f-]{27}", p)}
+        lines = [h for h in self.history if any(x in h for x in prefixes)]
+        return "\n  ".join(lines[-TRACE_LEN:])
+
+    # -- the run -----------------------------------------------------------------------------
+    def run(self) -> None:
+        """All steps with faults on, then the clean drain."""
+        assert self.proxy is not None
+        self.proxy.enabled = True
+        for step in range(self.config.steps):
+            self.step = step
+            if self.step == self.config.steps // 2 and self.workers >= 2:
+                self._reassign()
+            self._one_step()
+        self.proxy.enabled = False
+        self.step = self.config.steps
+        self.drain()
+
+    def _one_step(self) -> None:
+        r = self.rng.random()
+        if r < 0.08:
+            self._supervisor()
+            return
+        dev = self.rng.choice(self.devices)
+        op = self.rng.random()
+        if op < 0.24:
+            self._sync(dev)
+        elif op < 0.28:
+            self._sync(dev, crash=self.rng.choice(CRASH_POINTS))
+        elif op < 0.30:
+            self.counts["restart"] += 1
+            self.log(f"d{dev.index} restart")
+            self._close(dev)
+            self._open(dev)
+        elif op < 0.32:
+            dev.offline_until = self.step + self.rng.randint(5, 15)
+            self.counts["offline"] += 1
+            self.log(f"d{dev.index} offline until {dev.offline_until}")
+        else:
+            for _ in range(self.rng.randint(1, 3)):  # a worker saves a few forms in a row
+                self._edit(dev)
+
+    # -- device operations -------------------------------------------------------------------
+    def _local(self, dev: Device, entity: str) -> list[str]:
+        assert dev.store is not None
+        rows = dev.store.db.query(
+            "SELECT id FROM records WHERE entity=? AND deleted=0 ORDER BY id", (entity,)
+        )
+        return [r["id"] for r in rows]
+
+    def _save(self, dev: Device, entity: str, rid: str, data: dict[str, Any], what: str) -> bool:
+        assert dev.store is not None
+        try:
+            dev.store.records.save(
+                entity, rid, data, now=self.now(dev), hlc_node=dev.store.session.client_id()
+            )
+        except ValidationFailed as exc:
+            self.counts["refused_locally"] += 1
+            self.log(f"d{dev.index} {what} refused locally: {exc}")
+            return False
+        for key, value in data.items():
+            if key != "review_status":
+                dev.saved[(entity, rid, key)] = value
+        self.counts[what] += 1
+        self.log(f"d{dev.index} {what} {entity} {rid[:8]}")
+        return True
+
+    def _new_id(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _edit(self, dev: Device) -> None:
+        assert dev.store is not None
+        rng = self.rng
+        hids = self._local(dev, "household")
+        op = rng.random()
+        grids = self.grids[dev.username]
+        if op < 0.15 or not hids:
+            hid = self._new_id()
+            grid = rng.choice(grids)
+            self.households[hid] = grid
+            data = household(grid_id=grid, household_no=f"{len(self.households):04d}")
+            self._save(dev, "household", hid, data, "create_household")
+            return
+        # a few hot households: the two phones of a grid often edit the same one
+        hid = rng.choice(hids[:3] if rng.random() < 0.6 else hids)
+        current = dev.store.records.get("household", hid)
+        assert current is not None
+        if op < 0.55:
+            data = dict(current.data)
+            key, value = rng.choice(
+                [
+                    ("phone", rng.choice(PHONES)),
+                    ("notes", rng.choice(NOTES)),
+                    ("address", rng.choice(ADDRESSES)),
+                    ("head_name", rng.choice(NAMES)),
+                ]
+            )
+            data[key] = value
+            if self._save(dev, "household", hid, data, "edit_household"):
+                dev.saved = {k: v for k, v in dev.saved.items() if k[:2] != ("household", hid)} | {
+                    ("household", hid, key): value
+                }
+        elif op < 0.70:
+            members = [m for m in dev.store.members.for_household(hid) if not m.deleted]
+            if not members:
+                self._save(dev, "member", self._new_id(), member(hid), "add_member")
+            elif rng.random() < 0.5:
+                self._save(
+                    dev,
+                    "member",
+                    self._new_id(),
+                    member(hid, relation="other", name=rng.choice(NAMES)),
+                    "add_member",
+                )
+            else:
+                m = rng.choice(members)
+                if rng.random() < 0.5:
+                    data = dict(m.data) | {"status": "moved_out"}
+                    if self._save(dev, "member", m.id, data, "member_moved_out"):
+                        dev.saved = {
+                            k: v for k, v in dev.saved.items() if k[:2] != ("member", m.id)
+                        } | {("member", m.id, "status"): "moved_out"}
+                else:
+                    dev.store.records.delete(
+                        "member", m.id, now=self.now(dev), hlc_node=dev.store.session.client_id()
+                    )
+                    self.deleted.add(("member", m.id))
+                    self._forget(dev, "member", m.id)
+                    self.counts["delete_member"] += 1
+                    self.log(f"d{dev.index} delete member {m.id[:8]}")
+        elif op < 0.92:
+            day = (START + timedelta(hours=self.step) - timedelta(days=5)).date()
+            data = visit(hid, visit_date=day.isoformat(), notes=rng.choice(NOTES))
+            self._save(dev, "visit", self._new_id(), data, "create_visit")
+        else:
+            # the delete cascades to the household's members and visits on the phone
+            for row in dev.store.db.query(
+                "SELECT entity, id FROM records WHERE household_id=?", (hid,)
+            ):
+                self._forget(dev, row["entity"], row["id"])
+            dev.store.records.delete(
+                "household", hid, now=self.now(dev), hlc_node=dev.store.session.client_id()
+            )
+            self.deleted.add(("household", hid))
+            self._forget(dev, "household", hid)
+            self.counts["delete_household"] += 1
+            self.log(f"d{dev.index} delete household {hid[:8]}")
+
+    @staticmethod
+    def _forget(dev: Device, entity: str, rid: str) -> None:
+        """A device that deletes a record gives up its own unsent values of it."""
+        dev.saved = {k: v for k, v in dev.saved.items() if k[:2] != (entity, rid)}
+
+    def _sync(self, dev: Device, crash: str | None = None) -> None:
+        assert dev.runner is not None and dev.store is not None
+        if self.step < dev.offline_until:
+            self.counts["sync_while_offline"] += 1
+            return
+        if crash is not None:
+
+            def hook(point: str) -> None:
+                if point == crash:
+                    raise SimCrash(point)
+
+            crashpoints.hook = hook
+        try:
+            result = dev.runner.run()
+            self.log(f"d{dev.index} sync ok {dict(result.statuses)} cursor={result.cursor}")
+            self.counts["sync_ok"] += 1
+        except SimCrash as exc:
+            self.counts["crash"] += 1
+            self.log(f"d{dev.index} crash at {exc}")
+            self._close(dev)
+            self._open(dev)
+        except SyncError as exc:
+            self.counts["sync_failed"] += 1
+            self.log(f"d{dev.index} sync failed {type(exc).__name__}: {str(exc)[:80]}")
+        finally:
+            crashpoints.hook = None
+        assert dev.store is not None
+        dev.cursors.append(dev.store.sync_state.get().cursor)
+
+    # -- supervisor and admin (HTTP, no faults) ----------------------------------------------
+    def _api(
+        self, method: str, path: str, headers: dict[str, str], body: Any = None, **params: Any
+    ) -> Any:
+        assert self.server is not None
+        r = requests.request(
+            method, self.server.url + path, headers=headers, json=body, params=params, timeout=30
+        )
+        return r.status_code, r.json()
+
+    def _supervisor(self) -> None:
+        rng = self.rng
+        if rng.random() < 0.5:
+            _, body = self._api("GET", "/api/v1/conflicts", self.sup, status="open")
+            open_ = sorted(
+                body["conflicts"],
+                key=lambda c: (c["entity"], c["record_id"], c["field"], c["mutation_id"] or 0),
+            )
+            if open_:
+                c = rng.choice(open_)
+                value = c["client_value"] if rng.random() < 0.5 else c["server_value"]
+                status, _answer = self._api(
+                    "POST", f"/api/v1/conflicts/{c['id']}/resolve", self.sup, {"value": value}
+                )
+                self.counts["resolve"] += 1
+                self.log(f"sup resolve {c['entity']} {c['record_id'][:8]}.{c['field']} -> {status}")
+                return
+        visits = sorted(self._server_records("visit"))
+        if visits:
+            vid = rng.choice(visits)
+            action = rng.choice(["return", "approve"])
+            status, _ = self._api(
+                "POST",
+                f"/api/v1/visits/{vid}/review",
+                self.sup,
+                {"action": action, "comment": "请核实收入"},
+            )
+            self.counts[f"review_{action}"] += 1
+            self.log(f"sup {action} visit {vid[:8]} -> {status}")
+
+    def _reassign(self) -> None:
+        status, body = self._api(
+            "POST", "/api/v1/admin/assignments", self.admin, {"grid_id": "g-x", "username": "w1"}
+        )
+        assert status == 200, body
+        self.grids["w0"].remove("g-x")
+        self.grids["w1"].append("g-x")
+        self.counts["reassign"] += 1
+        self.log("admin reassign g-x w0 -> w1")
+
+    # -- drain and checks ----------------------------------------------------------------------
+    def drain(self) -> None:
+        """Faults off, everyone online: sync round-robin until a round pushes nothing."""
+        for dev in self.devices:
+            dev.offline_until = -1
+        for _round in range(6):
+            pushed = 0
+            for dev in self.devices:
+                assert dev.runner is not None
+                result = dev.runner.run()
+                pushed += result.pushed
+                assert dev.store is not None
+                dev.cursors.append(dev.store.sync_state.get().cursor)
+            if pushed == 0:
+                return
+        raise AssertionError("the drain did not settle in 6 rounds")
+
+    def _server_records(self, entity: str) -> list[str]:
+        rows = self._rows("SELECT id FROM records WHERE entity=:e AND deleted=false", e=entity)
+        return [r[0] for r in rows]
+
+    def _rows(self, sql: str, **params: Any) -> list[Any]:
+        """Rows of a read-only query on the server's database (the checks read it directly)."""
+        if self._engine is None:
+            self._engine = sa.create_engine(self.db_url, poolclass=sa.NullPool)
+        with self._engine.connect() as conn:
+            return list(conn.execute(sa.text(sql), params))
+
+    def state_fingerprint(self) -> list[Any]:
+        """The final server state without timestamps or server-made ids (for the skew rerun)."""
+        records = [
+            (r.entity, r.id, r.version, bool(r.deleted), _load(r.data))
+            for r in self._rows(
+                "SELECT entity, id, version, deleted, data FROM records ORDER BY entity, id"
+            )
+        ]
+        conflicts = [
+            (r.entity, r.record_id, r.field, _load(r.client_value), _load(r.server_value), r.status)
+            for r in self._rows(
+                "SELECT entity, record_id, field, client_value, server_value, status FROM conflicts"
+            )
+        ]
+        return [records, sorted(conflicts, key=repr)]
+
+    def check_invariants(self) -> list[str]:
+        """Every violated invariant, as a sentence (empty: all hold)."""
+        problems: list[str] = []
+        server = {
+            (r.entity, r.id): (r.version, bool(r.deleted), _load(r.data), r.grid_id)
+            for r in self._rows("SELECT entity, id, version, deleted, data, grid_id FROM records")
+        }
+        versions: dict[tuple[str, str], list[tuple[int, bool, dict[str, Any], Any, Any]]] = {}
+        for r in self._rows(
+            "SELECT entity, record_id, version, deleted, data, client_id, mutation_id"
+            " FROM record_versions ORDER BY version"
+        ):
+            versions.setdefault((r.entity, r.record_id), []).append(
+                (r.version, bool(r.deleted), _load(r.data), r.client_id, r.mutation_id)
+            )
+        conflicts = self._rows(
+            "SELECT entity, record_id, field, client_value, client_data, status, resolved_version"
+            " FROM conflicts"
+        )
+        log = self._rows(
+            "SELECT client_id, mutation_id, status, entity, record_id, op, data FROM mutation_log"
+            " ORDER BY client_id, mutation_id"
+        )
+        # 1. every stored server record validates
+        for (entity, rid), (_v, deleted, data, _g) in server.items():
+            if not deleted and (errors := validate_record(entity, data, lang="en")):
+                problems.append(f"server {entity} {rid} does not validate: {errors}")
+        # 2. exactly once: no mutation produced two versions; each client's log is 1..last
+        seen: Counter[tuple[Any, Any]] = Counter()
+        for history in versions.values():
+            for _v, _d, _data, cid, mid in history:
+                if cid is not None and mid is not None:
+                    seen[(cid, mid)] += 1
+        problems += [f"mutation {k} applied {n} times" for k, n in seen.items() if n > 1]
+        by_client: dict[str, list[int]] = {}
+        for r in log:
+            by_client.setdefault(r.client_id, []).append(int(r.mutation_id))
+        for dev in self.devices:
+            assert dev.store is not None
+            cid = dev.store.session.client_id()
+            ids = by_client.get(cid, [])
+            for r in log:
+                if r.client_id != cid:
+                    continue
+                entity, rid, op, data = dev.sent.get(int(r.mutation_id), (None,) * 4)
+                if (entity, rid, op) != (r.entity, r.record_id, r.op) or data != _load(r.data):
+                    problems.append(
+                        f"d{dev.index}: server log #{r.mutation_id} {r.entity} {r.record_id}"
+                        f" {r.op} is not what the device sent ({entity} {rid} {op})"
+                    )
+            if ids != list(range(1, len(ids) + 1)):
+                problems.append(f"d{dev.index}: mutation log ids not 1..n: {ids}")
+            state = dev.store.sync_state.get()
+            if state.last_mutation_id != len(ids):
+                problems.append(
+                    f"d{dev.index}: device last_mutation_id {state.last_mutation_id}"
+                    f" != server {len(ids)}"
+                )
+            if dev.store.outbox.count():
+                problems.append(f"d{dev.index}: outbox not drained ({dev.store.outbox.count()})")
+            # 3. cursors monotonic
+            if dev.cursors != sorted(dev.cursors):
+                problems.append(f"d{dev.index}: cursor went back: {dev.cursors}")
+        # 4. convergence: each device holds exactly the live server records of its grids
+        for dev in self.devices:
+            assert dev.store is not None
+            grids = set(self.grids[dev.username])
+            want = {
+                key: (v, data)
+                for key, (v, deleted, data, grid) in server.items()
+                if not deleted and grid in grids
+            }
+            have = {}
+            for row in dev.store.db.query("SELECT entity, id FROM records WHERE deleted=0"):
+                rec = dev.store.records.get(row["entity"], row["id"])
+                assert rec is not None
+                have[(rec.entity, rec.id)] = (rec.version, rec.data)
+            # an edit the server rejected stays on the phone for the worker to fix (by design)
+            rejected = dev.store.rejected.list()
+            held = {(r.entity, r.record_id) for r in rejected}
+            for r in rejected:
+                self.findings[f"{r.entity} rejected on {','.join(sorted(r.errors))}"] += 1
+            for key in sorted((set(want) | set(have)) - held):
+                if want.get(key) != have.get(key):
+                    problems.append(
+                        f"d{dev.index} diverges on {key}:"
+                        f" device {have.get(key)} server {want.get(key)}"
+                    )
+        # 5. no acknowledged value lost
+        for dev in self.devices:
+            assert dev.store is not None
+            cid = dev.store.session.client_id()
+            kept = [((p.entity, p.record_id), p.data) for p in dev.store.parked.list()]
+            # a rejected mutation's data is kept in the server's log (protocol-notes.md)
+            kept += [
+                ((r.entity, r.record_id), _load(r.data))
+                for r in log
+                if r.client_id == cid and r.status == "rejected"
+            ]
+            for (entity, rid, key), value in sorted(dev.saved.items(), key=repr):
+                if any(
+                    d.get(key) == value for _v, _del, d, _c, _m in versions.get((entity, rid), [])
+                ):
+                    continue
+                if any(
+                    c.entity == entity
+                    and c.record_id == rid
+                    and (
+                        (c.field == key and _load(c.client_value) == value)
+                        or (_load(c.client_data) or {}).get(key) == value
+                    )
+                    for c in conflicts
+                ):
+                    continue
+                if any(k == (entity, rid) and d.get(key) == value for k, d in kept):
+                    continue
+                problems.append(f"d{dev.index} lost {entity} {rid}.{key}={value!r}")
+        # 6. no resurrection: a record deleted and alive again only through a resolved conflict
+        resolved = {
+            (c.entity, c.record_id, c.resolved_version) for c in conflicts if c.status == "resolved"
+        }
+        for key, history in versions.items():
+            for before, after in itertools.pairwise(history):
+                if before[1] and not after[1] and (key[0], key[1], after[0]) not in resolved:
+                    problems.append(f"{key} resurrected at version {after[0]} after a delete")
+        return problems
+
+    def report(self) -> str:
+        """Seed, counts and the last events (printed on failure)."""
+        assert self.proxy is not None
+        faults = dict(self.proxy.counts)
+        return (
+            f"seed={self.config.seed} backend={self.config.backend} "
+            f"devices={self.config.devices} steps={self.config.steps}\n"
+            f"network faults: {faults} (requests {self.proxy.requests})\n"
+            f"left rejected on phones: {dict(self.findings)}\n"
+            f"events: {dict(self.counts)}\nlast events:\n  "
+            + "\n  ".join(self.trace)
+            + "\nlast network faults:\n  "
+            + "\n  ".join(self.proxy.events[-10:])
+        )
+
+
+def _load(value: Any) -> Any:
+    """JSON columns come back decoded on PostgreSQL and as text on some SQLite paths."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def run_simulation(config: SimConfig) -> tuple[list[str], list[Any], str]:
+    """Run one simulation: (violations, final state fingerprint, report)."""
+    with Simulation(config) as sim:
+        try:
+            sim.run()
+        except BaseException:
+            print(sim.report())
+            raise
+        return sim.check_invariants(), sim.state_fingerprint(), sim.report()
