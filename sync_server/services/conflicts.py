@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared_schema.schemas.records import validate_record
 from shared_schema.sync import STATUS_NOOP, Deleted, resolve_conflict
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
@@ -21,6 +20,7 @@ from sync_server.services.principal import (
     require_role,
     scope_grid_query,
 )
+from sync_server.services.record_checks import validate_record
 from sync_server.services.versions import restamp, write_record
 
 

@@ -10,7 +10,9 @@ One catch: marshmallow copies fields shallowly, so every instance of a schema cl
 its fields' validator objects, and `localize_field` writes the language's message into them
 (the last schema built wins). A cached schema therefore gets its own copies of its validators
 (and list item fields) and is localized again on those copies, under a lock, so a schema built
-later in another language cannot change its messages.
+later in another language cannot change its messages. (The fresh-schema path of
+`shared_schema` can, under the server's threads, answer in the language of a concurrent
+request; conflict resolution uses this module for that reason too.)
 """
 
 from __future__ import annotations
