@@ -8,6 +8,7 @@ property of the schema instance, not of the class).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import re
@@ -353,7 +354,7 @@ def _validator_message(validator: Any, field: fields.Field, lang: str, label: st
 
 
 def localize_field(field: fields.Field, lang: str, label: str) -> None:
-    """Rewrites a (per-instance) field's messages in `lang`, naming it by `label`."""
+    """Rewrites a field's messages (its own copies of them) in `lang`, naming it by `label`."""
     type_message = message(_type_key(field), lang, field=label)
     localized: dict[str, Any] = {}
     for key in field.error_messages:
@@ -371,6 +372,9 @@ def localize_field(field: fields.Field, lang: str, label: str) -> None:
         # NaN and infinities: every number field (Integer has no such message of its own)
         localized["special"] = message("not_finite", lang, field=label)
     field.error_messages = localized
+    # marshmallow copies fields shallowly per schema instance, so validator objects are shared
+    # by every instance: localise private copies, or two languages would race each other.
+    field.validators = [copy.copy(v) for v in field.validators]
     for validator in field.validators:
         if isinstance(validator, LocalizedValidator | ItemCount):
             validator.localize(lang, label)
