@@ -265,15 +265,19 @@ class Simulation:
     def run(self) -> None:
         """All steps with faults on, then the clean drain."""
         assert self.proxy is not None
-        self.proxy.enabled = True
-        for step in range(self.config.steps):
-            self.step = step
-            if self.step == self.config.steps // 2 and self.workers >= 2:
-                self._reassign()
-            self._one_step()
-        self.proxy.enabled = False
-        self.step = self.config.steps
-        self.drain()
+        try:
+            self.proxy.enabled = True
+            for step in range(self.config.steps):
+                self.step = step
+                if self.step == self.config.steps // 2 and self.workers >= 2:
+                    self._reassign()
+                self._one_step()
+            self.proxy.enabled = False
+            self.step = self.config.steps
+            self.drain()
+        except BaseException:
+            print(self.report())  # pytest shows it with the failure: seed and last events
+            raise
 
     def _one_step(self) -> None:
         r = self.rng.random()
@@ -388,6 +392,21 @@ class Simulation:
                     self.counts["delete_member"] += 1
                     self.log(f"d{dev.index} delete member {m.id[:8]}")
         elif op < 0.92:
+            returned = [
+                v
+                for v in dev.store.visits.for_household(hid)
+                if v.data.get("review_status") == "returned"
+            ]
+            if returned and rng.random() < 0.6:
+                # the worker answers the supervisor: fix the visit and resubmit it
+                v = rng.choice(returned)
+                data = dict(v.data) | {"notes": rng.choice(NOTES) + "（已核实）"}
+                data.pop("review_comment", None)
+                if self._save(dev, "visit", v.id, data, "resubmit_visit"):
+                    dev.saved = {
+                        k: val for k, val in dev.saved.items() if k[:2] != ("visit", v.id)
+                    } | {("visit", v.id, "notes"): data["notes"]}
+                return
             day = (START + timedelta(hours=self.step) - timedelta(days=5)).date()
             data = visit(hid, visit_date=day.isoformat(), notes=rng.choice(NOTES))
             self._save(dev, "visit", self._new_id(), data, "create_visit")
@@ -689,9 +708,5 @@ def _load(value: Any) -> Any:
 def run_simulation(config: SimConfig) -> tuple[list[str], list[Any], str]:
     """Run one simulation: (violations, final state fingerprint, report)."""
     with Simulation(config) as sim:
-        try:
-            sim.run()
-        except BaseException:
-            print(sim.report())
-            raise
+        sim.run()
         return sim.check_invariants(), sim.state_fingerprint(), sim.report()
