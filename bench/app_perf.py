@@ -2,7 +2,7 @@
 
 - A real `mobile_app.store.Store` (SQLite file, the app's own settings) gets N households
   (default 2,000; each with 4 members and its latest visit, realistic Chinese values from
-  `sync_quick._workload`) the way a phone gets them: pulled pages of 1,000 changes applied with
+  `sync_quick.workload`) the way a phone gets them: pulled pages of 1,000 changes applied with
   `apply_pull_page` (the sync runner's path), versions numbered as a server would.
 - The household list is timed through the screen's own view-model (`GridViewModel.refresh`:
   first page + counts + row formatting) and the store query alone; filters and a search through
@@ -64,7 +64,7 @@ def seed(store: Any, households: int) -> dict[str, Any]:
     from mobile_app.store.reconcile.pull import apply_pull_page
 
     changes = []
-    for group in sync_quick._workload(households):
+    for group in sync_quick.workload(households):
         for rec in group:
             changes.append(
                 {

@@ -1,7 +1,7 @@
 """Our sync next to PouchDB's, on the same logical data, in one run (`python -m bench pouch`).
 
 Both sides get the same households (1 household + 4 members + its latest visit, realistic
-Chinese values from `sync_quick._workload`), one record = one PouchDB document
+Chinese values from `sync_quick.workload`), one record = one PouchDB document
 (`_id` = "<entity>:<id>", `type` = entity, the record's fields beside it). PouchDB is
 `pouchdb-node` (LevelDB) replicating to `express-pouchdb` (LevelDB) over loopback, through
 the Node scripts in bench/pouch/. Our side is `python -m sync_server serve --workers 2` on
@@ -141,16 +141,16 @@ def run_ours(groups: list[list[dict[str, Any]]], database_url: str | None) -> di
             "TIANYE_FAST_PASSWORD_HASH": "1",
             "PYTHONPATH": str(ROOT),
         }
-        sync_quick._cli(env, "init-db")
-        sync_quick._cli(
+        sync_quick.cli(env, "init-db")
+        sync_quick.cli(
             env, "create-grid", "--id", "BENCH-01", "--name", "基准网格",
             "--village", "基准村", "--township", "基准镇",
         )  # fmt: skip
-        sync_quick._cli(
+        sync_quick.cli(
             env, "create-user", "--username", "bench", "--password", sync_quick.PASSWORD,
             "--role", "worker", "--grid", "BENCH-01",
         )  # fmt: skip
-        port = sync_quick._free_port()
+        port = sync_quick.free_port()
         log = Path(tmp) / "server.log"
         server = subprocess.Popen(
             [sys.executable, "-m", "sync_server", "serve", "--port", str(port), "--workers", "2"],
@@ -172,7 +172,7 @@ def run_ours(groups: list[list[dict[str, Any]]], database_url: str | None) -> di
 
 def _measure_ours(base: str, proxy: CountingProxy, groups: list[list[dict]]) -> dict[str, Any]:
     wire = sync_quick.Wire(base)
-    client_id, auth = sync_quick._login(wire)
+    client_id, auth = sync_quick.login(wire)
     mutations = [
         {"mutation_id": n + 1, "op": "upsert", "base_version": None, "hlc": None, **m}
         for n, m in enumerate(m for group in groups for m in group)
@@ -192,7 +192,7 @@ def _measure_ours(base: str, proxy: CountingProxy, groups: list[list[dict]]) -> 
     }
 
     fresh = sync_quick.Wire(base)
-    _, auth2 = sync_quick._login(fresh)
+    _, auth2 = sync_quick.login(fresh)
     proxy.reset()
     cursor, pulled, started = 0, 0, time.perf_counter()
     while True:
@@ -247,7 +247,7 @@ def run_pouch(groups: list[list[dict[str, Any]]]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         server_dir = Path(tmp) / "server"
         server_dir.mkdir()
-        port = sync_quick._free_port()
+        port = sync_quick.free_port()
         log = Path(tmp) / "server.log"
         server = subprocess.Popen(
             ["node", "server.js", str(port), str(server_dir)],
@@ -320,7 +320,7 @@ def _temp_postgres(admin_url: str) -> tuple[str, Any]:
 def run(*, households: int = 300, postgres_admin_url: str | None = None) -> dict[str, Any]:
     """Both sides on the same workload; ratios (ours / PouchDB) against issue 7's targets."""
     install_node_modules()
-    groups = sync_quick._workload(households)
+    groups = sync_quick.workload(households)
     result: dict[str, Any] = {"households": len(groups), "records": sum(map(len, groups))}
     result["pouchdb"] = run_pouch(groups)
     result["ours_sqlite"] = run_ours(groups, None)

@@ -22,7 +22,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.sync_quick import PASSWORD, _workload
+from bench.sync_quick import PASSWORD, workload
 
 
 def _prepare(url: str) -> Any:
@@ -73,7 +73,7 @@ def run(*, households: int = 300, database_url: str | None = None, top: int = 25
         assert login.status_code == 200, login.get_json()
         auth = {"Authorization": f"Bearer {login.get_json()['token']}"}
         mutations: list[dict[str, Any]] = []
-        for group in _workload(households):
+        for group in workload(households):
             for m in group:
                 mutations.append(
                     {"mutation_id": len(mutations) + 1, "op": "upsert", "base_version": None}

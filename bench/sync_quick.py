@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-pass-1"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _cli(env: dict[str, str], *args: str) -> None:
+def cli(env: dict[str, str], *args: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "sync_server", *args],
         env=env,
@@ -47,7 +47,7 @@ def _cli(env: dict[str, str], *args: str) -> None:
     )
 
 
-def _workload(households: int) -> list[list[dict[str, Any]]]:
+def workload(households: int) -> list[list[dict[str, Any]]]:
     """Realistic households (Chinese names and addresses) with 4 members and their latest visit."""
     per_grid = max(households, 1)
     county = generate_county(
@@ -116,8 +116,8 @@ def run(*, households: int = 1000, database_url: str | None = None) -> dict[str,
             "TIANYE_FAST_PASSWORD_HASH": "1",
             "PYTHONPATH": str(ROOT),
         }
-        _cli(env, "init-db")
-        _cli(
+        cli(env, "init-db")
+        cli(
             env,
             "create-grid",
             "--id",
@@ -129,7 +129,7 @@ def run(*, households: int = 1000, database_url: str | None = None) -> dict[str,
             "--township",
             "基准镇",
         )
-        _cli(
+        cli(
             env,
             "create-user",
             "--username",
@@ -141,7 +141,7 @@ def run(*, households: int = 1000, database_url: str | None = None) -> dict[str,
             "--grid",
             "BENCH-01",
         )
-        port = _free_port()
+        port = free_port()
         log = Path(tmp) / "server.log"
         server = subprocess.Popen(
             [sys.executable, "-m", "sync_server", "serve", "--port", str(port), "--workers", "2"],
@@ -168,7 +168,7 @@ def run(*, households: int = 1000, database_url: str | None = None) -> dict[str,
             server.wait(timeout=20)
 
 
-def _login(wire: Wire) -> tuple[str, dict[str, str]]:
+def login(wire: Wire) -> tuple[str, dict[str, str]]:
     client_id = str(uuid.uuid4())
     body = {
         "username": "bench",
@@ -181,9 +181,9 @@ def _login(wire: Wire) -> tuple[str, dict[str, str]]:
 
 
 def _measure(base: str, households: int) -> dict[str, Any]:
-    groups = _workload(households)
+    groups = workload(households)
     wire = Wire(base)
-    client_id, auth = _login(wire)
+    client_id, auth = login(wire)
     mutations = []
     for group in groups:
         for m in group:
@@ -219,7 +219,7 @@ def _measure(base: str, households: int) -> dict[str, Any]:
 
     # Initial pull of the grid on a fresh device.
     fresh = Wire(base)
-    _, auth2 = _login(fresh)
+    _, auth2 = login(fresh)
     fresh.requests = fresh.sent = fresh.received = 0
     cursor, pulled, started = 0, 0, time.perf_counter()
     while True:
