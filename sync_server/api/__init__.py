@@ -6,6 +6,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from sync_server.api import admin, auth, conflicts, meta, records, sync, visits
+from sync_server.api.context import now
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
 from sync_server.services.identity import authenticate
@@ -29,7 +30,7 @@ def register(app: Flask, api: Api) -> None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ServiceError(401, "unauthorized")
-        principal = authenticate(current_db(), token.strip())
+        principal = authenticate(current_db(), token.strip(), now())
         if principal is None:
             raise ServiceError(401, "unauthorized")
         g.principal = principal

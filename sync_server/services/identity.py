@@ -12,7 +12,7 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from argon2 import PasswordHasher
@@ -217,8 +217,13 @@ def issue_token(
     return TokenGrant(token, user_dict(user), grids)
 
 
-def authenticate(db: Database, token: str) -> Principal | None:
-    """The principal of a live token, or None."""
+# A token's `last_used_at` is written at most once per this interval, so that authenticating
+# a request stays a read (one UPDATE per token and interval, not per request).
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=10)
+
+
+def authenticate(db: Database, token: str, now: datetime | None = None) -> Principal | None:
+    """The principal of a live token, or None; notes when the token was last used."""
     with db.read() as s:
         row = s.execute(
             select(ApiToken, User)
@@ -230,7 +235,8 @@ def authenticate(db: Database, token: str) -> Principal | None:
         tok, user = row
         if not user.active:
             return None
-        return Principal(
+        last_used = tok.last_used_at
+        principal = Principal(
             user.id,
             user.username,
             user.role,
@@ -239,6 +245,19 @@ def authenticate(db: Database, token: str) -> Principal | None:
             tok.client_id,
             tok.id,
         )
+    now = now or datetime.now(UTC)
+    if last_used is None or now - last_used >= TOKEN_TOUCH_INTERVAL:
+        stale = now - TOKEN_TOUCH_INTERVAL
+        with db.write() as s:
+            s.execute(
+                update(ApiToken)
+                .where(
+                    ApiToken.id == principal.token_id,
+                    (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at <= stale),
+                )
+                .values(last_used_at=now)
+            )
+    return principal
 
 
 def revoke_token(db: Database, principal: Principal, now: datetime) -> None:

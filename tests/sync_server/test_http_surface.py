@@ -69,6 +69,32 @@ def test_revoke_takes_effect_at_once(client, seed, wang):
     assert_error(client.get("/api/v1/me", headers=wang.headers), 401)
 
 
+def test_token_last_used_at_is_noted_at_most_once_per_interval(database, wang):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from sync_server.models import ApiToken
+    from sync_server.services.identity import TOKEN_TOUCH_INTERVAL, authenticate
+
+    def last_used():
+        with database.read() as s:
+            return s.scalars(
+                select(ApiToken.last_used_at).where(ApiToken.client_id == wang.client_id)
+            ).one()
+
+    start = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    assert authenticate(database, wang.token, start).username == "wang"
+    assert last_used() == start
+    # within the interval: still a read, the stamp stays
+    authenticate(database, wang.token, start + TOKEN_TOUCH_INTERVAL - timedelta(seconds=1))
+    assert last_used() == start
+    later = start + TOKEN_TOUCH_INTERVAL
+    authenticate(database, wang.token, later)
+    assert last_used() == later
+    assert authenticate(database, "not-a-token", later) is None
+
+
 def test_admin_revokes_any_clients_tokens_workers_may_not(client, seed, wang):
     other = seed.login(client, "wang")
     seed.grid("g2")
