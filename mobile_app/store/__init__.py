@@ -48,8 +48,15 @@ from mobile_app.store.state import (
 class Store:
     """Every repository over one Database, for the app and the sync runner."""
 
-    def __init__(self, path: str | Path | Database, *, validator: Validator | None = None) -> None:
-        self.db = path if isinstance(path, Database) else Database(path)
+    def __init__(
+        self,
+        path: str | Path | Database,
+        *,
+        validator: Validator | None = None,
+        key: bytes | None = None,
+    ) -> None:
+        """`key`: the raw 256-bit SQLCipher key (the app's case); None opens plain SQLite."""
+        self.db = path if isinstance(path, Database) else Database(path, key=key)
         self.records = RecordRepository(self.db, validator=validator)
         self.households = HouseholdRepository(self.db)
         self.members = MemberRepository(self.db)

@@ -18,6 +18,10 @@ POINTS = (
     "pull.change",  # inside a page's transaction, after one change
     "pull.before_cursor",  # page applied, cursor not yet advanced (same transaction)
     "pull.page_done",  # page and cursor committed, next page not yet requested
+    "encrypt.checkpointed",  # key file saved; plaintext WAL folded in, journal mode DELETE
+    "encrypt.exported",  # encrypted temp copy written, not verified, plaintext still in place
+    "encrypt.verified",  # temp copy verified and fsynced, not yet renamed over the plaintext
+    "encrypt.swapped",  # encrypted file renamed into place, temp side files not yet removed
 )
 
 

@@ -6,6 +6,10 @@ pulled, dies in the field) and a worker's saved form is the one thing we cannot 
 every commit is fsynced. The cost is one fsync per user save or per pulled page, which is
 negligible next to the network. Foreign keys are on, the busy timeout is 5 s.
 
+With a `key` the file is opened through SQLCipher (`cipher.py`): the whole file, WAL included,
+is encrypted and nothing else changes. Without one it is plain `sqlite3` (tests, simulation,
+benchmarks); the app itself always passes a key (`vault.py`).
+
 Every thread gets its own connection (the sync runner works in a background thread while
 the UI reads and saves); SQLite's WAL lets readers run while one writer holds BEGIN IMMEDIATE.
 """
@@ -18,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mobile_app.store import cipher
 from mobile_app.store.migrations import MIGRATIONS, apply_migrations
 
 BUSY_TIMEOUT_MS = 5000
@@ -26,9 +31,12 @@ BUSY_TIMEOUT_MS = 5000
 class Database:
     """One SQLite file with its schema kept current by the migrations registry."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+    def __init__(
+        self, path: str | Path, *, synchronous: str = "FULL", key: bytes | None = None
+    ) -> None:
         self.path = Path(path)
         self.synchronous = synchronous
+        self._key = bytes(key) if key is not None else None
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -38,13 +46,17 @@ class Database:
 
     # -- connections -------------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        conn.row_factory = sqlite3.Row
+        options = {
+            "timeout": BUSY_TIMEOUT_MS / 1000,
+            "isolation_level": None,
+            "check_same_thread": False,
+        }
+        if self._key is None:
+            conn = sqlite3.connect(self.path, **options)
+            conn.row_factory = sqlite3.Row
+        else:
+            conn = cipher.connect(self.path, self._key, **options)
+            conn.row_factory = cipher.driver().Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -52,6 +64,11 @@ class Database:
         with self._lock:
             self._all.append(conn)
         return conn
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the file is opened through SQLCipher."""
+        return self._key is not None
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -117,6 +134,7 @@ class Database:
         for conn in conns:
             conn.close()
         self._local = threading.local()
+        self._key = None  # the bytes object itself cannot be wiped (docs/security.md)
 
     def __enter__(self) -> Database:
         return self

@@ -116,6 +116,15 @@ class SessionRepository:
             conn.execute("INSERT INTO meta (key, value) VALUES ('client_id', ?)", (value,))
             return value
 
+    def adopt_client_id(self, value: str) -> str:
+        """Use `value` as this install's id when none exists yet (the id a login was made with);
+        the id in force is returned."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('client_id', ?)", (value,)
+            )
+        return self.client_id()
+
     def get(self) -> Session:
         """The current session (logged out: token None)."""
         return Session(

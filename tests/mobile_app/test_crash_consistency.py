@@ -143,7 +143,7 @@ def _entity(key: str) -> tuple[str]:
     return ({"h": "household", "m": "member", "v": "visit"}[key[0]],)
 
 
-SYNC_POINTS = [p for p in POINTS if not p.startswith("save.")]
+SYNC_POINTS = [p for p in POINTS if p.startswith(("push.", "pull."))]
 
 
 @pytest.mark.parametrize("point", SYNC_POINTS)

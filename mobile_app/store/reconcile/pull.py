@@ -258,13 +258,19 @@ def apply_open_conflicts(
                 continue
             key = f"conflict:{c['id']}"
             open_keys.append(key)
+            if rec is not None:
+                household_id = rec["household_id"]
+            elif c["entity"] == "household":
+                household_id = c["record_id"]
+            else:  # a member/visit of a household deleted since (issue 6)
+                household_id = (c.get("client_data") or {}).get("household_id")
             add_notice(
                 conn,
                 key=key,
                 kind="conflict",
                 entity=c["entity"],
                 record_id=c["record_id"],
-                household_id=rec["household_id"] if rec is not None else None,
+                household_id=household_id,
                 field=c.get("field"),
                 detail=dict(c),
                 now=now,
