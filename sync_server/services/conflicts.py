@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared_schema.sync import STATUS_NOOP, Deleted, resolve_conflict
+from shared_schema.sync import DELETED_FIELD, STATUS_NOOP, Deleted, resolve_conflict
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
-from sync_server.models import ConflictRow, Record
+from sync_server.models import ConflictRow, Record, RecordVersion
 from sync_server.services.principal import (
     ADMIN,
     SUPERVISOR,
@@ -74,6 +74,77 @@ def _load(session: Session, principal: Principal, conflict_id: str) -> tuple[Con
     return row, rec
 
 
+def _last_entry(session: Session, rec: Record) -> RecordVersion | None:
+    return session.scalar(
+        select(RecordVersion)
+        .where(RecordVersion.entity == rec.entity, RecordVersion.record_id == rec.id)
+        .order_by(RecordVersion.version.desc())
+        .limit(1)
+    )
+
+
+def _restore_household(
+    session: Session, child: Record, principal: Principal, now: datetime
+) -> None:
+    """Un-delete the deleted household of `child` (a new version) and the other children its
+    delete took along (the caller restores `child` with its conflict's data)."""
+    household_id = child.household_id
+    hh = session.get(Record, ("household", household_id)) if household_id else None
+    if hh is None or not hh.deleted:
+        return
+    tomb = _last_entry(session, hh)
+    _undelete(session, hh, principal, now)
+    _restore_children(session, hh, tomb, principal, now, skip=child)
+
+
+def _restore_children(
+    session: Session,
+    hh: Record,
+    tomb: RecordVersion | None,
+    principal: Principal,
+    now: datetime,
+    *,
+    skip: Record | None = None,
+) -> None:
+    """Un-delete the members and visits deleted by the same action as the household (`tomb`,
+    its delete): their tombstones came from the same device with the same HLC reading (the
+    phone deletes a household's children together with it, stamped once). The HLC is only a
+    grouping key here, never a tie-breaker. Children deleted otherwise stay deleted; `skip`
+    is the record the caller restores with its conflict's data."""
+    if tomb is None or not tomb.deleted or tomb.client_id is None or tomb.hlc is None:
+        return
+    children = session.scalars(
+        select(Record)
+        .where(
+            Record.household_id == hh.id,
+            Record.entity != "household",
+            Record.deleted.is_(True),
+        )
+        .order_by(Record.version)
+    )
+    for child in list(children):
+        if child is skip:
+            continue
+        entry = _last_entry(session, child)
+        if entry is None or not entry.deleted:
+            continue
+        if (entry.client_id, entry.hlc) == (tomb.client_id, tomb.hlc):
+            _undelete(session, child, principal, now)
+
+
+def _undelete(session: Session, rec: Record, principal: Principal, now: datetime) -> None:
+    write_record(
+        session,
+        entity=rec.entity,
+        record_id=rec.id,
+        data=dict(rec.data),
+        deleted=False,
+        changed=[DELETED_FIELD],
+        author=principal.username,
+        now=now,
+    )
+
+
 def resolve(
     db: Database, principal: Principal, conflict_id: str, value: Any, *, lang: str, now: datetime
 ) -> dict[str, Any]:
@@ -99,7 +170,14 @@ def resolve(
                     raise ServiceError(
                         422, "validation", {f"value.{k}": v for k, v in errors.items()}
                     )
+            restoring = row.field == DELETED_FIELD and not outcome.deleted and rec.deleted
+            tomb = _last_entry(s, rec) if restoring and rec.entity == "household" else None
+            if restoring and rec.entity != "household":
+                # A member or visit of a deleted household (issue 6): the household comes
+                # back first, with the children its delete took along, then this record.
+                _restore_household(s, rec, principal, now)
             data = outcome.merged if outcome.merged is not None else dict(rec.data)
+            restored = rec
             rec = write_record(
                 s,
                 entity=rec.entity,
@@ -110,6 +188,8 @@ def resolve(
                 author=principal.username,
                 now=now,
             )
+            if tomb is not None:  # a household restored: so are the children it took along
+                _restore_children(s, restored, tomb, principal, now)
         else:
             restamp(s, rec, now)  # the open conflict disappears from every device's next pull
         row.status = "resolved"

@@ -10,10 +10,15 @@ Decisions (see also docs/protocol-notes.md):
 - A conflict that takes no field still re-stamps the record (new version, no history entry),
   so every device pulls it again with its `open_conflicts`.
 - A new visit without `review_status` is stored as `submitted`.
-- A member or visit must name an existing, not deleted household (else rejected on
-  `household_id`), a household an existing grid (else rejected on `grid_id`; for a worker an
-  unknown grid is outside their scope, hence the batch's 403); a household moved to another
-  grid takes its members and visits along.
+- A member or visit must name an existing household (else rejected on `household_id`), a
+  household an existing grid (else rejected on `grid_id`; for a worker an unknown grid is
+  outside their scope, hence the batch's 403); a household moved to another grid takes its
+  members and visits along.
+- A member or visit upsert (create or edit) whose household another device has deleted is
+  edit vs delete, not a rejection: the child is written as a tombstone (it follows its
+  household's delete; a create keeps its submitted data there, in history) and a `_deleted`
+  conflict carries the submitted data. Restoring it (`services.conflicts`) brings back the
+  household, the children its delete took along, and the child.
 - An edit with a `base_version` of a record the server never had is rejected on `base_version`.
 - An already-used mutation id whose entity, id or op differ from the logged mutation is not a
   redelivery (the phone's numbering was reset): the batch stops there with the gap's 409, so
@@ -42,8 +47,11 @@ from sqlalchemy.orm import Session
 
 from shared_schema.sync import (
     DELETE,
+    DELETED_FIELD,
     STATUS_NOOP,
     Deleted,
+    apply_changes,
+    flatten,
     merge,
 )
 from sync_server.errors import ServiceError
@@ -185,7 +193,8 @@ def push(
 
 
 def _prefetch(session: Session, fresh: list[dict[str, Any]]) -> KnownRecords:
-    """The records the batch touches or names as household, one query per entity.
+    """The records the batch touches or names as household (and the households of the
+    members and visits it edits), one query per entity.
 
     Every looked-up key is in the map, absent ones as None, so the mutations need no
     primary-key SELECTs. Called with the counter row lock held (`plan_versions`): no other
@@ -198,6 +207,22 @@ def _prefetch(session: Session, fresh: list[dict[str, Any]]) -> KnownRecords:
         if m["entity"] != "household" and isinstance(hid, str):
             wanted.setdefault("household", set()).add(hid.lower())
     known: KnownRecords = {}
+    _load_known(session, known, wanted)
+    # The households of the members and visits the batch edits (an edit rarely names its
+    # household, yet a deleted household makes it a conflict): one more query.
+    owners = {
+        rec.household_id
+        for rec in known.values()
+        if rec is not None and rec.entity != "household" and rec.household_id
+    }
+    owners -= {key for entity, key in known if entity == "household"}
+    if owners:
+        _load_known(session, known, {"household": owners})
+    return known
+
+
+def _load_known(session: Session, known: KnownRecords, wanted: dict[str, set[str]]) -> None:
+    """Put each wanted key into `known`: its record, or None when there is none."""
     for entity, ids in wanted.items():
         for key in ids:
             known[(entity, key)] = None
@@ -210,7 +235,6 @@ def _prefetch(session: Session, fresh: list[dict[str, Any]]) -> KnownRecords:
             )
             for rec in rows:
                 known[(rec.entity, rec.id)] = rec
-    return known
 
 
 def _replay(session: Session, client_id: str, mutation_id: int, lang: str) -> dict[str, Any]:
@@ -344,15 +368,21 @@ def _apply(
             return _result(
                 m, "rejected", current_version, errors={"grid_id": [message("unknown_grid", lang)]}
             )
-        if entity != "household" and "household_id" in data:
+    orphan = False  # a member/visit upsert whose household another device has deleted
+    if op == "upsert" and entity != "household":
+        if "household_id" in data:
             hh = find_record(session, "household", str(data["household_id"]).lower(), known)
-            if hh is None or hh.deleted:
+            if hh is None:
                 return _result(
                     m,
                     "rejected",
                     current_version,
                     errors={"household_id": [message("unknown_household", lang)]},
                 )
+        else:
+            hid = rec.household_id if rec is not None else None
+            hh = find_record(session, "household", hid, known) if hid else None
+        orphan = hh is not None and hh.deleted
     if rec is None:
         if m.get("base_version") is not None and op == "upsert":
             return _result(
@@ -361,12 +391,14 @@ def _apply(
                 None,
                 errors={"base_version": [message("base_unknown", lang)]},
             )
-        base, server = None, None
+        base = None
+        server: dict[str, Any] | Deleted | None = Deleted({}) if orphan else None
     else:
         if m.get("base_version") is not None:
             _insert_pending(session, pending)  # the base may be a version of this batch
         base = _base_at(session, rec, m.get("base_version"))
-        server = Deleted(dict(rec.data)) if rec.deleted else dict(rec.data)
+        gone = rec.deleted or orphan
+        server = Deleted(dict(rec.data)) if gone else dict(rec.data)
     outcome = merge(base, server, DELETE if op == "delete" else data)
     merged = outcome.merged
     if entity == "visit" and rec is None and merged is not None:
@@ -376,7 +408,31 @@ def _apply(
         if errors:
             return _result(m, "rejected", current_version, errors=errors)
     written: Record | None = rec
-    if outcome.changed:
+    if orphan and outcome.conflicts and (rec is None or not rec.deleted):
+        # Edit vs delete of the household: the child is kept as a tombstone (it follows its
+        # household's delete) holding what the restore would bring back, so it is validated
+        # like any record; the conflict below carries the submitted data.
+        kept = _orphan_tombstone(entity, rec, data)
+        errors = validate_record(entity, kept, lang=lang, as_of=_as_of(entity, kept, now))
+        if errors:
+            return _result(m, "rejected", current_version, errors=errors)
+        written = write_record(
+            session,
+            entity=entity,
+            record_id=rid,
+            data=kept,
+            deleted=True,
+            changed=[DELETED_FIELD, *(sorted(flatten(kept)) if rec is None else [])],
+            author=principal.username,
+            now=now,
+            client_id=client_id,
+            mutation_id=m["mutation_id"],
+            hlc=m.get("hlc"),
+            known=known,
+            flush=False,
+            history=pending.history,
+        )
+    elif outcome.changed:
         record_data = merged if merged is not None else (dict(rec.data) if rec else {})
         written = write_record(
             session,
@@ -418,6 +474,18 @@ def _apply(
         ids.append(row.id)
     status = "applied" if outcome.status == STATUS_NOOP else outcome.status
     return _result(m, status, written.version if written is not None else None, ids)
+
+
+def _orphan_tombstone(entity: str, rec: Record | None, data: dict[str, Any]) -> dict[str, Any]:
+    """The data a child of a deleted household is stored with: a create's submitted record
+    (a new visit as `submitted`), or an existing child's current data (its edit waits in the
+    conflict, applied only if a supervisor restores it)."""
+    if rec is not None:
+        return dict(rec.data)
+    kept = apply_changes(None, data)
+    if entity == "visit":
+        kept.setdefault("review_status", "submitted")
+    return kept
 
 
 def pull(
