@@ -142,8 +142,10 @@ def merge(
     if server is None:
         if base is not None:
             raise ValueError("an edit with a base needs the server's record (server is None)")
-        created = apply_changes(None, client)
-        return MergeResult(created, False, changed=tuple(sorted(flatten(created))))
+        # A create is the client's data as it is: `apply_changes(None, client)` without the
+        # overlay, whose leaves are exactly `flatten(client)` (the push's most common case).
+        leaves = flatten(client)
+        return MergeResult(unflatten(leaves), False, changed=tuple(sorted(leaves)))
     effective_base: Mapping[str, Any] = {} if base is None else base
     outcome = _merge_fields(effective_base, server, client)
     merged = apply_changes(server, unflatten(outcome.taken)) if outcome.taken else _copy(server)

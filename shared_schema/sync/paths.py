@@ -18,6 +18,9 @@ from typing import Any
 
 SEPARATOR = "."
 
+_ATOMIC = frozenset({str, int, float, bool, type(None)})
+"""Leaf types `copy.deepcopy` returns as they are: copying them is skipped (a hot path)."""
+
 
 def _check_key(key: object, where: str) -> str:
     """A record key must be a non-empty string without the separator."""
@@ -31,23 +34,35 @@ def _check_key(key: object, where: str) -> str:
     return key
 
 
+def _is_mapping(value: Any) -> bool:
+    """`isinstance(value, Mapping)`, answering the JSON types without the slower ABC check."""
+    kind = type(value)
+    if kind is dict:
+        return True
+    if kind in _ATOMIC or kind is list:
+        return False
+    return isinstance(value, Mapping)
+
+
 def flatten(record: Mapping[str, Any] | None) -> dict[str, Any]:
     """Turn a nested record into `{dotted.path: leaf}`; `None` gives `{}`."""
     if record is None:
         return {}
-    if not isinstance(record, Mapping):
+    if not _is_mapping(record):
         raise TypeError(f"a record must be a mapping, got {type(record).__name__}")
     out: dict[str, Any] = {}
 
     def walk(node: Mapping[str, Any], prefix: str) -> None:
         for key, value in node.items():
-            path = prefix + _check_key(key, prefix.rstrip(SEPARATOR))
-            if isinstance(value, Mapping) and value:
-                walk(value, path + SEPARATOR)
-            elif isinstance(value, Mapping):
-                out[path] = {}
-            else:
+            if type(key) is not str or not key or SEPARATOR in key:
+                key = _check_key(key, prefix.rstrip(SEPARATOR))
+            path = prefix + key
+            if not _is_mapping(value):
                 out[path] = value
+            elif value:
+                walk(value, path + SEPARATOR)
+            else:
+                out[path] = {}
 
     walk(record, "")
     return out
@@ -60,35 +75,52 @@ def unflatten(paths: Mapping[str, Any]) -> dict[str, Any]:
     expanded into its own leaves first); a path that is both a non-object leaf and the parent
     of another leaf, or given twice, is a `ValueError`.
     """
-    if not isinstance(paths, Mapping):
+    if not _is_mapping(paths):
         raise TypeError(f"paths must be a mapping, got {type(paths).__name__}")
     leaves: list[tuple[str, Any]] = []
     for path, value in paths.items():
         if not isinstance(path, str):
             raise TypeError(f"paths must be strings, got {path!r}")
-        if isinstance(value, Mapping) and value:
+        if _is_mapping(value) and value:
             leaves += [(path + SEPARATOR + sub, v) for sub, v in flatten(value).items()]
         else:
             leaves.append((path, value))
     root: dict[str, Any] = {}
     for path, value in leaves:
-        parts = path.split(SEPARATOR)
         node = root
-        for depth, part in enumerate(parts[:-1]):
-            _check_key(part, SEPARATOR.join(parts[:depth]))
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise ValueError(f"path {path!r} goes through a leaf value")
-            node = child
-        last = _check_key(parts[-1], SEPARATOR.join(parts[:-1]))
-        if isinstance(value, Mapping):
+        last = path
+        if SEPARATOR in path:
+            parts = path.split(SEPARATOR)
+            for depth, part in enumerate(parts[:-1]):
+                if not part:
+                    _check_key(part, SEPARATOR.join(parts[:depth]))
+                child = node.setdefault(part, {})
+                if not isinstance(child, dict):
+                    raise ValueError(f"path {path!r} goes through a leaf value")
+                node = child
+            last = parts[-1]
+            if not last:
+                _check_key(last, SEPARATOR.join(parts[:-1]))
+        elif not last:
+            _check_key(last, "")
+        if _is_mapping(value):
             if not isinstance(node.setdefault(last, {}), dict):
                 raise ValueError(f"path {path!r} is both a leaf value and an object")
         elif last in node:
             raise ValueError(f"path {path!r} is given twice or is also an object")
         else:
-            node[last] = copy.deepcopy(value)
+            node[last] = _copied(value)
     return root
+
+
+def _copied(value: Any) -> Any:
+    """`copy.deepcopy(value)`, faster for the JSON leaves (scalars, lists of them)."""
+    kind = type(value)
+    if kind in _ATOMIC:
+        return value
+    if kind is list:
+        return [_copied(item) for item in value]
+    return copy.deepcopy(value)
 
 
 def ancestors(path: str) -> list[str]:
