@@ -91,7 +91,7 @@ def _uuid7(rng: random.Random, at: datetime) -> str:
     return str(uuid.UUID(int=value))
 
 
-def _name(rng: random.Random, sex: str, surname: str | None = None) -> str:
+def person_name(rng: random.Random, sex: str, surname: str | None = None) -> str:
     given = GIVEN_MALE if sex == "male" else GIVEN_FEMALE
     length = rng.choice((1, 2, 2))
     return (surname or rng.choice(SURNAMES)) + "".join(rng.choice(given) for _ in range(length))
@@ -105,7 +105,7 @@ def _phone(rng: random.Random) -> str:
     return "1" + rng.choice("3578") + "".join(str(rng.randint(0, 9)) for _ in range(9))
 
 
-class _MemberFactory:
+class MemberFactory:
     def __init__(self, rng: random.Random, today: date, region: str) -> None:
         self.rng, self.today, self.region, self.seq = rng, today, region, 0
 
@@ -117,7 +117,7 @@ class _MemberFactory:
         self.seq = (self.seq + 1) % 999
         member: dict[str, Any] = {
             "household_id": household_id,
-            "name": _name(rng, sex, surname if relation != "spouse" else None),
+            "name": person_name(rng, sex, surname if relation != "spouse" else None),
             "id_type": "resident_id",
             "id_number": make_id_number(self.region, birth, self.seq, sex),
             "relation": relation,
@@ -200,19 +200,24 @@ def _money(value: float) -> float:
     return round(max(value, 0.0), 2)
 
 
-def _household_visits(
+def household_visits(
     rng: random.Random,
     household_id: str,
     members: list[dict[str, Any]],
     monitored: bool,
     today: date,
     worker_name: str,
+    *,
+    interval_days: int | None = None,
+    span_days: int = 365,
 ) -> Iterator[DemoRecord]:
+    """The household's visits over the `span_days` before `today`: monthly for monitored
+    households, quarterly otherwise, or every `interval_days` (±5) when given."""
     residents = [m for m in members if m["status"] == "present"]
     workers = [m for m in residents if m.get("work_place")]
     base_per_capita = rng.uniform(5200, 9800) if monitored else rng.uniform(8500, 26000)
-    interval = 30 if monitored else 91
-    day = today - timedelta(days=365 - rng.randint(0, interval - 1))
+    interval = interval_days or (30 if monitored else 91)
+    day = today - timedelta(days=span_days - rng.randint(0, interval - 1))
     drift = 1.0
     while day <= today:
         drift *= rng.uniform(0.93, 1.08)
@@ -281,6 +286,85 @@ def _household_visits(
         day += timedelta(days=interval + rng.randint(-5, 5))
 
 
+def make_household(
+    rng: random.Random,
+    factory: MemberFactory,
+    *,
+    today: date,
+    grid_id: str,
+    household_no: str,
+    address: str,
+) -> tuple[DemoRecord, list[DemoRecord], bool]:
+    """One household of `grid_id` and its members, created about 13 months before `today`.
+
+    `address` is the part before the road (township, village, group); returns the household,
+    its members and whether it is monitored (which sets its visits' pace and risks).
+    """
+    created = datetime(today.year - 1, today.month, 1, 9) - timedelta(days=rng.randint(0, 30))
+    household_id = _uuid7(rng, created)
+    surname = rng.choice(SURNAMES)
+    head_sex = "male" if rng.random() < 0.8 else "female"
+    head_age = rng.randint(28, 78)
+    lifted = rng.random() < 0.45
+    monitored = rng.random() < (0.22 if lifted else 0.08)
+    members = [factory.make(household_id, "head", head_sex, head_age, surname)]
+    if rng.random() < 0.85:
+        spouse_sex = "female" if head_sex == "male" else "male"
+        members.append(
+            factory.make(
+                household_id,
+                "spouse",
+                spouse_sex,
+                max(20, head_age + rng.randint(-5, 3)),
+                surname,
+            )
+        )
+    for _ in range(rng.choice((0, 1, 2, 2, 3))):
+        # at least 2: a member is written when the household is created, ~13 months ago
+        child_age = max(2, head_age - rng.randint(22, 34))
+        members.append(
+            factory.make(
+                household_id,
+                "child",
+                rng.choice(("male", "female")),
+                child_age,
+                surname,
+            )
+        )
+    if head_age < 55 and rng.random() < 0.3:
+        members.append(
+            factory.make(
+                household_id,
+                "parent",
+                rng.choice(("male", "female")),
+                head_age + rng.randint(22, 30),
+                surname,
+            )
+        )
+    if len(members) > 2 and rng.random() < 0.05:
+        members[-1]["status"] = "moved_out"
+    if any(m["health"] != ["healthy"] for m in members) and monitored:
+        members[0]["dibao"] = rng.random() < 0.4
+    household = {
+        "grid_id": grid_id,
+        "household_no": household_no,
+        "head_name": members[0]["name"],
+        "address": "".join((address, rng.choice(ROADS), f"{rng.randint(1, 88)}号")),
+        "phone": _phone(rng) if rng.random() < 0.9 else None,
+        "household_type": "lifted" if lifted else "ordinary",
+        "monitor_category": (
+            rng.choice(("unstable_lifted", "marginal", "sudden_hardship")) if monitored else None
+        ),
+        "house_grade": rng.choices(("a", "b", "c", "d"), weights=(40, 55, 4, 1))[0],
+        "house_damaged": rng.random() < 0.02,
+        "notes": "",
+    }
+    if monitored and household["monitor_category"] == "unstable_lifted":
+        household["household_type"] = "lifted"
+    member_records = [DemoRecord("member", _uuid7(rng, created), m, created) for m in members]
+    return DemoRecord("household", household_id, household, created), member_records, monitored
+
+
 def generate_county(
     *,
     today: date,
@@ -308,93 +392,36 @@ def generate_county(
             grid_id = f"{code}-{g + 1:02d}"
             sex = "female" if worker_no % 2 else "male"
             worker = DemoUser(
-                f"worker{worker_no}", DEMO_PASSWORD, "worker", _name(rng, sex), grids=[grid_id]
+                f"worker{worker_no}",
+                DEMO_PASSWORD,
+                "worker",
+                person_name(rng, sex),
+                grids=[grid_id],
             )
             users.append(worker)
             grids.append(
                 DemoGrid(grid_id, f"{village}{GROUPS[g % 2]}", village, TOWNSHIP, worker.username)
             )
-            factory = _MemberFactory(rng, today, region)
+            factory = MemberFactory(rng, today, region)
             for h in range(households_per_grid):
-                created = datetime(today.year - 1, today.month, 1, 9) - timedelta(
-                    days=rng.randint(0, 30)
+                household, members, monitored = make_household(
+                    rng,
+                    factory,
+                    today=today,
+                    grid_id=grid_id,
+                    household_no=f"{region}{v + 1:02d}{g + 1:02d}{h + 1:04d}",
+                    address=TOWNSHIP + village + GROUPS[g % 2],
                 )
-                household_id = _uuid7(rng, created)
-                surname = rng.choice(SURNAMES)
-                head_sex = "male" if rng.random() < 0.8 else "female"
-                head_age = rng.randint(28, 78)
-                lifted = rng.random() < 0.45
-                monitored = rng.random() < (0.22 if lifted else 0.08)
-                members = [factory.make(household_id, "head", head_sex, head_age, surname)]
-                if rng.random() < 0.85:
-                    spouse_sex = "female" if head_sex == "male" else "male"
-                    members.append(
-                        factory.make(
-                            household_id,
-                            "spouse",
-                            spouse_sex,
-                            max(20, head_age + rng.randint(-5, 3)),
-                            surname,
-                        )
-                    )
-                for _ in range(rng.choice((0, 1, 2, 2, 3))):
-                    # at least 2: a member is written when the household is created, ~13 months ago
-                    child_age = max(2, head_age - rng.randint(22, 34))
-                    members.append(
-                        factory.make(
-                            household_id,
-                            "child",
-                            rng.choice(("male", "female")),
-                            child_age,
-                            surname,
-                        )
-                    )
-                if head_age < 55 and rng.random() < 0.3:
-                    members.append(
-                        factory.make(
-                            household_id,
-                            "parent",
-                            rng.choice(("male", "female")),
-                            head_age + rng.randint(22, 30),
-                            surname,
-                        )
-                    )
-                if len(members) > 2 and rng.random() < 0.05:
-                    members[-1]["status"] = "moved_out"
-                if any(m["health"] != ["healthy"] for m in members) and monitored:
-                    members[0]["dibao"] = rng.random() < 0.4
-                household = {
-                    "grid_id": grid_id,
-                    "household_no": f"{region}{v + 1:02d}{g + 1:02d}{h + 1:04d}",
-                    "head_name": members[0]["name"],
-                    "address": "".join(
-                        (
-                            TOWNSHIP,
-                            village,
-                            GROUPS[g % 2],
-                            rng.choice(ROADS),
-                            f"{rng.randint(1, 88)}号",
-                        )
-                    ),
-                    "phone": _phone(rng) if rng.random() < 0.9 else None,
-                    "household_type": "lifted" if lifted else "ordinary",
-                    "monitor_category": (
-                        rng.choice(("unstable_lifted", "marginal", "sudden_hardship"))
-                        if monitored
-                        else None
-                    ),
-                    "house_grade": rng.choices(("a", "b", "c", "d"), weights=(40, 55, 4, 1))[0],
-                    "house_damaged": rng.random() < 0.02,
-                    "notes": "",
-                }
-                if monitored and household["monitor_category"] == "unstable_lifted":
-                    household["household_type"] = "lifted"
-                records.append(DemoRecord("household", household_id, household, created))
-                for m in members:
-                    records.append(DemoRecord("member", _uuid7(rng, created), m, created))
+                records.append(household)
+                records.extend(members)
                 records.extend(
-                    _household_visits(
-                        rng, household_id, members, monitored, today, worker.display_name
+                    household_visits(
+                        rng,
+                        household.id,
+                        [m.data for m in members],
+                        monitored,
+                        today,
+                        worker.display_name,
                     )
                 )
     records.sort(key=lambda r: (r.at, {"household": 0, "member": 1, "visit": 2}[r.entity]))
