@@ -172,6 +172,23 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Your edit of {fields} conflicts with another edit;"
         " both are kept until a supervisor decides",
     ),
+    "returned.conflict_household_deleted": (
+        "该户已被他人删除；您保存的{record}已保留在服务器，等待审核人员决定是否恢复该户",
+        "The household was deleted on another phone; your {record} is kept on the server"
+        " until a supervisor decides whether to restore the household",
+    ),
+    "returned.conflict_edit_deleted": (
+        "此记录已被他人删除；您的修改已保留在服务器，等待审核人员决定是否恢复",
+        "This record was deleted on another phone; your edit is kept on the server"
+        " until a supervisor decides whether to restore it",
+    ),
+    "returned.conflict_delete_edited": (
+        "您删除的记录已被他人修改，暂时保留，等待审核人员裁定是否删除",
+        "The record you deleted was edited on another phone; it is kept"
+        " until a supervisor decides whether to delete it",
+    ),
+    "returned.record.visit": ("{date} 的走访", "visit of {date}"),
+    "returned.record.member": ("成员“{name}”", "member “{name}”"),
     "returned.open": ("打开", "Open"),
     # settings
     "settings.title": ("设置", "Settings"),

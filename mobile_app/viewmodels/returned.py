@@ -61,6 +61,8 @@ class ReturnedViewModel(ViewModel):
         }
 
     def _conflict_text(self, n: ConflictNotice) -> str:
+        if n.field == "_deleted":
+            return self._deleted_text(n)
         if n.field:
             record = self.store.records.get(n.entity, n.record_id)
             current = _dig(record.data, n.field) if record else None
@@ -74,6 +76,23 @@ class ReturnedViewModel(ViewModel):
             "returned.conflict_sent",
             fields="、".join(field_text(n.entity, k, self.lang) for k in sorted(sent)) or "—",
         )
+
+    def _deleted_text(self, n: ConflictNotice) -> str:
+        """Delete vs edit in plain words; a member or visit saved for a household another
+        phone deleted (issue 6) names the record, since the household is gone here."""
+        if n.detail.get("client_value") is True:
+            return self.tr("returned.conflict_delete_edited")
+        if (
+            n.entity in ("member", "visit")
+            and self.store.households.get(n.household_id or "") is None
+        ):
+            data = n.detail.get("client_data") or n.detail.get("sent") or {}
+            if n.entity == "visit":
+                record = self.tr("returned.record.visit", date=data.get("visit_date") or "—")
+            else:
+                record = self.tr("returned.record.member", name=data.get("name") or "—")
+            return self.tr("returned.conflict_household_deleted", record=record)
+        return self.tr("returned.conflict_edit_deleted")
 
     def _rejected_item(self, r: RejectedMutation) -> dict[str, Any]:
         record = self.store.records.get(r.entity, r.record_id)
