@@ -2,6 +2,10 @@
 
 Nothing here decides anything: view-models hold the state and rules, screens the layout.
 Sync runs in a background thread; its progress comes back with `Clock.schedule_once`.
+
+The store is encrypted and locked at start (`StoreVault`): only the sign-in screen exists
+until a PIN or password opens the store; then the other view-models and screens are made over
+it. Locking or signing out removes them again, closes the store and drops its key.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from typing import Any
 
 from kivy.app import App
 from kivy.core.window import Window
+from kivy.logger import Logger
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from mobile_app.fonts import register_cjk_font
 from mobile_app.i18n import DEFAULT_LANGUAGE, translate
 from mobile_app.store import Store
+from mobile_app.store.vault import DB_NAME, StoreVault
 from mobile_app.sync.client import SyncClient
 from mobile_app.sync.runner import SyncRunner
 from mobile_app.viewmodels import (
@@ -34,7 +40,7 @@ from mobile_app.viewmodels import (
 from mobile_app.viewmodels.settings import Preferences
 from mobile_app.widgets.common import COLORS, load_kv
 
-DB_NAME = "tianye.sqlite3"
+__all__ = ["DB_NAME", "TianyeApp", "default_data_dir"]
 
 
 def default_data_dir(app: App | None = None) -> Path:
@@ -65,7 +71,14 @@ class TianyeApp(App):
             server_url if server_url is not None else os.environ.get("TIANYE_SERVER_URL", "")
         )
         self.history: list[str] = []
-        self.store: Store | None = None
+        self.vault: StoreVault | None = None
+        self._lang_bindings: list[tuple[Any, int]] = []
+        self._sign_out_after_sync = False
+
+    @property
+    def store(self) -> Store | None:
+        """The open store (None while locked)."""
+        return self.vault.store if self.vault is not None else None
 
     # -- wiring ----------------------------------------------------------------------------
     def tr(self, key: str, lang: str | None = None, **fmt: Any) -> str:
@@ -99,11 +112,30 @@ class TianyeApp(App):
         Window.softinput_mode = "below_target"
         data_dir = self.data_dir or default_data_dir(self)
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = store = Store(data_dir / DB_NAME)
-        prefs = Preferences(data_dir / "prefs.json")
-        self.lang = prefs.language()
-        self.vms: dict[str, Any] = {
-            "signin": SignInViewModel(store, self.login, default_url=self.server_url),
+        self.data_root = data_dir
+        self.vault = StoreVault(data_dir)
+        if not self.vault.usable:
+            Logger.error("Tianye: SQLCipher is missing; the store stays closed (docs/security.md)")
+        self.prefs = Preferences(data_dir / "prefs.json")
+        self.lang = self.prefs.language()
+        signin = SignInViewModel(self.vault, self.login, default_url=self.server_url)
+        self.vms: dict[str, Any] = {"signin": signin}
+        signin.lang = self.lang
+        self.bind(lang=signin.setter("lang"))
+        signin.bind(signed_in=self._on_signed_in)
+        sm = ScreenManager(transition=NoTransition())
+        sm.add_widget(screens.SCREENS["signin"](name="signin", vm=signin))
+        self.sm = sm
+        Window.bind(on_keyboard=self._on_key)
+        return sm
+
+    def _open_screens(self) -> None:
+        """The view-models and screens over the store just unlocked."""
+        from mobile_app import screens
+
+        store = self.store
+        assert store is not None and self.vault is not None
+        vms: dict[str, Any] = {
             "grid": GridViewModel(store),
             "household": HouseholdViewModel(store),
             "visit": VisitFormViewModel(store),
@@ -111,26 +143,39 @@ class TianyeApp(App):
             "sync": SyncViewModel(store, self.make_runner),
             "returned": ReturnedViewModel(store),
             "settings": SettingsViewModel(
-                store, prefs, revoke=self.revoke_token, export_dir=data_dir / "exports"
+                store,
+                self.prefs,
+                revoke=self.revoke_token,
+                export_dir=self.data_root / "exports",
+                vault=self.vault,
             ),
         }
-        for vm in self.vms.values():
+        for vm in vms.values():
             vm.lang = self.lang
-            self.bind(lang=vm.setter("lang"))
-        self.vms["settings"].bind(lang=self.setter("lang"))
-        self.vms["signin"].bind(signed_in=self._on_signed_in)
-        self.vms["settings"].bind(signed_out=self._on_signed_out)
-        self.vms["sync"].bind(finished_runs=lambda *_: self.refresh_lists())
-        sm = ScreenManager(transition=NoTransition())
-        for name, cls in screens.SCREENS.items():
-            sm.add_widget(cls(name=name, vm=self.vms[name]))
-        self.sm = sm
-        Window.bind(on_keyboard=self._on_key)
-        return sm
+            self._lang_bindings.append((vm, self.fbind("lang", vm.setter("lang"))))
+        vms["settings"].bind(lang=self.setter("lang"))
+        vms["settings"].bind(signed_out=self._on_signed_out, locked=self._on_locked)
+        vms["sync"].bind(finished_runs=self._on_sync_finished)
+        self.vms.update(vms)
+        for name, vm in vms.items():
+            self.sm.add_widget(screens.SCREENS[name](name=name, vm=vm))
+
+    def _close_screens(self, *, signed_out: bool = False) -> None:
+        """Back to the sign-in screen; every screen over the store goes, then the store."""
+        self.show("signin", reset=True)
+        for name in [n for n in self.vms if n != "signin"]:
+            self.sm.remove_widget(self.sm.get_screen(name))
+            del self.vms[name]
+        for _vm, uid in self._lang_bindings:
+            self.unbind_uid("lang", uid)
+        self._lang_bindings = []
+        if self.vault is not None:
+            self.vault.lock(signed_out=signed_out)
+        self.vms["signin"].reload()
 
     def on_stop(self) -> None:
-        if self.store is not None:
-            self.store.close()
+        if self.vault is not None:
+            self.vault.lock()
 
     # -- navigation ------------------------------------------------------------------------
     def show(self, name: str, *, reset: bool = False) -> None:
@@ -191,19 +236,37 @@ class TianyeApp(App):
         self.show("member")
 
     def _on_signed_in(self, vm: Any, signed_in: bool) -> None:
-        if not signed_in:
+        if not signed_in or "grid" in self.vms:
             return
+        self._open_screens()
         self.show("grid", reset=True)
         if vm.online_login:  # fresh from the server: fetch the grid's households right away
             self.vms["sync"].start()
 
+    def _on_sync_finished(self, *_args: Any) -> None:
+        if self._sign_out_after_sync:
+            self._sign_out_after_sync = False
+            self._close_screens(signed_out=True)
+            return
+        self.refresh_lists()
+
     def _on_signed_out(self, _vm: Any, signed_out: bool) -> None:
-        if signed_out:
-            self.vms["settings"].signed_out = False
-            signin = self.vms["signin"]
-            signin.signed_in = False
-            signin.can_open_offline = False
+        if not signed_out:
+            return
+        if self.vms["sync"].running:  # the sync thread still uses the store: close after it
+            self._sign_out_after_sync = True
             self.show("signin", reset=True)
+            return
+        self._close_screens(signed_out=True)
+
+    def _on_locked(self, vm: Any, locked: bool) -> None:
+        if not locked:
+            return
+        if self.vms["sync"].running:  # a sync thread is using the store: lock when it ends
+            vm.locked = False
+            vm.error = self.tr("settings.lock_after_sync")
+            return
+        self._close_screens()
 
     def _on_key(self, _window: Any, key: int, *_args: Any) -> bool:
         if key == 27:  # Android back / Escape

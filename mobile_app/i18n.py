@@ -26,6 +26,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.edit": ("编辑", "Edit"),
     "common.never": ("从未", "Never"),
     "common.date_hint": ("年-月-日，如 2024-05-01", "YYYY-MM-DD, e.g. 2024-05-01"),
+    "date.pick": ("选择日期", "Pick a date"),
+    "date.open": ("日历", "Calendar"),
+    "date.today": ("今天", "Today"),
+    "date.weekdays": ("一,二,三,四,五,六,日", "Mo,Tu,We,Th,Fr,Sa,Su"),
     # sign in
     "signin.server_url": ("服务器地址", "Server address"),
     "signin.username": ("用户名", "Username"),
@@ -57,6 +61,33 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Changes of {user} not synced on this phone: {n}. Sign in as {user} and sync first",
     ),
     "signin.err_server": ("服务器出错，请稍后再试", "The server had a problem; try again later"),
+    "signin.err_password_wrong": ("密码不正确", "Wrong password"),
+    "signin.err_offline_secret": (
+        "请输入本机 PIN 码（未设置 PIN 码时输入密码）",
+        "Enter your device PIN (or your password if no PIN is set)",
+    ),
+    "signin.err_other_user_unknown": (
+        "本机存有 {user} 的数据，可能有未同步的修改：请 {user} 先登录、同步并退出登录",
+        "This phone holds the data of {user}, possibly with unsynced changes:"
+        " {user} must sign in, sync and sign out first",
+    ),
+    "signin.err_store_password": (
+        "本机数据是用旧密码加密的，请同时输入本机 PIN 码",
+        "This phone's data is locked with your previous password; enter your device PIN too",
+    ),
+    "signin.err_store_open": (
+        "无法打开本机数据：{reason}",
+        "Cannot open the data on this phone: {reason}",
+    ),
+    "signin.err_no_cipher": (
+        "本机缺少数据加密组件（SQLCipher）。为保护住户个人信息，应用不能打开数据，请安装正式版本",
+        "The data encryption component (SQLCipher) is missing. To protect households'"
+        " personal data the app will not open it; install the official build",
+    ),
+    "signin.locked_note": (
+        "本机数据已加密保存，输入 PIN 码解锁",
+        "The data on this phone is encrypted; enter your PIN to unlock it",
+    ),
     # grid (household list)
     "grid.title": ("我的网格", "My grid"),
     "grid.search_hint": (
@@ -207,6 +238,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.sign_out_confirm": ("仍然退出", "Sign out anyway"),
     "settings.signed_out": ("已退出登录", "Signed out"),
     "settings.export": ("导出未同步数据", "Export unsynced work"),
+    "settings.lock": ("锁定", "Lock"),
+    "settings.lock_after_sync": (
+        "正在同步，请同步结束后再锁定",
+        "A sync is running; lock when it has finished",
+    ),
+    "settings.change_pin": ("修改本机 PIN 码", "Change device PIN"),
+    "settings.current_pin": ("当前 PIN 码（未设置可不填）", "Current PIN (empty if none is set)"),
+    "settings.new_pin": ("新 PIN 码（4–8 位数字）", "New PIN (4–8 digits)"),
+    "settings.save_pin": ("保存 PIN 码", "Save PIN"),
+    "settings.pin_changed": (
+        "PIN 码已修改，旧 PIN 码不再有效",
+        "PIN changed; the old PIN no longer works",
+    ),
+    "settings.pin_wrong_current": ("当前 PIN 码不正确", "The current PIN is wrong"),
+    "settings.pin_failed": ("修改失败：{reason}", "Could not change the PIN: {reason}"),
     "settings.exported": (
         "已导出 {n} 条未同步修改到：{path}（交给乡镇导入）",
         "Exported {n} unsynced changes to: {path} (hand it to the township to import)",

@@ -5,6 +5,10 @@ known before the database opens and is not part of any synced record). Signing o
 token (data and PIN stay); it refuses while unsynced changes exist unless the worker confirms,
 because a later login as someone else could not upload them.
 
+"Lock" closes the encrypted store and forgets its key until the next PIN entry; "Change PIN"
+re-wraps the store's key under the new PIN (`StoreVault.change_pin`; the database is not
+re-encrypted). Both need the vault, which the app passes in.
+
 "Export unsynced work" writes the outbox to a checksummed file (`mobile_app.store.export`) for
 a phone that will never get signal again; the office imports it with
 `python -m sync_server import-outbox` (docs/operations.md).
@@ -23,6 +27,8 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from mobile_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from mobile_app.store import Store
 from mobile_app.store.export import export_outbox
+from mobile_app.store.keyfile import WrongSecret
+from mobile_app.store.vault import StoreVault
 from mobile_app.viewmodels.base import ViewModel
 
 
@@ -67,6 +73,8 @@ class SettingsViewModel(ViewModel):
     confirm_needed = BooleanProperty(False)
     pending_count = NumericProperty(0)
     signed_out = BooleanProperty(False)
+    locked = BooleanProperty(False)
+    pin_busy = BooleanProperty(False)
 
     def __init__(
         self,
@@ -75,10 +83,12 @@ class SettingsViewModel(ViewModel):
         *,
         revoke: Callable[[], None] | None = None,
         export_dir: str | Path | None = None,
+        vault: StoreVault | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
         self.store = store
+        self.vault = vault
         self.prefs = prefs
         self.revoke = revoke
         self.export_dir = Path(export_dir) if export_dir else prefs.path.parent / "exports"
@@ -115,6 +125,8 @@ class SettingsViewModel(ViewModel):
                 server_url=url, user=session.user, token=session.token, grids=session.grids
             )
         self.prefs.set("server_url", url)
+        if self.vault is not None:  # the sign-in screen shows it while the store is locked
+            self.vault.update_profile(server_url=url)
         self.server_url = url
         self.message = self.tr("settings.url_saved")
         return True
@@ -135,6 +147,35 @@ class SettingsViewModel(ViewModel):
         self.confirm_needed = False
         self.message = self.tr("settings.signed_out")
         self.signed_out = True
+        return True
+
+    def lock(self) -> None:
+        """Close the store and forget its key; the PIN (or password) opens it again."""
+        self.message = self.error = ""
+        self.locked = True
+
+    def change_pin(self, current: str, new: str) -> bool:
+        """Set a new device PIN (the current one is required when one is set); False with
+        `error` when refused at once, True when the re-wrap started."""
+        self.message = self.error = ""
+        if self.vault is None:
+            return False
+        if not (new.isdigit() and 4 <= len(new) <= 8):
+            self.error = self.tr("signin.err_pin_format")
+            return False
+        self.pin_busy = True
+
+        def done(_result: Any) -> None:
+            self.pin_busy = False
+            self.message = self.tr("settings.pin_changed")
+
+        def failed(exc: BaseException) -> None:
+            self.pin_busy = False
+            key = "settings.pin_wrong_current" if isinstance(exc, WrongSecret) else None
+            self.error = self.tr(key) if key else self.tr("settings.pin_failed", reason=str(exc))
+
+        vault = self.vault
+        self.run_background(lambda: vault.change_pin(current, new), done, failed)
         return True
 
     def export_unsynced(self) -> Path | None:

@@ -1,9 +1,12 @@
 """Sign-in: online the first time (server URL, username, password), offline afterwards.
 
-Offline entry needs the saved session of a previous online login on this phone (its token is
-kept until the worker signs out) and, when a device PIN was set, that PIN. A successful online
-login stores the session and the optional PIN, so the worker can open the app days later with
-no signal. Signing out forgets the token, so the next entry is online again.
+The screen works from the store's key file only (`StoreVault.profile`: who signed in here,
+whether a PIN is set); the encrypted store opens when a secret unwraps its key. Offline entry
+needs the session of a previous online login on this phone (kept until the worker signs out)
+and the device PIN, or the password when no PIN was set. A successful online login opens (or
+creates) the store with the password and makes the typed PIN the device PIN. Signing out
+forgets the token, so the next entry is online again. Unwrapping runs scrypt (~0.3 s, more on
+a phone), so both entries work off the UI thread.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
 
-from mobile_app.store import Store
+from mobile_app.store.vault import CipherUnavailable, OtherUserData, StoreVault, WrongSecret
 from mobile_app.viewmodels.base import ViewModel
 
 LoginFn = Callable[[str, str, str, str, str], dict[str, Any]]
@@ -25,6 +28,10 @@ def error_key(exc: BaseException) -> str:
     """The i18n key of a plain-words message for a login failure."""
     from mobile_app.sync.client import AuthExpired, Offline, ServerRejected
 
+    if isinstance(exc, CipherUnavailable):
+        return "signin.err_no_cipher"
+    if isinstance(exc, WrongSecret):  # the server took the password, the local copy did not
+        return "signin.err_store_password"
     if isinstance(exc, AuthExpired):
         return "signin.err_credentials"
     if isinstance(exc, Offline):
@@ -35,7 +42,7 @@ def error_key(exc: BaseException) -> str:
 
 
 class SignInViewModel(ViewModel):
-    """State of the sign-in screen; `signed_in` turns True when the app may open."""
+    """State of the sign-in screen; `signed_in` turns True when the store is open."""
 
     server_url = StringProperty("")
     username = StringProperty("")
@@ -48,25 +55,44 @@ class SignInViewModel(ViewModel):
     known_user = StringProperty("")
     needs_pin = BooleanProperty(False)
     online_login = BooleanProperty(False)  # the last sign-in reached the server
+    blocked = BooleanProperty(False)  # no SQLCipher on this device: nothing may open
 
-    def __init__(self, store: Store, login: LoginFn, *, default_url: str = "", **kw: Any):
+    def __init__(self, vault: StoreVault, login: LoginFn, *, default_url: str = "", **kw: Any):
         super().__init__(**kw)
-        self.store = store
+        self.vault = vault
         self.login = login
-        session = store.session.get()
-        self.server_url = session.server_url or default_url
-        user = session.user or {}
-        self.username = user.get("username") or ""
-        self.known_user = user.get("display_name") or user.get("username") or ""
-        self.can_open_offline = bool(session.user and session.token)
-        self.needs_pin = store.session.has_pin()
+        self.default_url = default_url
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the key file's profile again (after a sign-out or a lock)."""
+        profile = self.vault.profile()
+        self.server_url = profile.get("server_url") or self.default_url
+        self.username = profile.get("username") or ""
+        self.known_user = profile.get("display_name") or self.username
+        self.needs_pin = bool(profile.get("has_pin"))
+        # an old unencrypted store without a PIN has no secret to check offline: online once
+        self.can_open_offline = bool(profile.get("signed_in")) and (
+            self.needs_pin or not profile.get("legacy")
+        )
+        self.blocked = not self.vault.usable
+        self.signed_in = False
 
     def _fail(self, key: str, **fmt: Any) -> None:
         self.error = self.tr(key, **fmt)
 
+    def _fail_other_user(self, exc: OtherUserData) -> None:
+        if exc.pending:
+            self._fail("signin.err_other_user", user=exc.user, n=exc.pending)
+        else:
+            self._fail("signin.err_other_user_unknown", user=exc.user)
+
     def sign_in(self) -> bool:
         """Check the inputs and start the online login; False (with `error`) when refused."""
         self.error = ""
+        if self.blocked:
+            self._fail("signin.err_no_cipher")
+            return False
         url = self.server_url.strip()
         for value, label in (
             (url, "signin.server_url"),
@@ -82,54 +108,97 @@ class SignInViewModel(ViewModel):
         if self.pin and not (self.pin.isdigit() and len(self.pin) in PIN_LENGTHS):
             self._fail("signin.err_pin_format")
             return False
-        self.busy = True
-        client_id = self.store.session.client_id()
         username, password, pin = self.username.strip(), self.password, self.pin
+        try:
+            client_id = self.vault.client_id_for(username)
+        except OtherUserData as exc:  # refused before anything is sent
+            self._fail_other_user(exc)
+            return False
+        self.busy = True
         device = f"{platform.node() or 'phone'}"
 
         def work() -> dict[str, Any]:
-            return self.login(url, username, password, client_id, device)
+            answer = self.login(url, username, password, client_id, device)
+            store = self.vault.open_after_login(
+                username=username,
+                password=password,
+                pin=pin,
+                user=answer["user"],
+                server_url=url,
+            )
+            store.session.save_login(
+                server_url=url,
+                user=answer["user"],
+                token=answer["token"],
+                grids=answer.get("grids") or [],
+                device_name=device,
+            )
+            return answer
 
         def done(answer: dict[str, Any]) -> None:
             self.busy = False
-            try:
-                self.store.session.save_login(
-                    server_url=url,
-                    user=answer["user"],
-                    token=answer["token"],
-                    grids=answer.get("grids") or [],
-                    device_name=device,
-                )
-            except PermissionError:
-                previous = (self.store.session.get().user or {}).get("username") or "?"
-                self._fail("signin.err_other_user", user=previous, n=self.store.outbox.count())
-                return
-            if pin:
-                self.store.session.set_pin(pin)
             self.password = ""
             self.pin = ""
             self.known_user = answer["user"].get("display_name") or username
+            self.needs_pin = self.vault.keys.has("pin")
             self.online_login = True
             self.signed_in = True
 
         def failed(exc: BaseException) -> None:
             self.busy = False
-            self._fail(error_key(exc))
+            self.vault.lock()
+            if isinstance(exc, OtherUserData):
+                self._fail_other_user(exc)
+            else:
+                self._fail(error_key(exc))
 
         self.run_background(work, done, failed)
         return True
 
     def open_offline(self) -> bool:
-        """Open with the device PIN (when set) or the saved session; False with `error`."""
+        """Unlock with the device PIN (or the password when no PIN is set); False with `error`
+        when refused at once, True when the unlock started (`signed_in` or `error` follows)."""
         self.error = ""
-        session = self.store.session.get()
-        if not (session.user and session.token):
+        if self.blocked:
+            self._fail("signin.err_no_cipher")
+            return False
+        if not self.can_open_offline:
             self._fail("signin.first_time")
             return False
-        if self.store.session.has_pin() and not self.store.session.check_pin(self.pin):
-            self._fail("signin.err_pin_wrong")
+        if self.needs_pin:
+            kind, secret, wrong = "pin", self.pin, "signin.err_pin_wrong"
+        elif self.password:
+            kind, secret, wrong = "password", self.password, "signin.err_password_wrong"
+        else:
+            self._fail("signin.err_offline_secret")
             return False
-        self.pin = ""
-        self.online_login = False
-        self.signed_in = True
+        if not secret:
+            self._fail(wrong)
+            return False
+        self.busy = True
+
+        def work() -> bool:
+            if kind == "pin":
+                self.vault.unlock_with_pin(secret)
+            else:
+                self.vault.unlock_with_password(secret)
+            return True
+
+        def done(_ok: bool) -> None:
+            self.busy = False
+            self.pin = ""
+            self.password = ""
+            self.online_login = False
+            self.signed_in = True
+
+        def failed(exc: BaseException) -> None:
+            self.busy = False
+            if isinstance(exc, WrongSecret):
+                self._fail(wrong)
+            elif isinstance(exc, CipherUnavailable):
+                self._fail("signin.err_no_cipher")
+            else:
+                self._fail("signin.err_store_open", reason=str(exc))
+
+        self.run_background(work, done, failed)
         return True

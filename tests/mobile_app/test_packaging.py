@@ -25,6 +25,8 @@ IMPORT_NAMES = {
     "certifi": "certifi",
     "charset-normalizer": "charset_normalizer",
     "marshmallow": "marshmallow",
+    "cryptography": "cryptography",
+    "sqlcipher3": "sqlcipher3",  # no upstream recipe yet: a local one is needed (buildozer.spec)
 }
 NEVER = {"sync_server", "flask", "flask_smorest", "sqlalchemy", "alembic", "psycopg", "gunicorn",
          "redis", "openpyxl", "argon2", "tests", "pytest"}  # fmt: skip

@@ -122,9 +122,18 @@ def answer(username="wang"):
     }
 
 
-def test_sign_in_validates_inputs_before_calling_the_server(store):
+@pytest.fixture
+def vault(tmp_path):
+    from mobile_app.store.vault import StoreVault
+
+    v = StoreVault(tmp_path / "phone")
+    yield v
+    v.lock()
+
+
+def test_sign_in_validates_inputs_before_calling_the_server(vault):
     calls = []
-    vm = SignInViewModel(store, lambda *a: calls.append(a) or answer(), **SYNC)
+    vm = SignInViewModel(vault, lambda *a: calls.append(a) or answer(), **SYNC)
     assert vm.sign_in() is False and "服务器地址" in vm.error
     vm.server_url = "ftp://x"
     vm.username, vm.password = "wang", "pw"
@@ -135,36 +144,69 @@ def test_sign_in_validates_inputs_before_calling_the_server(store):
     assert calls == []
 
 
-def test_sign_in_online_then_offline_with_pin(store):
-    vm = SignInViewModel(store, lambda *a: answer(), **SYNC)
+def test_sign_in_online_then_offline_with_pin(vault):
+    from mobile_app.store.vault import StoreVault
+
+    vm = SignInViewModel(vault, lambda *a: answer(), **SYNC)
     vm.server_url, vm.username, vm.password, vm.pin = "http://srv/", "wang", "pw", "2468"
     assert vm.sign_in() is True
     assert vm.signed_in and vm.error == "" and vm.password == ""
-    session = store.session.get()
+    session = vault.store.session.get()
     assert session.token == "tok-1" and session.server_url == "http://srv"
-    again = SignInViewModel(store, lambda *a: pytest.fail("offline must not call"), **SYNC)
+    assert vault.store.db.encrypted
+    vault.lock()
+    fresh = StoreVault(vault.path.parent)  # the app started again: only the key file is read
+    again = SignInViewModel(fresh, lambda *a: pytest.fail("offline must not call"), **SYNC)
     assert again.can_open_offline and again.needs_pin and again.known_user == "王网格"
+    assert fresh.store is None
     again.pin = "0000"
-    assert again.open_offline() is False and again.error == "PIN 码不正确"
+    again.open_offline()
+    assert not again.signed_in and again.error == "PIN 码不正确" and fresh.store is None
     again.pin = "2468"
     assert again.open_offline() is True and again.signed_in
+    assert fresh.store.session.get().token == "tok-1"
+    fresh.lock()
 
 
-def test_sign_in_errors_in_plain_words(store):
+def test_sign_in_without_a_pin_opens_offline_with_the_password(vault):
+    vm = SignInViewModel(vault, lambda *a: answer(), **SYNC)
+    vm.server_url, vm.username, vm.password = "http://srv", "wang", "pw"
+    vm.sign_in()
+    vault.lock()
+    vm.reload()
+    assert vm.can_open_offline and not vm.needs_pin
+    assert vm.open_offline() is False and "密码" in vm.error
+    vm.password = "nope"
+    vm.open_offline()
+    assert vm.error == "密码不正确" and vault.store is None
+    vm.password = "pw"
+    vm.open_offline()
+    assert vm.signed_in and vault.store is not None
+
+
+def test_sign_in_errors_in_plain_words(vault):
     from mobile_app.sync.client import SyncClient
 
     def real_login(*args):  # a real HTTP attempt against a closed port
         return SyncClient(connect_timeout=0.5).login(*args)
 
-    vm = SignInViewModel(store, real_login, **SYNC)
+    vm = SignInViewModel(vault, real_login, **SYNC)
     vm.lang = "en"
     vm.server_url, vm.username, vm.password = "http://127.0.0.1:9", "wang", "pw"
     vm.sign_in()
     assert vm.error == "Cannot reach the server; check the network and address"
     assert not vm.signed_in and not vm.busy
-    assert store.session.get().token is None
-    first = SignInViewModel(store, real_login, **SYNC)
+    assert vault.store is None and not vault.keys.exists()
+    first = SignInViewModel(vault, real_login, **SYNC)
     assert first.open_offline() is False and first.error == "首次使用请联网登录"
+
+
+def test_sign_in_refused_without_sqlcipher(vault):
+    vault.encrypting = False  # as on a device where sqlcipher3 cannot be imported
+    vm = SignInViewModel(vault, lambda *a: pytest.fail("must not call"), **SYNC)
+    assert vm.blocked
+    vm.server_url, vm.username, vm.password = "http://srv", "wang", "pw"
+    assert vm.sign_in() is False and "SQLCipher" in vm.error
 
 
 # -- settings -------------------------------------------------------------------------------
@@ -545,13 +587,42 @@ def test_visit_form_recomputes_per_capita_after_a_member_is_added(store):
     assert len(visit.member_rows) == 3 and all(r["member_id"] for r in visit.member_rows)
 
 
-def test_sign_in_as_someone_else_refused_while_unsynced(store):
-    seed_household(store, 13)
-    store.session.save_login(server_url="http://srv", user=answer()["user"], token="t", grids=[])
-    vm = SignInViewModel(store, lambda *a: answer("zhao"), **SYNC)
-    vm.server_url, vm.username, vm.password = "http://srv", "zhao", "pw"
+def test_sign_in_as_someone_else_refused_while_unsynced(vault):
+    vm = SignInViewModel(vault, lambda *a: answer(), **SYNC)
+    vm.server_url, vm.username, vm.password = "http://srv", "wang", "pw"
     vm.sign_in()
-    assert not vm.signed_in
-    assert (
-        vm.error.startswith("本机还有 wang 的") and store.session.get().user["username"] == "wang"
+    seed_household(vault.store, 13)
+    vault.lock(signed_out=True)
+    calls = []
+    other = SignInViewModel(vault, lambda *a: calls.append(a) or answer("zhao"), **SYNC)
+    other.server_url, other.username, other.password = "http://srv", "zhao", "pw"
+    assert other.sign_in() is False and calls == []
+    assert not other.signed_in and other.error.startswith("本机还有 wang 的")
+    assert vault.profile()["username"] == "wang"
+
+
+def test_settings_lock_and_change_pin(vault, tmp_path):
+    signin = SignInViewModel(vault, lambda *a: answer(), **SYNC)
+    signin.server_url, signin.username, signin.password, signin.pin = (
+        "http://s",
+        "wang",
+        "pw",
+        "2468",
     )
+    signin.sign_in()
+    vm = SettingsViewModel(vault.store, Preferences(tmp_path / "p.json"), vault=vault, **SYNC)
+    assert vm.change_pin("2468", "12") is False and "4–8" in vm.error
+    vm.change_pin("1111", "1357")
+    assert vm.error == "当前 PIN 码不正确"
+    vm.change_pin("2468", "1357")
+    assert vm.message.startswith("PIN 码已修改") and not vm.error
+    vm.lock()
+    assert vm.locked
+    vault.lock()
+    again = SignInViewModel(vault, lambda *a: answer(), **SYNC)
+    again.pin = "2468"
+    again.open_offline()
+    assert not again.signed_in and again.error == "PIN 码不正确"
+    again.pin = "1357"
+    again.open_offline()
+    assert again.signed_in

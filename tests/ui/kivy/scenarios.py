@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -71,6 +72,14 @@ def tour(d: Driver) -> Step:
     d.shot("signin_zh")
     yield from sign_in_offline(d, PIN)
     yield from shoot_screens(d, "zh")
+    # lock: the store closes and the sign-in screen asks for the PIN again
+    yield from d.tap(d.ids("settings").lock)
+    yield from d.wait(lambda: d.app.sm.current == "signin" and d.app.store is None)
+    yield 0.5
+    d.shot("signin_locked_zh")
+    yield from sign_in_offline(d, PIN)
+    d.app.show("settings")
+    yield 0.3
     yield from d.tap(d.ids("settings").lang_en)
     yield from d.wait(lambda: d.app.lang == "en")
     yield from shoot_screens(d, "en")
@@ -313,3 +322,98 @@ def big_grid(d: Driver) -> Step:
     keys = {w.key for w in rows}
     assert hid(2000) in keys or hid(1999) in keys or len(keys) > 5
     d.shot("grid_2000_end_zh")
+
+
+# -- the date picker ------------------------------------------------------------------------
+def date_picker(d: Driver) -> Step:
+    """Dates by thumb: the calendar opens on the typed date, a tapped day is committed like a
+    typed one, "today" is the device's date, and a future birth date still gets its error."""
+    app = d.app
+    yield 0.5
+    yield from sign_in_offline(d, PIN)
+    yield from pick_dates(d, "zh")
+    app.show("settings")
+    yield 0.3
+    yield from d.tap(d.ids("settings").lang_en)
+    yield from d.wait(lambda: app.lang == "en")
+    yield from pick_dates(d, "en")
+
+
+def pick_dates(d: Driver, lang: str) -> Step:
+    """One pass of `date_picker` in the current language."""
+    app = d.app
+    app.open_household(hid(HOUSEHOLD))
+    yield 0.3
+    app.new_visit(hid(HOUSEHOLD))
+    yield from d.wait(lambda: app.sm.current == "visit")
+    vm = app.vms["visit"]
+    vm.go_to_section(0)
+    yield 0.4
+    box = d.field("visit_date", "visit")
+    yield from fill(d, "visit", "visit_date", "2024-03-20")
+    yield from d.wait(lambda: str(vm.value("visit_date")) == "2024-03-20")
+    yield from d.press(box.calendar_button)
+    yield from d.wait(lambda: box.picker is not None and box.picker.parent is not None)
+    picker = box.picker
+    yield 0.4
+    title = "2024年3月" if lang == "zh" else "Mar 2024"
+    assert picker.heading.text == title, picker.heading.text
+    d.shot(f"visit_date_picker_{lang}")
+    yield from d.tap(picker.prev_month)
+    assert picker.heading.text == ("2024年2月" if lang == "zh" else "Feb 2024")
+    yield from d.tap(picker.day_buttons[14])
+    yield from d.wait(lambda: picker.parent is None)
+    assert box.input.text == "2024-02-14"
+    yield from d.wait(lambda: str(vm.value("visit_date")) == "2024-02-14")
+    yield from d.press(box.calendar_button)
+    yield from d.wait(lambda: box.picker is not None and box.picker.parent is not None)
+    yield 0.3
+    yield from d.tap(box.picker.today_button)
+    today = vm.today().isoformat()
+    yield from d.wait(lambda: str(vm.value("visit_date")) == today)
+    app.back()
+    yield 0.3
+
+    # a birth date picked in next year is refused under the field, as if typed
+    app.new_member(hid(HOUSEHOLD))
+    yield from d.wait(lambda: app.sm.current == "member")
+    member = app.vms["member"]
+    member.go_to_section(0)
+    yield 0.4
+    birth = d.field("birth_date", "member")
+    yield from d.press(birth.calendar_button)
+    yield from d.wait(lambda: birth.picker is not None and birth.picker.parent is not None)
+    yield 0.3
+    yield from pick_year(d, birth.picker, app.vms["member"].today().year + 1)
+    yield from d.tap(birth.picker.day_buttons[1])
+    yield from d.wait(lambda: birth.picker.parent is None)
+    yield from d.wait(lambda: bool(birth.error_label.text))
+    yield 0.3
+    d.shot(f"member_birth_date_future_{lang}")
+    assert birth.input.text.endswith("-01")
+    # decades back through the year list on the heading
+    yield from d.press(birth.calendar_button)
+    yield from d.wait(lambda: birth.picker is not None and birth.picker.parent is not None)
+    yield 0.3
+    yield from pick_year(d, birth.picker, 1968)
+    d.shot(f"member_birth_date_year_{lang}")
+    yield from d.tap(birth.picker.day_buttons[9])
+    yield from d.wait(lambda: re.fullmatch(r"1968-\d\d-09", birth.input.text) is not None)
+    yield from d.wait(lambda: birth.error_label.text == "")
+    app.back()
+    yield 0.3
+
+
+def pick_year(d: Driver, picker: Any, year: int) -> Step:
+    """Open the date picker's year list (its heading) and tap `year`."""
+    heading = picker.heading
+    yield from d.tap(heading)
+    yield 0.3
+    assert heading.is_open, "the year list did not open"
+    wanted = f"{year}年" if picker.lang == "zh" else str(year)
+    option = next(w for w in heading._dropdown.container.children if w.text == wanted)
+    d.scroll_to(option)
+    yield 0.3
+    yield from d.tap(option)
+    yield 0.2
+    assert picker.year == year and str(year) in heading.text

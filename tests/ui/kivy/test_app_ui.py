@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mobile_app.store import Store
+from mobile_app.store import Store, cipher
+from mobile_app.store.vault import StoreVault
 from tests.ui.kivy.conftest import ARTIFACTS
 from tests.ui.kivy.seed import NOW, hid, pulled_page, seed_pulled_grid, server_household
 
@@ -25,7 +26,10 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def seeded_phone(data_dir: Path, households: int = 30) -> None:
-    """A phone that synced before: households, a returned visit, a session with a PIN."""
+    """A phone that synced before: households, a returned visit, a session with a PIN.
+
+    Written as the previous app version did (plain SQLite, no key file): the app encrypts it
+    at the first PIN unlock, which the scenarios then go through."""
     with Store(data_dir / "tianye.sqlite3") as store:
         seed_pulled_grid(store, households)
         pulled_page(
@@ -45,6 +49,7 @@ def seeded_phone(data_dir: Path, households: int = 30) -> None:
 def test_every_screen_in_chinese_and_english(run_scenario, tmp_path):
     seeded_phone(tmp_path)
     run_scenario("tour", tmp_path)
+    assert not cipher.is_plaintext(tmp_path / "tianye.sqlite3")  # encrypted at the first unlock
     for lang in ("zh", "en"):
         for screen in SCREENS:
             shot = ARTIFACTS / f"{screen}_{lang}.png"
@@ -107,7 +112,12 @@ def check_worker_outcome(data_dir: Path, lang: str = "zh") -> None:
         f"worker_returned_visit_{lang}",
     ):
         assert (ARTIFACTS / f"{name}.png").exists(), name
-    with Store(data_dir / "tianye.sqlite3") as store:
+    vault = StoreVault(data_dir)
+    assert not cipher.is_plaintext(vault.path)  # the app created it encrypted
+    store = vault.unlock_with_pin("2468")
+    try:
         assert store.outbox.count() == 0
         notices = [n for n in store.conflicts.list() if n.kind == "returned"]
         assert notices and notices[0].detail["comment"] == "务工收入与上次差别较大，请核实"
+    finally:
+        vault.lock()
