@@ -27,6 +27,9 @@ class RecordSchema(Schema):
 
     entity: ClassVar[str] = ""
     server_owned: ClassVar[tuple[str, ...]] = ()
+    uses_as_of: ClassVar[bool] = False
+    """Whether a rule of this schema or of a nested part reads `as_of`; one that does not
+    validates alike on every date, so a cache can share one instance across dates."""
 
     class Meta:
         unknown = RAISE

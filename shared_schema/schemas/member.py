@@ -40,6 +40,7 @@ class MemberSchema(RecordSchema):
     """A member of a household: identity, schooling, health, labour, insurance, status."""
 
     entity: ClassVar[str] = "member"
+    uses_as_of: ClassVar[bool] = True
 
     household_id = fields.UUID(required=True)
     name = Text(min_length=1, max_length=50, required=True)

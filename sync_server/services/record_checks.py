@@ -27,7 +27,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from shared_schema.schemas.base import RecordSchema
 from shared_schema.schemas.fieldtypes import localize_field
-from shared_schema.schemas.records import flatten_errors, schema_for
+from shared_schema.schemas.records import SCHEMAS, flatten_errors, schema_for
 
 _BUILD = threading.Lock()
 
@@ -49,7 +49,7 @@ def _own(schema: RecordSchema) -> None:
         localize_field(field, schema.lang, schema.label(schema.path_prefix + name))
 
 
-@lru_cache(maxsize=2048)  # as_of is a visit's date for visits: a few hundred keys at most
+@lru_cache(maxsize=256)  # as_of is today's date for members, None for the other entities
 def _schema(entity: str, lang: str, as_of: date | None, partial: bool, origin: str) -> Schema:
     with _BUILD:
         schema = schema_for(entity, lang=lang, as_of=as_of, partial=partial, origin=origin)
@@ -58,11 +58,21 @@ def _schema(entity: str, lang: str, as_of: date | None, partial: bool, origin: s
         return schema
 
 
+def _cached(entity: str, lang: str, as_of: date | None, partial: bool, origin: str) -> Schema:
+    """The cached schema; one per settings, and one for all dates where no rule reads them
+    (`RecordSchema.uses_as_of`: a visit is judged on its own date, but no visit rule reads
+    it, so visits of many dates no longer build a schema each)."""
+    schema_class = SCHEMAS.get(entity)
+    if schema_class is not None and not schema_class.uses_as_of:
+        as_of = None
+    return _schema(entity, lang, as_of, partial, origin)
+
+
 def _validate(
     entity: str, data: Any, *, lang: str, as_of: date | None, partial: bool, origin: str
 ) -> dict[str, list[str]]:
     try:
-        _schema(entity, lang, as_of, partial, origin).load(data)
+        _cached(entity, lang, as_of, partial, origin).load(data)
     except ValidationError as exc:
         return flatten_errors(exc.messages)
     return {}
@@ -80,3 +90,22 @@ def validate_record(
 ) -> dict[str, list[str]]:
     """A whole merged record, as `shared_schema.schemas.records.validate_record`."""
     return _validate(entity, data, lang=lang, as_of=as_of, partial=False, origin="server")
+
+
+def create_is_valid(entity: str, data: Any, *, lang: str, as_of: date | None) -> bool:
+    """Whether a create's data passes `validate_changes` and, as the merged record,
+    `validate_record`: both, decided by one load (the push's common case).
+
+    A create (no server record, no base) merges to its own data (a new visit also gets
+    `review_status: "submitted"`, a valid value). The one load is the whole-record check with
+    the client's rights (`partial=False`, `origin="client"`). Passing it implies passing
+    both: the partial load checks the same fields minus `required`, and each cross-field rule
+    it judges is judged alike on the whole record (`RecordSchema.checkable`); the server's
+    rights only drop the server-owned-field rule. When it fails, the caller runs the two checks
+    as before, so a bad create gets the same errors as before.
+    """
+    try:
+        _cached(entity, lang, as_of, False, "client").load(data)
+    except ValidationError:
+        return False
+    return True

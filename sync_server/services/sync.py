@@ -68,7 +68,11 @@ from sync_server.models import (
 )
 from sync_server.models.base import new_id
 from sync_server.services.principal import Principal, scope_grid_query, scope_grids
-from sync_server.services.record_checks import validate_changes, validate_record
+from sync_server.services.record_checks import (
+    create_is_valid,
+    validate_changes,
+    validate_record,
+)
 from sync_server.services.versions import (
     KnownRecords,
     find_record,
@@ -355,8 +359,20 @@ def _apply(
     data: dict[str, Any] = m.get("data") or {}
     rec = find_record(session, entity, rid, known)
     current_version = rec.version if rec is not None else None
+    # A create whose data is a valid whole record passes both checks below: one load decides
+    # (record_checks.create_is_valid); otherwise both run, with the errors they always gave.
+    whole = (
+        op == "upsert"
+        and rec is None
+        and m.get("base_version") is None
+        and create_is_valid(entity, data, lang=lang, as_of=_as_of(entity, data, now))
+    )
     if op == "upsert":
-        errors = validate_changes(entity, data, lang=lang, as_of=_as_of(entity, data, now))
+        errors = (
+            {}
+            if whole
+            else validate_changes(entity, data, lang=lang, as_of=_as_of(entity, data, now))
+        )
         if errors:
             return _result(m, "rejected", current_version, errors=errors)
         grid_id = data.get("grid_id")
@@ -403,7 +419,7 @@ def _apply(
     merged = outcome.merged
     if entity == "visit" and rec is None and merged is not None:
         merged.setdefault("review_status", "submitted")
-    if merged is not None and not outcome.deleted and outcome.status != STATUS_NOOP:
+    if merged is not None and not outcome.deleted and outcome.status != STATUS_NOOP and not whole:
         errors = validate_record(entity, merged, lang=lang, as_of=_as_of(entity, merged, now))
         if errors:
             return _result(m, "rejected", current_version, errors=errors)

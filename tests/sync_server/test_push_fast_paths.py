@@ -1,0 +1,213 @@
+"""The push's fast paths keep its guarantees (issue 7).
+
+- A create is validated by one whole-record load (`record_checks.create_is_valid`) instead of
+  the partial check of the changes plus the check of the merged record: it must accept exactly
+  what the two checks accept, and a bad create must get exactly the errors the two checks give.
+- A create of an id the server already holds (another phone created it first) is no fast path:
+  it still merges against the server's record.
+- Schemas whose rules never read `as_of` (households, visits) are cached once for all dates;
+  only schemas that declare `uses_as_of` are cached per date.
+"""
+
+from __future__ import annotations
+
+import inspect
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from marshmallow import fields
+
+from shared_schema.schemas import records as shared
+from shared_schema.schemas.base import RecordSchema
+from shared_schema.sync import merge
+from sync_server.services import record_checks
+from tests.shared_schema import test_household_schema, test_member_schema, test_visit_schema
+from tests.shared_schema.schema_cases import record
+from tests.sync_server.helpers import household, member, mutation, new_id, pull, push, visit
+
+DAY = date(2026, 11, 25)
+
+
+def _reference(entity: str, data: dict[str, Any], *, lang: str, as_of: date) -> dict[str, Any]:
+    """The errors of a create by the two checks the push always made (empty: accepted)."""
+    errors = shared.validate_changes(entity, data, lang=lang, as_of=as_of)
+    if errors:
+        return errors
+    merged = merge(None, None, data).merged
+    assert merged is not None
+    if entity == "visit":
+        merged.setdefault("review_status", "submitted")
+    return shared.validate_record(entity, merged, lang=lang, as_of=as_of)
+
+
+def _cases() -> list[tuple[str, str, dict[str, Any]]]:
+    """Every record of the schema case tables, valid and invalid, as a create's data."""
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    tables = [
+        ("household", test_household_schema.CASES),
+        ("member", test_member_schema.FIELD_CASES),
+        ("member", test_member_schema.ID_CASES),
+        ("member", test_member_schema.SCHOOLING_CASES),
+        ("visit", test_visit_schema.CASES),
+    ]
+    for entity, table in tables:
+        for name, overrides, _expected in table:
+            out.append((entity, name, record(entity, **overrides)))
+    for name, data, _as_of, _expected in test_member_schema.AGE_CASES:
+        out.append(("member", name, data))
+    # server-owned fields, required fields missing next to a bad value, a partial create
+    out.append(("visit", "review_status approved", record("visit", review_status="approved")))
+    out.append(("visit", "no review_status", record("visit", review_status=None)))
+    out.append(("household", "only a bad phone", {"phone": "12345"}))
+    out.append(("household", "only a good phone", {"phone": "13800000001"}))
+    out.append(("visit", "partial income", {"income": {"wage": 1}}))
+    return out
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(
+    ("entity", "data"), [(e, d) for e, _, d in CASES], ids=[n for _, n, _ in CASES]
+)
+def test_one_load_accepts_exactly_what_both_checks_accept(
+    entity: str, data: dict[str, Any], lang: str
+) -> None:
+    expected = _reference(entity, data, lang=lang, as_of=DAY) == {}
+    assert record_checks.create_is_valid(entity, data, lang=lang, as_of=DAY) is expected
+
+
+def test_the_case_tables_hold_both_outcomes() -> None:
+    outcomes = {_reference(e, d, lang="en", as_of=DAY) == {} for e, _, d in CASES}
+    assert outcomes == {True, False}
+    # some bad creates pass the partial check and fail only as a whole record
+    only_whole = [
+        n
+        for e, n, d in CASES
+        if not shared.validate_changes(e, d, lang="en", as_of=DAY)
+        and _reference(e, d, lang="en", as_of=DAY)
+    ]
+    assert only_whole
+
+
+@pytest.fixture
+def wang(seed, client):
+    seed.grid("g1", township="t1")
+    seed.user("wang", grids=["g1"])
+    return seed.login(client, "wang")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_bad_create_gets_the_errors_of_both_checks(client, wang, lang):
+    hid = new_id()
+    bad: list[tuple[str, dict[str, Any]]] = [
+        ("household", household("g1", phone="12345")),  # a bad value
+        ("household", {"phone": "12345", "colour": "red"}),  # bad values, required missing
+        ("household", {"phone": "13800000001"}),  # valid changes, required fields missing
+        ("member", member(hid, id_number="123")),
+        ("member", member(hid, sex="female")),  # disagrees with the ID number
+        ("visit", visit(hid, review_status="approved")),
+        ("visit", visit(hid, review_comment="好")),
+        ("visit", visit(hid, income={"wage": -1})),
+    ]
+    good = [
+        mutation(wang, "household", hid, household("g1")),
+        mutation(wang, "member", new_id(), member(hid)),
+        mutation(wang, "visit", new_id(), visit(hid)),
+    ]
+    batch = good + [mutation(wang, e, new_id(), d) for e, d in bad]
+    response = push(client, wang, *batch, **{"Accept-Language": lang})
+    results = response.get_json()["results"]
+    today = datetime.now(UTC).date()
+    assert [r["status"] for r in results[:3]] == ["applied"] * 3
+    for (entity, data), result in zip(bad, results[3:], strict=True):
+        as_of = date.fromisoformat(data["visit_date"]) if entity == "visit" else today
+        expected = _reference(entity, data, lang=lang, as_of=as_of)
+        assert expected, (entity, data)
+        assert (result["status"], result["errors"]) == ("rejected", expected)
+    # what was stored is each create's data (a visit with its default review status)
+    stored = {c["id"]: c["data"] for c in pull(client, wang)["changes"]}
+    assert stored == {
+        good[0]["id"]: good[0]["data"],
+        good[1]["id"]: good[1]["data"],
+        good[2]["id"]: good[2]["data"] | {"review_status": "submitted"},
+    }
+
+
+def test_a_create_of_an_id_the_server_holds_still_merges(client, seed, wang):
+    hid = new_id()
+    [first] = push(client, wang, mutation(wang, "household", hid, household("g1"))).get_json()[
+        "results"
+    ]
+    assert first["status"] == "applied"
+    # Another phone created the same id offline (base_version null), with one field changed.
+    other = seed.login(client, "wang")
+    racing = household("g1", phone="13911112222")
+    [result] = push(client, other, mutation(other, "household", hid, racing)).get_json()["results"]
+    # Judged against an empty base: the phone differs from the server's, a conflict, and the
+    # server's value stays (a fresh create would have overwritten it).
+    assert result["status"] == "conflict" and len(result["conflicts"]) == 1
+    [change] = pull(client, other)["changes"]
+    assert change["data"] == household("g1") and change["open_conflicts"] == ["phone"]
+    # The same create once more, now identical to the server's record: nothing to write.
+    [same] = push(client, other, mutation(other, "household", hid, household("g1"))).get_json()[
+        "results"
+    ]
+    assert same["status"] == "applied" and same["version"] == change["version"]
+
+
+def test_a_create_of_a_held_id_is_checked_as_the_merged_record(client, seed, wang):
+    hid, mid = new_id(), new_id()
+    held = member(hid, work_place=None, work_months=None)
+    push(
+        client,
+        wang,
+        mutation(wang, "household", hid, household("g1")),
+        mutation(wang, "member", mid, held),
+    )
+    # A partial "create" (base null) of the held member: valid as changes, but the merged
+    # record has work months without a work place; the create check alone would not see it.
+    other = seed.login(client, "wang")
+    change = {"work_months": 5}
+    [result] = push(client, other, mutation(other, "member", mid, change)).get_json()["results"]
+    merged = held | change
+    today = datetime.now(UTC).date()
+    expected = shared.validate_record("member", merged, lang="zh", as_of=today)
+    assert set(expected) == {"work_place"}
+    assert (result["status"], result["errors"]) == ("rejected", expected)
+
+
+def _nested_classes(schema_class: type[RecordSchema]) -> list[type[RecordSchema]]:
+    found = [schema_class]
+    for field in schema_class._declared_fields.values():
+        if isinstance(field, fields.Nested) and isinstance(field.nested, type):
+            found += _nested_classes(field.nested)
+    return found
+
+
+@pytest.mark.parametrize("entity", shared.ENTITIES)
+def test_uses_as_of_is_declared_by_every_schema_whose_rules_read_it(entity):
+    schema_class = shared.SCHEMAS[entity]
+    reads = any("as_of" in inspect.getsource(c) for c in _nested_classes(schema_class))
+    assert schema_class.uses_as_of is reads
+
+
+def test_visits_of_many_dates_share_one_schema_members_are_cached_per_date():
+    hid = new_id()
+    record_checks.validate_changes("visit", visit(hid), lang="en", as_of=DAY)
+    before = record_checks._schema.cache_info().currsize
+    for day in range(1, 29):
+        as_of = date(2025, 2, day)
+        assert record_checks.validate_changes(
+            "visit", visit(hid, visit_date=as_of.isoformat()), lang="en", as_of=as_of
+        ) == shared.validate_changes(
+            "visit", visit(hid, visit_date=as_of.isoformat()), lang="en", as_of=as_of
+        )
+    assert record_checks._schema.cache_info().currsize == before
+    # A member's age rules read the date: 10 years old on one day, 17 on another.
+    child = test_member_schema.child(10)
+    young = record_checks.validate_record("member", child, lang="en", as_of=date(2024, 5, 20))
+    grown = record_checks.validate_record("member", child, lang="en", as_of=date(2031, 5, 20))
+    assert "not_in_school_reason" in young and "not_in_school_reason" not in grown
