@@ -6,6 +6,7 @@ values with `show(value)`; they never parse or validate (the view-model does).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from kivy.clock import Clock
@@ -16,7 +17,8 @@ from kivy.uix.stacklayout import StackLayout
 
 from mobile_app.forms.spec import NUMBER_KINDS, FieldSpec
 from mobile_app.i18n import translate
-from mobile_app.widgets.common import COLORS, Chip, TInput, TLabel, TSpinner
+from mobile_app.widgets.common import COLORS, Chip, TButton, TInput, TLabel, TSpinner
+from mobile_app.widgets.datepicker import DatePicker, parse_iso
 
 OnChange = Callable[[str, Any], None]
 TEXT_COMMIT_DELAY = 0.4  # seconds of no typing before a text value is committed
@@ -39,7 +41,7 @@ class FieldBox(BoxLayout):
         self.label = TLabel(font_size="15sp", bold=True)
         self.add_widget(self.label)
         self.input = self.make_input()
-        self.add_widget(self.input)
+        self.add_widget(self.input_row())
         self.help_label = TLabel(font_size="13sp", color=COLORS["muted"])
         self.error_label = TLabel(font_size="14sp", color=COLORS["danger"])
         self.add_widget(self.error_label)
@@ -68,6 +70,10 @@ class FieldBox(BoxLayout):
 
     def make_input(self) -> Any:
         raise NotImplementedError
+
+    def input_row(self) -> Any:
+        """What is placed under the label: the input itself, unless a kind adds buttons."""
+        return self.input
 
     def show(self, value: Any) -> None:
         raise NotImplementedError
@@ -109,6 +115,51 @@ class TextField(FieldBox):
             self._showing = True
             self.input.text = text
             self._showing = False
+
+
+class DateField(TextField):
+    """A date typed as YYYY-MM-DD, or picked from a month calendar (`DatePicker`)."""
+
+    def __init__(
+        self,
+        spec: FieldSpec,
+        lang: str,
+        on_change: OnChange,
+        today: Callable[[], date] | None = None,
+        **kw: Any,
+    ) -> None:
+        self.today = today or date.today
+        self.picker: DatePicker | None = None
+        super().__init__(spec, lang, on_change, **kw)
+
+    def input_row(self) -> BoxLayout:
+        row = BoxLayout(size_hint_y=None, height=self.input.height, spacing=dp(6))
+        self.calendar_button = TButton(
+            text=translate("date.open", self.lang), size_hint_x=None, width=dp(84)
+        )
+        self.calendar_button.bind(on_release=lambda *_: self.open_picker())
+        row.add_widget(self.input)
+        row.add_widget(self.calendar_button)
+        return row
+
+    def relabel(self, lang: str) -> None:
+        super().relabel(lang)
+        if hasattr(self, "calendar_button"):
+            self.calendar_button.text = translate("date.open", lang)
+
+    def open_picker(self) -> DatePicker:
+        """Open the calendar on the typed date (or today) and commit the day picked."""
+        today = self.today()
+        initial = parse_iso(self.input.text) or today
+        self.picker = DatePicker(initial, today, self.lang, self._picked)
+        self.picker.open()
+        return self.picker
+
+    def _picked(self, text: str) -> None:
+        self._showing = True
+        self.input.text = text
+        self._showing = False
+        self._commit()
 
 
 class SelectField(FieldBox):
@@ -236,8 +287,10 @@ class ReadOnlyField(FieldBox):
             )
 
 
-def field_widget(spec: FieldSpec, lang: str, on_change: OnChange) -> FieldBox:
-    """The widget for a field's kind."""
+def field_widget(
+    spec: FieldSpec, lang: str, on_change: OnChange, today: Callable[[], date] | None = None
+) -> FieldBox:
+    """The widget for a field's kind (`today` is the device's date, for the date picker)."""
     if spec.is_computed or spec.kind in ("gps", "photos", "datetime", "flags"):
         return ReadOnlyField(spec, lang, on_change)
     if spec.kind == "select":
@@ -246,4 +299,6 @@ def field_widget(spec: FieldSpec, lang: str, on_change: OnChange) -> FieldBox:
         return MultiSelectField(spec, lang, on_change)
     if spec.kind == "checkbox":
         return YesNoField(spec, lang, on_change)
+    if spec.kind == "date":
+        return DateField(spec, lang, on_change, today=today)
     return TextField(spec, lang, on_change)

@@ -45,7 +45,7 @@ class FormRenderer(BoxLayout):
         self.widgets = {}
         self._spec = self.vm.spec
         for f in self._spec.fields():
-            self.widgets[f.path] = field_widget(f, self.vm.lang, self._changed)
+            self.widgets[f.path] = field_widget(f, self.vm.lang, self._changed, today=self.vm.today)
         self.show_values()
         self.show_errors()
         self.arrange()
