@@ -193,6 +193,36 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cf.bad_json": ("填写的值不是合法的 JSON", "The value is not valid JSON"),
     "cf.none_open": ("没有待处理的冲突", "No open conflict"),
     "cf.deleted_field": ("删除记录", "Delete the record"),
+    "cf.story_household_deleted": (
+        "农户“{household}”已于 {deleted_at} 被 {deleter}（{deleter_device}）删除；"
+        "{author}（{author_device}）不知情，于 {at} 提交了这条{record}。"
+        "该{record}暂随农户一并删除，提交的内容见右侧，未丢失。",
+        "Household “{household}” was deleted by {deleter} ({deleter_device}) at {deleted_at};"
+        " not knowing it, {author} ({author_device}) submitted this {record} at {at}."
+        " The {record} is deleted with its household for now; what was submitted is shown"
+        " on the right and is kept.",
+    ),
+    "cf.story_edit_deleted": (
+        "此记录已被删除，但 {author}（{author_device}）之后又修改了它；修改内容见右侧，未丢失。",
+        "This record was deleted, but {author} ({author_device}) edited it afterwards;"
+        " the edit is shown on the right and is kept.",
+    ),
+    "cf.story_delete_edited": (
+        "{author}（{author_device}）删除了此记录，但它已被他人修改；记录暂时保留。",
+        "{author} ({author_device}) deleted this record, but it had been edited by someone"
+        " else; the record is kept for now.",
+    ),
+    "cf.not_deleted": ("未删除", "Not deleted"),
+    "cf.household_deleted": ("农户已被删除", "Household deleted"),
+    "cf.submitted": ("手机提交的内容", "Submitted from the phone"),
+    "cf.keep_delete": ("保持删除", "Keep the delete"),
+    "cf.restore": ("恢复记录（采用手机修改）", "Restore it (take the phone's edit)"),
+    "cf.restore_household": (
+        "恢复该农户及此记录",
+        "Restore the household and this record",
+    ),
+    "cf.keep_record": ("保留记录", "Keep the record"),
+    "cf.delete_record": ("删除记录", "Delete the record"),
     # cases
     "case.title": ("监测对象认定与帮扶", "Monitoring cases"),
     "case.count": ("{n} 个案件", "{n} cases"),
@@ -287,6 +317,41 @@ TEXTS: dict[str, tuple[str, str]] = {
     "adm.config_invalid": ("规则参数有误：{detail}", "Invalid rule settings: {detail}"),
     "adm.grids_of": ("负责网格", "Grids"),
     "adm.admins_only": ("仅管理员可访问", "Administrators only"),
+    "adm.calendar": ("工作日历", "Working calendar"),
+    "adm.cal_help": (
+        "监测对象识别程序须在 20 个工作日内完成。请按国务院办公厅每年发布的放假安排填写法定节假日"
+        "和周末调休上班日；未填写时按周一至周五计算。",
+        "Identification of a monitoring case must finish within 20 working days. Enter the "
+        "public holidays and the weekend make-up working days from the State Council's yearly "
+        "notice; with none entered, Monday to Friday count.",
+    ),
+    "adm.cal_holidays": ("法定节假日（放假日期）", "Public holidays (days off)"),
+    "adm.cal_workdays": ("调休上班日（周末上班）", "Make-up working days (weekends worked)"),
+    "adm.cal_holidays_help": (
+        "每行或以逗号分隔一个日期，如 2026-10-01；连续日期可写作 2026-10-01..2026-10-07。",
+        "One date per line or comma-separated, e.g. 2026-10-01; a run as 2026-10-01..2026-10-07.",
+    ),
+    "adm.cal_workdays_help": (
+        "只能是星期六或星期日，且不能同时是节假日。",
+        "Saturdays or Sundays only, and never also a holiday.",
+    ),
+    "adm.cal_saved": (
+        "工作日历已保存：节假日 {holidays} 天，调休上班日 {workdays} 天",
+        "Working calendar saved: {holidays} holidays, {workdays} make-up working days",
+    ),
+    "adm.cal_invalid": ("工作日历未保存，请改正标出的日期", "Not saved: correct the dates shown"),
+    "adm.cal_bad_dates": (
+        "无法识别的日期：{dates}（格式 2026-10-01，区间不超过 31 天）",
+        "Not a date: {dates} (format 2026-10-01, runs of at most 31 days)",
+    ),
+    "adm.cal_both": (
+        "既是节假日又是调休上班日：{dates}",
+        "Both a holiday and a make-up working day: {dates}",
+    ),
+    "adm.cal_weekday": (
+        "调休上班日必须是周末：{dates}",
+        "A make-up working day must be a weekend day: {dates}",
+    ),
     # risk-flag names (rule codes of shared_schema.rules.RULES)
     "flag.INCOME_LOW": ("收入低于监测标准", "Income below the threshold"),
     "flag.INCOME_NEAR": ("收入接近监测标准", "Income near the threshold"),

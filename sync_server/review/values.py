@@ -61,7 +61,7 @@ def format_value(entity: str, path: str, value: Any, lang: str = "zh") -> str:
     if value is None or value == [] or value == "":
         return BLANK
     if path == "_deleted" and isinstance(value, bool):
-        return t("hh.deleted", lang) if value else t("common.no", lang)
+        return t("hh.deleted", lang) if value else t("cf.not_deleted", lang)
     enum, widget = FIELD_KINDS.get((entity, path), (None, ""))
     if isinstance(value, bool):
         return t("common.yes" if value else "common.no", lang)
