@@ -21,6 +21,8 @@ import itertools
 import json
 import random
 import re
+import sys
+import time
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -75,6 +77,10 @@ class SimConfig:
     skews: list[float] | None = None  # hours per device; None: seeded within ±72 h
     fault_rate: float = 0.15
     workdir: Path = field(default_factory=lambda: Path("/tmp"))
+    # soak sizing: run until the phones saved this many mutations in all (`steps` is ignored)
+    saves: int | None = None
+    # devices sync in their own threads at the same time (not replayable; see docs/simulation.md)
+    concurrent: bool = False
 
 
 @dataclass
@@ -91,8 +97,9 @@ class Device:
     offline_until: int = -1
     cursors: list[int] = field(default_factory=list)
     sent: dict[int, tuple[str, str, str, Any]] = field(default_factory=dict)
-    # last value this device saved per (entity, id, field): must never be lost
-    saved: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    # last value this device saved per (entity, id) and field: must never be lost
+    saved: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    saves: int = 0  # mutations saved on this phone (creates, edits, deletes)
 
 
 class Simulation:
@@ -105,6 +112,11 @@ class Simulation:
         self.trace: deque[str] = deque(maxlen=TRACE_LEN)
         self.history: list[str] = []  # every event, for the trace of implicated records
         self.counts: Counter[str] = Counter()
+        self.crashes: Counter[str] = Counter()  # device crashes by crash point
+        self.saves = 0  # mutations saved on all phones
+        self.checked: Counter[str] = Counter()  # items each invariant looked at (last check)
+        self.violations: Counter[str] = Counter()  # violations per invariant (last check)
+        self.progress_every = 0  # print a progress line every N saves (0: never)
         self.findings: Counter[str] = Counter()  # edits left rejected on a phone, by reason
         self.deleted: set[tuple[str, str]] = set()  # records some phone deleted
         self.server: LiveServer | None = None
@@ -265,19 +277,41 @@ class Simulation:
     def run(self) -> None:
         """All steps with faults on, then the clean drain."""
         assert self.proxy is not None
+        self._started, self._next_progress = time.monotonic(), 0
         try:
             self.proxy.enabled = True
-            for step in range(self.config.steps):
+            target = self.config.saves
+            reassigned = False
+            for step in itertools.count():
+                if (step >= self.config.steps) if target is None else (self.saves >= target):
+                    break
                 self.step = step
-                if self.step == self.config.steps // 2 and self.workers >= 2:
+                halfway = (
+                    step == self.config.steps // 2 if target is None else self.saves >= target // 2
+                )
+                if halfway and not reassigned and self.workers >= 2:
                     self._reassign()
+                    reassigned = True
                 self._one_step()
+                self._progress()
             self.proxy.enabled = False
-            self.step = self.config.steps
+            self.step = step
             self.drain()
         except BaseException:
             print(self.report())  # pytest shows it with the failure: seed and last events
             raise
+
+    def _progress(self) -> None:
+        if self.progress_every and self.saves >= self._next_progress:
+            self._next_progress = self.saves + self.progress_every
+            elapsed = time.monotonic() - self._started
+            print(
+                f"[soak {elapsed:7.0f} s] step {self.step}: {self.saves} saved,"
+                f" {sum(len(d.sent) for d in self.devices)} pushed,"
+                f" {self.saves / max(elapsed, 1e-9):.1f} saves/s",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def _one_step(self) -> None:
         r = self.rng.random()
@@ -321,9 +355,11 @@ class Simulation:
             self.counts["refused_locally"] += 1
             self.log(f"d{dev.index} {what} refused locally: {exc}")
             return False
+        values = dev.saved.setdefault((entity, rid), {})
         for key, value in data.items():
             if key != "review_status":
-                dev.saved[(entity, rid, key)] = value
+                values[key] = value
+        self._count_save(dev)
         self.counts[what] += 1
         self.log(f"d{dev.index} {what} {entity} {rid[:8]}")
         return True
@@ -360,9 +396,7 @@ class Simulation:
             )
             data[key] = value
             if self._save(dev, "household", hid, data, "edit_household"):
-                dev.saved = {k: v for k, v in dev.saved.items() if k[:2] != ("household", hid)} | {
-                    ("household", hid, key): value
-                }
+                dev.saved[("household", hid)] = {key: value}
         elif op < 0.70:
             members = [m for m in dev.store.members.for_household(hid) if not m.deleted]
             if not members:
@@ -380,15 +414,14 @@ class Simulation:
                 if rng.random() < 0.5:
                     data = dict(m.data) | {"status": "moved_out"}
                     if self._save(dev, "member", m.id, data, "member_moved_out"):
-                        dev.saved = {
-                            k: v for k, v in dev.saved.items() if k[:2] != ("member", m.id)
-                        } | {("member", m.id, "status"): "moved_out"}
+                        dev.saved[("member", m.id)] = {"status": "moved_out"}
                 else:
                     dev.store.records.delete(
                         "member", m.id, now=self.now(dev), hlc_node=dev.store.session.client_id()
                     )
                     self.deleted.add(("member", m.id))
                     self._forget(dev, "member", m.id)
+                    self._count_save(dev)
                     self.counts["delete_member"] += 1
                     self.log(f"d{dev.index} delete member {m.id[:8]}")
         elif op < 0.92:
@@ -403,9 +436,7 @@ class Simulation:
                 data = dict(v.data) | {"notes": rng.choice(NOTES) + "（已核实）"}
                 data.pop("review_comment", None)
                 if self._save(dev, "visit", v.id, data, "resubmit_visit"):
-                    dev.saved = {
-                        k: val for k, val in dev.saved.items() if k[:2] != ("visit", v.id)
-                    } | {("visit", v.id, "notes"): data["notes"]}
+                    dev.saved[("visit", v.id)] = {"notes": data["notes"]}
                 return
             day = (START + timedelta(hours=self.step) - timedelta(days=5)).date()
             data = visit(hid, visit_date=day.isoformat(), notes=rng.choice(NOTES))
@@ -421,13 +452,18 @@ class Simulation:
             )
             self.deleted.add(("household", hid))
             self._forget(dev, "household", hid)
+            self._count_save(dev)
             self.counts["delete_household"] += 1
             self.log(f"d{dev.index} delete household {hid[:8]}")
+
+    def _count_save(self, dev: Device) -> None:
+        dev.saves += 1
+        self.saves += 1
 
     @staticmethod
     def _forget(dev: Device, entity: str, rid: str) -> None:
         """A device that deletes a record gives up its own unsent values of it."""
-        dev.saved = {k: v for k, v in dev.saved.items() if k[:2] != (entity, rid)}
+        dev.saved.pop((entity, rid), None)
 
     def _sync(self, dev: Device, crash: str | None = None) -> None:
         assert dev.runner is not None and dev.store is not None
@@ -447,6 +483,7 @@ class Simulation:
             self.counts["sync_ok"] += 1
         except SimCrash as exc:
             self.counts["crash"] += 1
+            self.crashes[str(exc)] += 1
             self.log(f"d{dev.index} crash at {exc}")
             self._close(dev)
             self._open(dev)
@@ -553,68 +590,95 @@ class Simulation:
         return [records, sorted(conflicts, key=repr)]
 
     def check_invariants(self) -> list[str]:
-        """Every violated invariant, as a sentence (empty: all hold)."""
+        """Every violated invariant, as a sentence (empty: all hold).
+
+        Also fills `checked` (how many items each invariant looked at) and `violations` (how
+        many it found), for the soak report. Every check is linear in what it reads.
+        """
         problems: list[str] = []
+        checked: Counter[str] = Counter()
+        violations: Counter[str] = Counter()
+
+        def found(invariant: str, problem: str) -> None:
+            problems.append(problem)
+            violations[invariant] += 1
+
         server = {
             (r.entity, r.id): (r.version, bool(r.deleted), _load(r.data), r.grid_id)
             for r in self._rows("SELECT entity, id, version, deleted, data, grid_id FROM records")
         }
         versions: dict[tuple[str, str], list[tuple[int, bool, dict[str, Any], Any, Any]]] = {}
+        written_at: dict[tuple[str, str, int], str] = {}
         for r in self._rows(
-            "SELECT entity, record_id, version, deleted, data, client_id, mutation_id"
+            "SELECT entity, record_id, version, deleted, data, client_id, mutation_id, created_at"
             " FROM record_versions ORDER BY version"
         ):
             versions.setdefault((r.entity, r.record_id), []).append(
                 (r.version, bool(r.deleted), _load(r.data), r.client_id, r.mutation_id)
             )
+            if r.client_id is None:  # written on the server (console, conflict resolution)
+                written_at[(r.entity, r.record_id, r.version)] = str(r.created_at)
         conflicts = self._rows(
-            "SELECT entity, record_id, field, client_value, client_data, status, resolved_version"
-            " FROM conflicts"
+            "SELECT entity, record_id, field, client_value, client_data, status, resolved_version,"
+            " resolved_at FROM conflicts"
         )
+        conflicts_of: dict[tuple[str, str], list[Any]] = {}
+        for c in conflicts:
+            conflicts_of.setdefault((c.entity, c.record_id), []).append(c)
         log = self._rows(
             "SELECT client_id, mutation_id, status, entity, record_id, op, data FROM mutation_log"
             " ORDER BY client_id, mutation_id"
         )
+        log_of: dict[str, list[Any]] = {}
+        for r in log:
+            log_of.setdefault(r.client_id, []).append(r)
         # 1. every stored server record validates
         for (entity, rid), (_v, deleted, data, _g) in server.items():
-            if not deleted and (errors := validate_record(entity, data, lang="en")):
-                problems.append(f"server {entity} {rid} does not validate: {errors}")
+            if not deleted:
+                checked["valid"] += 1
+                if errors := validate_record(entity, data, lang="en"):
+                    found("valid", f"server {entity} {rid} does not validate: {errors}")
         # 2. exactly once: no mutation produced two versions; each client's log is 1..last
         seen: Counter[tuple[Any, Any]] = Counter()
         for history in versions.values():
             for _v, _d, _data, cid, mid in history:
                 if cid is not None and mid is not None:
                     seen[(cid, mid)] += 1
-        problems += [f"mutation {k} applied {n} times" for k, n in seen.items() if n > 1]
-        by_client: dict[str, list[int]] = {}
-        for r in log:
-            by_client.setdefault(r.client_id, []).append(int(r.mutation_id))
+        checked["exactly_once.versions"] += len(seen)
+        for k, n in seen.items():
+            if n > 1:
+                found("exactly_once", f"mutation {k} applied {n} times")
         for dev in self.devices:
             assert dev.store is not None
             cid = dev.store.session.client_id()
-            ids = by_client.get(cid, [])
-            for r in log:
-                if r.client_id != cid:
-                    continue
+            mine = log_of.get(cid, [])
+            ids = [int(r.mutation_id) for r in mine]
+            for r in mine:
+                checked["exactly_once.log"] += 1
                 entity, rid, op, data = dev.sent.get(int(r.mutation_id), (None,) * 4)
                 if (entity, rid, op) != (r.entity, r.record_id, r.op) or data != _load(r.data):
-                    problems.append(
+                    found(
+                        "exactly_once",
                         f"d{dev.index}: server log #{r.mutation_id} {r.entity} {r.record_id}"
-                        f" {r.op} is not what the device sent ({entity} {rid} {op})"
+                        f" {r.op} is not what the device sent ({entity} {rid} {op})",
                     )
             if ids != list(range(1, len(ids) + 1)):
-                problems.append(f"d{dev.index}: mutation log ids not 1..n: {ids}")
+                found("exactly_once", f"d{dev.index}: mutation log ids not 1..n: {ids}")
             state = dev.store.sync_state.get()
             if state.last_mutation_id != len(ids):
-                problems.append(
+                found(
+                    "exactly_once",
                     f"d{dev.index}: device last_mutation_id {state.last_mutation_id}"
-                    f" != server {len(ids)}"
+                    f" != server {len(ids)}",
                 )
             if dev.store.outbox.count():
-                problems.append(f"d{dev.index}: outbox not drained ({dev.store.outbox.count()})")
+                found(
+                    "exactly_once", f"d{dev.index}: outbox not drained ({dev.store.outbox.count()})"
+                )
             # 3. cursors monotonic
+            checked["cursors"] += len(dev.cursors)
             if dev.cursors != sorted(dev.cursors):
-                problems.append(f"d{dev.index}: cursor went back: {dev.cursors}")
+                found("cursors", f"d{dev.index}: cursor went back: {dev.cursors}")
         # 4. convergence: each device holds exactly the live server records of its grids
         for dev in self.devices:
             assert dev.store is not None
@@ -635,48 +699,74 @@ class Simulation:
             for r in rejected:
                 self.findings[f"{r.entity} rejected on {','.join(sorted(r.errors))}"] += 1
             for key in sorted((set(want) | set(have)) - held):
+                checked["convergence"] += 1
                 if want.get(key) != have.get(key):
-                    problems.append(
+                    found(
+                        "convergence",
                         f"d{dev.index} diverges on {key}:"
-                        f" device {have.get(key)} server {want.get(key)}"
+                        f" device {have.get(key)} server {want.get(key)}",
                     )
         # 5. no acknowledged value lost
         for dev in self.devices:
             assert dev.store is not None
             cid = dev.store.session.client_id()
-            kept = [((p.entity, p.record_id), p.data) for p in dev.store.parked.list()]
+            kept: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for p in dev.store.parked.list():
+                kept.setdefault((p.entity, p.record_id), []).append(p.data)
             # a rejected mutation's data is kept in the server's log (protocol-notes.md)
-            kept += [
-                ((r.entity, r.record_id), _load(r.data))
-                for r in log
-                if r.client_id == cid and r.status == "rejected"
-            ]
-            for (entity, rid, key), value in sorted(dev.saved.items(), key=repr):
-                if any(
-                    d.get(key) == value for _v, _del, d, _c, _m in versions.get((entity, rid), [])
-                ):
-                    continue
-                if any(
-                    c.entity == entity
-                    and c.record_id == rid
-                    and (
+            for r in log_of.get(cid, []):
+                if r.status == "rejected":
+                    kept.setdefault((r.entity, r.record_id), []).append(_load(r.data) or {})
+            for (entity, rid), values in sorted(dev.saved.items()):
+                for key, value in sorted(values.items()):
+                    checked["no_value_lost"] += 1
+                    if any(
+                        d.get(key) == value
+                        for _v, _del, d, _c, _m in versions.get((entity, rid), [])
+                    ):
+                        continue
+                    if any(
                         (c.field == key and _load(c.client_value) == value)
                         or (_load(c.client_data) or {}).get(key) == value
-                    )
-                    for c in conflicts
-                ):
-                    continue
-                if any(k == (entity, rid) and d.get(key) == value for k, d in kept):
-                    continue
-                problems.append(f"d{dev.index} lost {entity} {rid}.{key}={value!r}")
+                        for c in conflicts_of.get((entity, rid), [])
+                    ):
+                        continue
+                    if any(d.get(key) == value for d in kept.get((entity, rid), [])):
+                        continue
+                    found("no_value_lost", f"d{dev.index} lost {entity} {rid}.{key}={value!r}")
         # 6. no resurrection: a record deleted and alive again only through a resolved conflict
         resolved = {
             (c.entity, c.record_id, c.resolved_version) for c in conflicts if c.status == "resolved"
         }
+
+        def household_of(entity: str, rid: str) -> Any:
+            return (
+                rid
+                if entity == "household"
+                else server.get((entity, rid), (0, 0, {}))[2].get("household_id")
+            )
+
+        # restoring a household (or a member/visit of a deleted household) brings back, in the
+        # same transaction (same timestamp), the household and the children its delete took
+        # along (issue 6)
+        restored_with = {
+            (household_of(c.entity, c.record_id), str(c.resolved_at))
+            for c in conflicts
+            if c.status == "resolved" and c.field == "_deleted"
+        }
         for key, history in versions.items():
             for before, after in itertools.pairwise(history):
-                if before[1] and not after[1] and (key[0], key[1], after[0]) not in resolved:
-                    problems.append(f"{key} resurrected at version {after[0]} after a delete")
+                checked["no_resurrection"] += 1
+                if (
+                    before[1]
+                    and not after[1]
+                    and (key[0], key[1], after[0]) not in resolved
+                    and (household_of(*key), written_at.get((*key, after[0]))) not in restored_with
+                ):
+                    found(
+                        "no_resurrection", f"{key} resurrected at version {after[0]} after a delete"
+                    )
+        self.checked, self.violations = checked, violations
         return problems
 
     def report(self) -> str:

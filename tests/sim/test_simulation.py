@@ -89,10 +89,10 @@ def test_the_invariants_catch_a_lost_value_and_a_diverging_phone(tmp_path):
         sim.run()
         assert sim.check_invariants() == []
         dev = sim.devices[0]
-        dev.saved[("household", "no-such-record", "notes")] = "从未保存"
+        dev.saved[("household", "no-such-record")] = {"notes": "从未保存"}
         [lost] = sim.check_invariants()
         assert "lost household no-such-record.notes" in lost
-        del dev.saved[("household", "no-such-record", "notes")]
+        del dev.saved[("household", "no-such-record")]
         [(rid,)] = sim._rows("SELECT id FROM records WHERE entity='household' LIMIT 1")
         import sqlalchemy as sa
 
