@@ -26,6 +26,10 @@ from sync_server.errors import ServiceError
 access_log = logging.getLogger("tianye.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Where a NUL or a surrogate can come from in UTF-8 JSON text: a `\u0000` or `\uD8..`-`\uDF..`
+# escape, or raw surrogate bytes (the parser decodes with "surrogatepass"); a raw NUL in a
+# string is already a syntax error. Without any of these, no string needs to be searched.
+_MAYBE_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\xed[\xa0-\xbf]")
 BODY_ERROR_KEY = "tianye.body_error"
 
 
@@ -94,6 +98,8 @@ def json_body_problem(data: bytes) -> str | None:
         return "nested too deeply"
     except ValueError as exc:  # JSONDecodeError/UnicodeDecodeError: the usual 400 later
         return str(exc) if str(exc).endswith("is not JSON") else None
+    if json.detect_encoding(data) == "utf-8" and not _MAYBE_UNSTORABLE.search(data):
+        return None
     stack = [value]
     while stack:
         item = stack.pop()

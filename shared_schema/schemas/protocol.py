@@ -93,6 +93,28 @@ class JsonInteger(fields.Integer):
         return super()._validated(value)
 
 
+class JsonObject(fields.Dict):
+    """A JSON object with text keys: `fields.Dict(keys=fields.String())`, minus a field call
+    per key when every key already is a `str` (always, in parsed JSON): a push loads 500
+    records' worth of keys, a pull dumps 1,000. Any other key takes `Dict`'s own path."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(keys=fields.String(), **kwargs)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> dict[str, Any]:
+        if type(value) is dict and all(type(key) is str for key in value):
+            return dict(value)
+        loaded: dict[str, Any] = super()._deserialize(value, attr, data, **kwargs)
+        return loaded
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if type(value) is dict and all(type(key) is str for key in value):
+            return dict(value)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 def _describe(text: str, **extra: Any) -> dict[str, Any]:
     return {"description": text, **extra}
 
@@ -208,8 +230,7 @@ class MutationSchema(_RequestSchema):
         validate=validate.Range(min=0),
         metadata=_describe("Record version the edit was made on; null for a create."),
     )
-    data = fields.Dict(
-        keys=fields.String(),
+    data = JsonObject(
         metadata=_describe(
             "Fields changed since base_version (all fields on create), nested objects partial. "
             "Required for upsert; absent or empty for delete."
@@ -331,7 +352,7 @@ class ChangeSchema(_ResponseSchema):
         validate=validate.Range(min=1), metadata=_describe("The record's version.")
     )
     deleted = fields.Boolean(metadata=_describe("A tombstone."))
-    data = fields.Dict(keys=fields.String(), metadata=_describe("The whole current record."))
+    data = JsonObject(metadata=_describe("The whole current record."))
     open_conflicts = fields.List(
         fields.String(), metadata=_describe("Fields of this record with an open conflict.")
     )

@@ -7,20 +7,28 @@
   it still merges against the server's record.
 - Schemas whose rules never read `as_of` (households, visits) are cached once for all dates;
   only schemas that declare `uses_as_of` are cached per date.
+- The request's JSON check searches strings for NUL/surrogates only when the raw text could
+  hold one; `JsonObject` (a push's `data`, a pull's records) loads and dumps like
+  `fields.Dict(keys=fields.String())`.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
+import re
+from collections import OrderedDict
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from marshmallow import fields
+from marshmallow import Schema, ValidationError, fields
 
 from shared_schema.schemas import records as shared
 from shared_schema.schemas.base import RecordSchema
+from shared_schema.schemas.protocol import JsonObject
 from shared_schema.sync import merge
+from sync_server.http import json_body_problem
 from sync_server.services import record_checks
 from tests.shared_schema import test_household_schema, test_member_schema, test_visit_schema
 from tests.shared_schema.schema_cases import record
@@ -211,3 +219,69 @@ def test_visits_of_many_dates_share_one_schema_members_are_cached_per_date():
     young = record_checks.validate_record("member", child, lang="en", as_of=date(2024, 5, 20))
     grown = record_checks.validate_record("member", child, lang="en", as_of=date(2031, 5, 20))
     assert "not_in_school_reason" in young and "not_in_school_reason" not in grown
+
+
+def _walked(data: bytes) -> str | None:
+    """json_body_problem's answer by searching every string (no shortcut on the raw text)."""
+    problem = json_body_problem(data)
+    if problem is not None:
+        return problem
+    stack: list[Any] = [json.loads(data)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str) and re.search("[\x00\ud800-\udfff]", item):
+            return "text holds a NUL character or an unpaired surrogate"
+    return None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"a": "张三"}'.encode(),
+        json.dumps({"a": "张三"}).encode(),  # ASCII escapes
+        b'{"a": "x\\u0000y"}',
+        b'{"a\\u0000": 1}',
+        b'{"a": ["\\ud800"]}',
+        b'{"a": "\\uDBFF"}',
+        b'{"a": "\\udfff"}',
+        b'{"a": "\\uD83D\\uDE00"}',  # a pair: one character, fine
+        '{"a": "😀"}'.encode(),
+        b'{"a": "\xed\xa0\x80"}',  # a raw surrogate (decoded with surrogatepass)
+        b'{"a": "\xed\x9f\xbf"}',  # U+D7FF, the last code point before the surrogates
+        b'{"a": "\\\\u0000"}',  # an escaped backslash, then text
+        '{"a": "\\u0000"}'.encode("utf-16"),
+        b'\xef\xbb\xbf{"a": "\\u0000"}',
+    ],
+)
+def test_the_raw_text_shortcut_answers_like_searching_every_string(body: bytes) -> None:
+    try:
+        expected = _walked(body)
+    except ValueError:  # not JSON at all: the usual 400, both ways
+        expected = None
+    assert json_body_problem(body) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{}, {"a": 1, "b": {"c": [1]}}, {"名": "张"}, OrderedDict(a=1), [], "x", 3, None],
+)
+def test_json_object_loads_and_dumps_like_a_dict_of_string_keys(value: Any) -> None:
+    class Fast(Schema):
+        data = JsonObject(allow_none=True)
+
+    class Plain(Schema):
+        data = fields.Dict(keys=fields.String(), allow_none=True)
+
+    def outcome(schema: Schema) -> Any:
+        try:
+            return ("loaded", schema.load({"data": value}))
+        except ValidationError as exc:
+            return ("error", exc.messages)
+
+    assert outcome(Fast()) == outcome(Plain())
+    if isinstance(value, dict):
+        assert Fast().dump({"data": value}) == Plain().dump({"data": value})
