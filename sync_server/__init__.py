@@ -31,7 +31,9 @@ The Tianye sync protocol v1 (PROTOCOL.md) with the decisions of docs/protocol-no
 a push batch touching any record outside the caller's grids is a 403 and writes nothing;
 a mutation-id gap is a 409 that still commits the mutations before it (`last_mutation_id`,
 `results`); rejected mutations consume their id and do not block the batch; the merged record
-is validated as a whole; clients may only send `review_status: "submitted"`; pulls never skip
+is validated as a whole; a member or visit saved for a household another device deleted is
+a `_deleted` conflict (stored deleted, restored with its household if a supervisor resolves
+`false`), not a rejection; clients may only send `review_status: "submitted"`; pulls never skip
 a version (a counter row orders commits); grid reassignment re-stamps the grid's records and
 sends `removed` entries to the previous worker. Errors are JSON `{code, status, message,
 errors}` in the `Accept-Language` language (zh default, en). Requests may be gzip-encoded
