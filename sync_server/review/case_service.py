@@ -33,8 +33,9 @@ from sync_server.review.cases import (
     is_overdue,
     plan_transition,
 )
+from sync_server.review.cases.calendar import WorkCalendar
 from sync_server.review.cases.machine import STATES, procedure_working_days
-from sync_server.review.scope import rules_config
+from sync_server.review.scope import rules_config, work_calendar
 from sync_server.services.principal import (
     ADMIN,
     SUPERVISOR,
@@ -249,7 +250,9 @@ def add_measure(
         )
 
 
-def _row(case: MonitoringCase, hh: Record, today: date, lang: str) -> dict[str, Any]:
+def _row(
+    case: MonitoringCase, hh: Record, today: date, lang: str, cal: WorkCalendar
+) -> dict[str, Any]:
     snap = snapshot(case)
     return {
         "id": case.id,
@@ -261,8 +264,8 @@ def _row(case: MonitoringCase, hh: Record, today: date, lang: str) -> dict[str, 
         "state": case.state,
         "state_label": STATES[case.state][1 if lang == "en" else 0],
         "opened_on": case.opened_on,
-        "working_days": procedure_working_days(snap, today),
-        "overdue": is_overdue(snap, today),
+        "working_days": procedure_working_days(snap, today, cal),
+        "overdue": is_overdue(snap, today, cal),
         "open": case.state not in CLOSED_STATES,
         "case": case,
     }
@@ -290,7 +293,8 @@ def list_cases(
             query = query.where(Record.grid_id.in_(list(grid_ids)))
         if state:
             query = query.where(MonitoringCase.state == state)
-        rows = [_row(c, hh, today, lang) for c, hh in s.execute(query)]
+        cal = work_calendar(s)
+        rows = [_row(c, hh, today, lang, cal) for c, hh in s.execute(query)]
     if overdue_only:
         rows = [r for r in rows if r["overdue"]]
     rows.sort(key=lambda r: (not r["overdue"], not r["open"], r["opened_on"]))
@@ -310,7 +314,8 @@ def cases_of_household(
             .where(MonitoringCase.household_id == household_id)
             .order_by(MonitoringCase.created_at.desc())
         )
-        return [_row(c, hh, today, lang) for c in cases]
+        cal = work_calendar(s)
+        return [_row(c, hh, today, lang, cal) for c in cases]
 
 
 def case_counts(db: Database, grid_ids: list[str], today: date) -> dict[str, int]:
@@ -325,7 +330,11 @@ def case_counts(db: Database, grid_ids: list[str], today: date) -> dict[str, int
             )
             .where(Record.grid_id.in_(grid_ids), MonitoringCase.state.not_in(CLOSED_STATES))
         ).all()
-    return {"open": len(cases), "overdue": sum(is_overdue(snapshot(c), today) for c in cases)}
+        cal = work_calendar(s)
+    return {
+        "open": len(cases),
+        "overdue": sum(is_overdue(snapshot(c), today, cal) for c in cases),
+    }
 
 
 def case_detail(
@@ -346,7 +355,7 @@ def case_detail(
             )
         )
         facts = elimination_facts(s, case, today)
-        row = _row(case, hh, today, lang)
+        row = _row(case, hh, today, lang, work_calendar(s))
     return row | {
         "events": events,
         "measures": measures,

@@ -33,7 +33,7 @@ from sync_server.extensions import Database
 from sync_server.models import MonitoringCase, Record
 from sync_server.review.cases import ELIMINATION_MODES, SOURCES, STATES, is_overdue
 from sync_server.review.i18n import pair, t
-from sync_server.review.scope import ScopeData, rules_config
+from sync_server.review.scope import ScopeData, rules_config, work_calendar
 from sync_server.review.values import FIELD_KINDS
 
 KINDS: tuple[str, ...] = ("households", "members", "visits", "flags", "cases")
@@ -195,6 +195,8 @@ def _cases_table(session: Session, q: ExportQuery) -> tuple[list[str], Iterator[
         .execution_options(yield_per=YIELD_PER)
     )
 
+    cal = work_calendar(session)
+
     def rows() -> Iterator[list[Any]]:
         from sync_server.review.case_service import snapshot
 
@@ -216,7 +218,7 @@ def _cases_table(session: Session, q: ExportQuery) -> tuple[list[str], Iterator[
                 pair(ELIMINATION_MODES, case.elimination_mode, lang)
                 if case.elimination_mode
                 else "",
-                t("common.yes" if is_overdue(snapshot(case), q.today) else "common.no", lang),
+                t("common.yes" if is_overdue(snapshot(case), q.today, cal) else "common.no", lang),
             ]
 
     return header, rows()

@@ -24,7 +24,8 @@ from shared_schema.config_data import CURRENT_YEAR
 from shared_schema.rules import Flag, evaluate
 from sync_server.extensions import Database
 from sync_server.models import Grid, Record, Setting, User
-from sync_server.services.admin import RULES_KEY
+from sync_server.review.cases.calendar import WorkCalendar
+from sync_server.services.admin import RULES_KEY, WORK_CALENDAR_KEY
 from sync_server.services.principal import Principal, scope_grid_query
 
 
@@ -34,6 +35,13 @@ def rules_config(session: Session) -> RulesConfig:
     if row is not None and row.value:
         return config_from_dict(row.value)
     return config_for(None, CURRENT_YEAR)
+
+
+def work_calendar(session: Session) -> WorkCalendar:
+    """The public holidays and make-up working days an administrator declared (none by
+    default: plain Monday–Friday)."""
+    row = session.get(Setting, WORK_CALENDAR_KEY)
+    return WorkCalendar.from_setting(row.value if row is not None else None)
 
 
 @dataclass

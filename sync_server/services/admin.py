@@ -145,6 +145,8 @@ def _assign(session: Session, grid_id: str, user: User, now: datetime) -> int:
 
 
 RULES_KEY = "rules_config"
+# public holidays and make-up working days (see sync_server.review.cases.calendar)
+WORK_CALENDAR_KEY = "work_calendar"
 
 
 def get_setting(db: Database, key: str) -> Any:

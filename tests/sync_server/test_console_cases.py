@@ -358,6 +358,7 @@ def test_cases_package_is_pure():
         "dataclasses",
         "datetime",
         "decimal",
+        "re",
         "typing",
     }
     for path in Path(package.__file__).parent.glob("*.py"):

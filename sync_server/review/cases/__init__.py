@@ -6,7 +6,15 @@ working-day arithmetic behind "overdue". The console's views read the database, 
 inputs, call these functions and write what they return.
 """
 
-from sync_server.review.cases.calendar import add_months, is_working_day, working_days_between
+from sync_server.review.cases.calendar import (
+    EMPTY_CALENDAR,
+    WorkCalendar,
+    add_months,
+    build_calendar,
+    is_working_day,
+    parse_dates,
+    working_days_between,
+)
 from sync_server.review.cases.elimination import (
     ELIMINATION_RULES,
     EliminationFacts,
@@ -38,6 +46,7 @@ __all__ = [
     "CLOSED_STATES",
     "ELIMINATION_MODES",
     "ELIMINATION_RULES",
+    "EMPTY_CALENDAR",
     "LEVELS",
     "NOTICE_MIN_DAYS",
     "OVERDUE_WORKING_DAYS",
@@ -51,11 +60,14 @@ __all__ = [
     "Refusal",
     "Transition",
     "VisitIncome",
+    "WorkCalendar",
     "add_months",
     "available_actions",
+    "build_calendar",
     "elimination_refusals",
     "is_overdue",
     "is_working_day",
+    "parse_dates",
     "plan_transition",
     "working_days_between",
 ]

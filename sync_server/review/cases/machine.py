@@ -20,11 +20,11 @@ procedure (proposed → verified → approved → eliminated). Decisions where D
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sync_server.review.cases.calendar import working_days_between
+from sync_server.review.cases.calendar import EMPTY_CALENDAR, WorkCalendar
 from sync_server.review.cases.elimination import EliminationFacts, Refusal, elimination_refusals
 
 NOTICE_MIN_DAYS = 5
@@ -300,14 +300,19 @@ def plan_transition(
     return Transition(action.code, case.state, action.to_state, reason, updates)
 
 
-def procedure_working_days(case: CaseSnapshot, today: date, holidays: Collection[date] = ()) -> int:
+def procedure_working_days(
+    case: CaseSnapshot, today: date, work_calendar: WorkCalendar = EMPTY_CALENDAR
+) -> int:
     """Working days since the lead was opened, as the 20-day procedure counts them."""
-    return working_days_between(case.opened_on, today, holidays)
+    return work_calendar.working_days_between(case.opened_on, today)
 
 
-def is_overdue(case: CaseSnapshot, today: date, holidays: Collection[date] = ()) -> bool:
-    """True for a case still in identification more than 20 working days after its lead."""
+def is_overdue(
+    case: CaseSnapshot, today: date, work_calendar: WorkCalendar = EMPTY_CALENDAR
+) -> bool:
+    """True for a case still in identification more than 20 working days after its lead
+    (working days of `work_calendar`: public holidays out, make-up working days in)."""
     return (
         case.state in PROCEDURE_STATES
-        and procedure_working_days(case, today, holidays) > OVERDUE_WORKING_DAYS
+        and procedure_working_days(case, today, work_calendar) > OVERDUE_WORKING_DAYS
     )

@@ -1,6 +1,8 @@
 """Admin pages (admins only): users, grids, assignments (move a grid to another worker) and the
 rules config (threshold and rule settings for the deployment's province and year, stored as
-data). Every write goes through `sync_server.services.admin`, as the API's admin endpoints do."""
+data) and the working calendar (public holidays and make-up working days that the 20-working-day
+deadline of a monitoring case counts with). Every write goes through
+`sync_server.services.admin`, as the API's admin endpoints do."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from shared_schema.schemas.protocol import GridSchema, UserCreateSchema, validat
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
 from sync_server.review.blueprint import bp, lang, now, page, principal, tr
-from sync_server.review.scope import rules_config
+from sync_server.review.cases.calendar import build_calendar, parse_dates
+from sync_server.review.scope import rules_config, work_calendar
 from sync_server.services import admin as admin_service
 from sync_server.services.principal import ADMIN
 
@@ -24,6 +27,7 @@ ADMIN_TABS = [
     ("console.admin_grids", "adm.grids"),
     ("console.admin_assignments", "adm.assignments"),
     ("console.admin_thresholds", "adm.thresholds"),
+    ("console.admin_calendar", "adm.calendar"),
 ]
 ROLES = ("worker", "supervisor", "admin")
 
@@ -178,3 +182,49 @@ def admin_thresholds() -> ResponseReturnValue:
         settings_json=json.dumps(settings, ensure_ascii=False, indent=2),
         lang_code=lang(),
     ), (422 if errors else 200)
+
+
+def _calendar_text(days: Any) -> str:
+    return "\n".join(d.isoformat() for d in sorted(days))
+
+
+@bp.route("/admin/calendar", methods=["GET", "POST"])
+def admin_calendar() -> ResponseReturnValue:
+    """Public holidays and weekend make-up working days, typed or pasted from the State
+    Council's notice; wrong dates are named next to their box and nothing is saved."""
+    _require_admin()
+    with current_db().read() as s:
+        current = work_calendar(s)
+    texts = {
+        "holidays": _calendar_text(current.holidays),
+        "workdays": _calendar_text(current.workdays),
+    }
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        texts = {k: request.form.get(k, "") for k in texts}
+        parsed = {}
+        for key, text in texts.items():
+            days, bad = parse_dates(text)
+            parsed[key] = days
+            if bad:
+                errors[key] = tr("adm.cal_bad_dates", dates="、".join(bad[:5]))
+        if not errors:
+            cal, problems = build_calendar(parsed["holidays"], parsed["workdays"])
+            if "both" in problems:
+                errors["workdays"] = tr(
+                    "adm.cal_both", dates="、".join(d.isoformat() for d in problems["both"][:5])
+                )
+            elif "weekday_workday" in problems:
+                errors["workdays"] = tr(
+                    "adm.cal_weekday",
+                    dates="、".join(d.isoformat() for d in problems["weekday_workday"][:5]),
+                )
+            else:
+                admin_service.put_setting(
+                    current_db(), admin_service.WORK_CALENDAR_KEY, cal.to_setting(), now()
+                )
+                saved = tr("adm.cal_saved", holidays=len(cal.holidays), workdays=len(cal.workdays))
+                flash(saved, "ok")
+                return redirect(url_for("console.admin_calendar"))
+        flash(tr("adm.cal_invalid"), "error")
+    return _admin_page("admin_calendar.html", texts=texts, errors=errors), (422 if errors else 200)

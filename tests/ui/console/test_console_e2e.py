@@ -199,7 +199,7 @@ def test_screenshots_of_every_page(new_page, world, seed, live_server, database,
         shoot(page, f"{name}-{lang}")
     admin = new_page()
     sign_in(admin, "boss", lang=lang)
-    for name in ("users", "grids", "assignments", "thresholds"):
+    for name in ("users", "grids", "assignments", "thresholds", "calendar"):
         assert admin.goto(f"/console/admin/{name}").status == 200
         shoot(admin, f"admin-{name}-{lang}")
     admin.goto("/console/devices")
