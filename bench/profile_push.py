@@ -6,6 +6,7 @@ not the HTTP client or gunicorn. The request path is the real one (gzip body, to
 request schema, service, response schema); only the socket is missing.
 
     .venv/bin/python -m bench profile --households 300 [--database-url URL] [--top 25]
+    .venv/bin/python -m bench.profile_push --plain --households 300 [--database-url URL]
 """
 
 from __future__ import annotations
@@ -55,8 +56,19 @@ def _prepare(url: str) -> Any:
     return app.test_client()
 
 
-def run(*, households: int = 300, database_url: str | None = None, top: int = 25) -> dict[str, Any]:
-    """Push `households` households in batches of 500 under cProfile; returns timings + top."""
+def run(
+    *,
+    households: int = 300,
+    database_url: str | None = None,
+    top: int = 25,
+    profiled: bool = True,
+) -> dict[str, Any]:
+    """Push `households` households in batches of 500 under cProfile; returns timings + top.
+
+    With `profiled=False` the same push runs without the profiler and reports wall and CPU
+    seconds of this process (the server's work, and SQLite's; not PostgreSQL's): on a machine
+    shared with other jobs the CPU seconds scatter much less than the wall time.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{tmp}/profile.sqlite3"
         client = _prepare(url)
@@ -96,8 +108,9 @@ def run(*, households: int = 300, database_url: str | None = None, top: int = 25
         ]
         headers = auth | {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         profiler = cProfile.Profile()
-        started = time.perf_counter()
-        profiler.enable()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        if profiled:
+            profiler.enable()
         for body in bodies:
             resp = client.post("/api/v1/sync/push", data=body, headers=headers)
             assert resp.status_code == 200, resp.get_data()[:500]
@@ -105,6 +118,16 @@ def run(*, households: int = 300, database_url: str | None = None, top: int = 25
             assert not bad, bad[:3]
         profiler.disable()
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        if not profiled:
+            return {
+                "households": households,
+                "mutations": len(mutations),
+                "seconds": round(seconds, 3),
+                "cpu_seconds": round(cpu, 3),
+                "households_per_second": round(households / seconds, 1),
+                "households_per_cpu_second": round(households / cpu, 1),
+            }
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats("cumulative").print_stats(top)
@@ -116,3 +139,23 @@ def run(*, households: int = 300, database_url: str | None = None, top: int = 25
             "households_per_second_profiled": round(households / seconds, 1),
             "profile": out.getvalue(),
         }
+
+
+if __name__ == "__main__":  # `python -m bench.profile_push --plain`: timings without cProfile
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_push")
+    parser.add_argument("--households", type=int, default=300)
+    parser.add_argument("--database-url")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--plain", action="store_true", help="no cProfile: wall and CPU seconds")
+    args = parser.parse_args()
+    result = run(
+        households=args.households,
+        database_url=args.database_url,
+        top=args.top,
+        profiled=not args.plain,
+    )
+    report = result.pop("profile", "")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    print(report)

@@ -157,7 +157,20 @@ class Alone(LocalizedValidator):
 # field types
 
 
-class Text(fields.String):
+class _Validated(fields.Field):
+    """Runs the validators directly while they pass (a record loads some 40 fields, a push
+    500 records); the first failure hands over to marshmallow's `And`, which runs them all
+    again and gathers exactly the messages it always did (validators are pure)."""
+
+    def _validate(self, value: Any) -> None:
+        try:
+            for validator in self.validators:
+                validator(value)
+        except ValidationError:
+            super()._validate(value)
+
+
+class Text(_Validated, fields.String):
     """A string of bounded length without control characters; `min_length=1` also rejects a
     blank one; `multiline` (notes, comments) allows tabs and line breaks."""
 
@@ -173,7 +186,7 @@ class Text(fields.String):
         super().__init__(validate=validators, **kwargs)
 
 
-class Phone(fields.String):
+class Phone(_Validated, fields.String):
     """A mainland mobile number: 11 ASCII digits starting with 1."""
 
     PATTERN = r"^1[0-9]{10}$"
@@ -182,7 +195,7 @@ class Phone(fields.String):
         super().__init__(validate=[FullMatch(self.PATTERN)], **kwargs)
 
 
-class Code(fields.String):
+class Code(_Validated, fields.String):
     """One code of a `shared_schema.enums` enumeration."""
 
     def __init__(self, enum_name: str, **kwargs: Any) -> None:
@@ -193,7 +206,7 @@ class Code(fields.String):
         )
 
 
-class CodeList(fields.List):
+class CodeList(_Validated, fields.List):
     """A list of distinct codes of one enumeration (a single value for merging)."""
 
     def __init__(
@@ -211,7 +224,7 @@ class CodeList(fields.List):
         super().__init__(Code(enum_name), validate=validators, **kwargs)
 
 
-class Flag(fields.Boolean):
+class Flag(_Validated, fields.Boolean):
     """A JSON boolean, nothing else (no "yes", 1 or "true")."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
@@ -228,7 +241,7 @@ def _json_number(field: fields.Field, value: Any) -> int | float:
     return value
 
 
-class Quantity(fields.Float):
+class Quantity(_Validated, fields.Float):
     """A JSON number (int or float), kept as given: an int stays an int on the wire."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int | float:
@@ -247,7 +260,7 @@ class Amount(Quantity):
         super().__init__(validate=[validate.Range(min=0, max=MAX_AMOUNT), Cents()], **kwargs)
 
 
-class Count(fields.Integer):
+class Count(_Validated, fields.Integer):
     """A JSON integer (an integral float such as 3.0 is taken as 3)."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
@@ -259,7 +272,7 @@ class Count(fields.Integer):
         return number
 
 
-class Day(fields.Date):
+class Day(_Validated, fields.Date):
     """A calendar date, exactly `YYYY-MM-DD` on the wire."""
 
     _SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -275,7 +288,7 @@ class Day(fields.Date):
             raise self.make_error("invalid") from None
 
 
-class Moment(fields.DateTime):
+class Moment(_Validated, fields.DateTime):
     """A date and time in ISO 8601 extended form (with or without a UTC offset).
 
     `YYYY-MM-DDTHH:MM[:SS[.ffffff]]` then optionally `Z` or `±HH:MM`. Python's `fromisoformat`

@@ -7,6 +7,7 @@
   it still merges against the server's record.
 - Schemas whose rules never read `as_of` (households, visits) are cached once for all dates;
   only schemas that declare `uses_as_of` are cached per date.
+- Field validators run directly while they pass; a failure gives marshmallow's `And` messages.
 - The request's JSON check searches strings for NUL/surrogates only when the raw text could
   hold one; `JsonObject` (a push's `data`, a pull's records) loads and dumps like
   `fields.Dict(keys=fields.String())`.
@@ -22,10 +23,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from shared_schema.schemas import records as shared
 from shared_schema.schemas.base import RecordSchema
+from shared_schema.schemas.fieldtypes import Alone, Amount, CodeList, Count, Text, localize_field
 from shared_schema.schemas.protocol import JsonObject
 from shared_schema.sync import merge
 from sync_server.http import json_body_problem
@@ -285,3 +287,34 @@ def test_json_object_loads_and_dumps_like_a_dict_of_string_keys(value: Any) -> N
     assert outcome(Fast()) == outcome(Plain())
     if isinstance(value, dict):
         assert Fast().dump({"data": value}) == Plain().dump({"data": value})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        (Text(min_length=1, max_length=3), "\x01abcd"),  # two validators fail: both messages
+        (Text(min_length=1, max_length=3), "   "),
+        (Text(min_length=1, max_length=3), "abc"),
+        (CodeList("health", min_items=1, extra=(Alone("health", "healthy"),)), []),
+        (CodeList("health", extra=(Alone("health", "healthy"),)), ["healthy", "healthy"]),
+        (Amount(), 1.005),
+        (Amount(), -1.005),
+        (Count(validate=validate.Range(min=0, max=12)), 13),
+    ],
+)
+def test_direct_validators_fail_with_the_messages_of_marshmallows_and(field, value):
+    localize_field(field, "en", "Field")
+
+    def messages(run: Any) -> Any:
+        try:
+            run(value)
+        except ValidationError as exc:
+            return exc.messages
+        return None
+
+    expected = messages(lambda v: fields.Field._validate(field, v))  # marshmallow's And
+    assert messages(field._validate) == expected
+    if value in ("\x01abcd", 1.005, -1.005, 13, []):
+        assert expected, value
+    if value in ("\x01abcd", -1.005):
+        assert len(expected) == 2
