@@ -96,6 +96,7 @@ def run(
                 "mutations_pushed": pushed,
                 "mutations_per_second": round(sim.saves / ran, 1),
                 "requests_through_proxy": sim.proxy.requests,
+                "pushes_in_flight_at_once_max": sim.pushes.peak,
                 "network_faults": {f: sim.proxy.counts[f] for f in FAULTS},
                 "device_faults": {
                     "crashes": {p: sim.crashes[p] for p in CRASH_POINTS},

@@ -22,6 +22,7 @@ import json
 import random
 import re
 import sys
+import threading
 import time
 import uuid
 from collections import Counter, deque
@@ -49,8 +50,27 @@ CRASH_POINTS = tuple(p for p in crashpoints.POINTS if p != "save.before_outbox")
 TRACE_LEN = 40
 
 
+class InFlight:
+    """Pushes under way at once, and the most seen (concurrent mode really overlaps them)."""
+
+    def __init__(self) -> None:
+        self.now = self.peak = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.now -= 1
+
+
 class RecordingClient(SyncClient):
     """The app's SyncClient, also noting every mutation it sends (the device's own log)."""
+
+    inflight = InFlight()  # replaced per simulation
 
     def __init__(self, sent: dict[int, tuple[str, str, str, Any]], *args: Any) -> None:
         super().__init__(*args)
@@ -59,7 +79,8 @@ class RecordingClient(SyncClient):
     def push(self, client_id: str, mutations: list[dict[str, Any]]) -> dict[str, Any]:
         for m in mutations:
             self.sent[m["mutation_id"]] = (m["entity"], m["id"], m["op"], m.get("data"))
-        return super().push(client_id, mutations)
+        with self.inflight:
+            return super().push(client_id, mutations)
 
 
 class SimCrash(Exception):
@@ -107,16 +128,18 @@ class Simulation:
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
-        self.rng = random.Random(config.seed)
+        self._rng = random.Random(config.seed)
+        self._tl = threading.local()  # concurrent mode: each device thread's rng and counts
+        self._lock = threading.Lock()
         self.step = 0
         self.trace: deque[str] = deque(maxlen=TRACE_LEN)
         self.history: list[str] = []  # every event, for the trace of implicated records
-        self.counts: Counter[str] = Counter()
-        self.crashes: Counter[str] = Counter()  # device crashes by crash point
-        self.saves = 0  # mutations saved on all phones
+        self._counts: Counter[str] = Counter()
+        self._crashes: Counter[str] = Counter()  # device crashes by crash point
         self.checked: Counter[str] = Counter()  # items each invariant looked at (last check)
         self.violations: Counter[str] = Counter()  # violations per invariant (last check)
         self.progress_every = 0  # print a progress line every N saves (0: never)
+        self.pushes = InFlight()  # pushes in flight at once (peak)
         self.findings: Counter[str] = Counter()  # edits left rejected on a phone, by reason
         self.deleted: set[tuple[str, str]] = set()  # records some phone deleted
         self.server: LiveServer | None = None
@@ -129,6 +152,25 @@ class Simulation:
         self.grids = {f"w{k}": [f"g-{k}"] for k in range(self.workers)}
         self.grids["w0"].append("g-x")
         self.households: dict[str, str] = {}  # id -> grid
+
+    # In concurrent mode each device thread has its own rng and counters (merged when it
+    # ends); otherwise these are the run's single rng and counters.
+    @property
+    def rng(self) -> random.Random:
+        return getattr(self._tl, "rng", self._rng)
+
+    @property
+    def counts(self) -> Counter[str]:
+        return getattr(self._tl, "counts", self._counts)
+
+    @property
+    def crashes(self) -> Counter[str]:
+        return getattr(self._tl, "crashes", self._crashes)
+
+    @property
+    def saves(self) -> int:
+        """Mutations saved on all phones (each phone's count is only written by its thread)."""
+        return sum(d.saves for d in self.devices)
 
     # -- world -------------------------------------------------------------------------------
     def __enter__(self) -> Simulation:
@@ -219,6 +261,7 @@ class Simulation:
         assert self.proxy is not None
         dev.store = Store(dev.path)
         dev.client = RecordingClient(dev.sent)
+        dev.client.inflight = self.pushes
         if first:
             # deterministic client id: the same seed replays the same mutation log
             with dev.store.db.transaction() as conn:
@@ -242,6 +285,7 @@ class Simulation:
         else:
             session = dev.store.session.get()
             dev.client = RecordingClient(dev.sent, session.server_url, session.token)
+            dev.client.inflight = self.pushes
         runner_rng = random.Random(self.config.seed * 1000 + dev.index)
         dev.runner = SyncRunner(
             dev.store,
@@ -282,6 +326,11 @@ class Simulation:
             self.proxy.enabled = True
             target = self.config.saves
             reassigned = False
+            if self.config.concurrent:
+                self._run_concurrently()
+                self.proxy.enabled = False
+                self.drain()
+                return
             for step in itertools.count():
                 if (step >= self.config.steps) if target is None else (self.saves >= target):
                     break
@@ -313,12 +362,90 @@ class Simulation:
                 flush=True,
             )
 
+    def _done(self) -> bool:
+        if self.config.saves is None:
+            return self.step >= self.config.steps
+        return self.saves >= self.config.saves
+
+    def _run_concurrently(self) -> None:
+        """Each device acts in its own thread (its Store is used by that thread only); the
+        supervisor and the admin in another. One step of simulated time passes per device
+        action. The interleaving depends on the scheduler: a seed does not replay."""
+        stop = threading.Event()
+        errors: list[BaseException] = []
+
+        def device_loop(dev: Device) -> None:
+            self._tl.rng = random.Random(self.config.seed * 7919 + dev.index)
+            self._tl.counts, self._tl.crashes = Counter(), Counter()
+            try:
+                while not stop.is_set() and not self._done():
+                    with self._lock:
+                        self.step += 1
+                    self._device_action(dev)
+            except BaseException as exc:
+                errors.append(exc)
+                stop.set()
+            finally:
+                with self._lock:
+                    self._counts.update(self._tl.counts)
+                    self._crashes.update(self._tl.crashes)
+
+        def supervisor_loop() -> None:
+            self._tl.rng = random.Random(self.config.seed * 7919 - 1)
+            self._tl.counts, self._tl.crashes = Counter(), Counter()
+            reassigned, next_at = False, 12
+            target = self.config.saves
+            try:
+                while not stop.is_set() and not self._done():
+                    half = (
+                        self.step >= self.config.steps // 2
+                        if target is None
+                        else (self.saves >= target // 2)
+                    )
+                    if half and not reassigned and self.workers >= 2:
+                        self._reassign()
+                        reassigned = True
+                    if self.step >= next_at:  # about 8% of the actions, as in serial runs
+                        next_at = self.step + 12
+                        self._supervisor()
+                    else:
+                        time.sleep(0.01)
+                    self._progress()
+            except BaseException as exc:
+                errors.append(exc)
+                stop.set()
+            finally:
+                with self._lock:
+                    self._counts.update(self._tl.counts)
+
+        crashpoints.hook = self._crash_hook
+        threads = [
+            threading.Thread(target=device_loop, args=(d,), name=f"dev{d.index}")
+            for d in self.devices
+        ] + [threading.Thread(target=supervisor_loop, name="supervisor")]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            crashpoints.hook = None
+        if errors:
+            raise errors[0]
+
+    def _crash_hook(self, point: str) -> None:
+        """The crash-point hook: raises in the thread whose sync asked for that point."""
+        if point == getattr(self._tl, "crash", None):
+            raise SimCrash(point)
+
     def _one_step(self) -> None:
         r = self.rng.random()
         if r < 0.08:
             self._supervisor()
             return
-        dev = self.rng.choice(self.devices)
+        self._device_action(self.rng.choice(self.devices))
+
+    def _device_action(self, dev: Device) -> None:
         op = self.rng.random()
         if op < 0.24:
             self._sync(dev)
@@ -376,8 +503,10 @@ class Simulation:
         if op < 0.15 or not hids:
             hid = self._new_id()
             grid = rng.choice(grids)
-            self.households[hid] = grid
-            data = household(grid_id=grid, household_no=f"{len(self.households):04d}")
+            with self._lock:  # numbers stay distinct when phones save at the same time
+                self.households[hid] = grid
+                number = len(self.households)
+            data = household(grid_id=grid, household_no=f"{number:04d}")
             self._save(dev, "household", hid, data, "create_household")
             return
         # a few hot households: the two phones of a grid often edit the same one
@@ -456,9 +585,9 @@ class Simulation:
             self.counts["delete_household"] += 1
             self.log(f"d{dev.index} delete household {hid[:8]}")
 
-    def _count_save(self, dev: Device) -> None:
+    @staticmethod
+    def _count_save(dev: Device) -> None:
         dev.saves += 1
-        self.saves += 1
 
     @staticmethod
     def _forget(dev: Device, entity: str, rid: str) -> None:
@@ -470,13 +599,9 @@ class Simulation:
         if self.step < dev.offline_until:
             self.counts["sync_while_offline"] += 1
             return
-        if crash is not None:
-
-            def hook(point: str) -> None:
-                if point == crash:
-                    raise SimCrash(point)
-
-            crashpoints.hook = hook
+        self._tl.crash = crash
+        if crash is not None and not self.config.concurrent:
+            crashpoints.hook = self._crash_hook
         try:
             result = dev.runner.run()
             self.log(f"d{dev.index} sync ok {dict(result.statuses)} cursor={result.cursor}")
@@ -491,7 +616,9 @@ class Simulation:
             self.counts["sync_failed"] += 1
             self.log(f"d{dev.index} sync failed {type(exc).__name__}: {str(exc)[:80]}")
         finally:
-            crashpoints.hook = None
+            self._tl.crash = None
+            if not self.config.concurrent:
+                crashpoints.hook = None
         assert dev.store is not None
         dev.cursors.append(dev.store.sync_state.get().cursor)
 
