@@ -10,9 +10,26 @@ import sys
 
 from bench import profile_push, sync_quick
 
+# suites with their own options: `python -m bench soak --help` (bench/soak.py, export_mem.py)
+OWN_OPTIONS = {
+    "soak": "bench.soak",
+    "export": "bench.export_mem",
+    "all": "bench.suite",
+    "load": "bench.load",
+    "county": "bench.county",
+    "scale": "bench.scale",
+}
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in OWN_OPTIONS:
+        import importlib
+
+        return int(importlib.import_module(OWN_OPTIONS[argv[0]]).main(argv[1:]))
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", epilog="also: " + ", ".join(f"{s} --help" for s in OWN_OPTIONS)
+    )
     parser.add_argument(
         "suite", choices=("quick", "profile", "pouch", "app"), help="which benchmark to run"
     )
