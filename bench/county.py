@@ -417,6 +417,9 @@ def build_county(
             summary.visits += counts["visit"]
             summary.records += len(records)
             summary.history_rows += len(history)
+        if not enc.sqlite:  # what autovacuum would soon do; the planner needs the statistics
+            with engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     finally:
         engine.dispose()
     summary.townships = len(summary.supervisors)

@@ -16,8 +16,8 @@ For each size, `bench.county.build_county` writes the county into a SQLite file 
 The benchmark writes into the cached county (its pushes are real changes: each run adds about
 1,100 versions; the grids keep their records). The physical floor is measured on a scratch
 copy of the 1,000-household file (`floor`). PostgreSQL: `--postgres-admin-url` builds both
-counties in databases `tianye_bench_scale_<size>` (dropped at the end) and repeats the pull and
-push figures.
+counties in databases `tianye_bench_scale_<size>` (dropped at the end; not cached) and repeats
+the pull and push figures (`--no-sqlite`: only those).
 """
 
 from __future__ import annotations
@@ -449,48 +449,50 @@ def run(
     seed: int = 2026,
     sizes: tuple[int, ...] = SIZES,
     postgres_admin_url: str | None = None,
+    sqlite: bool = True,
     initial_sync_sizes: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"sqlite": {}, "counties": {}}
+    out: dict[str, Any] = {}
     tag = datetime.now(UTC).strftime("%H%M%S")
     sync_sizes = initial_sync_sizes if initial_sync_sizes is not None else (max(sizes),)
+    small, big = min(sizes), max(sizes)
     with tempfile.TemporaryDirectory() as tmp:
-        for size in sizes:
-            started = time.perf_counter()
-            path, info = cached_county(size, seed)
-            info["ready_seconds"] = round(time.perf_counter() - started, 1)
-            out["counties"][size] = info
-            with serve(f"sqlite:///{path}", Path(tmp) / f"server-{size}.log") as base:
-                figures = measure_protocol(base, info, tag)
-                if size in sync_sizes:
-                    figures["initial_sync"] = initial_sync(base, info)
-            out["sqlite"][size] = figures
-        small, big = min(sizes), max(sizes)
-        if small != big:
-            out["sqlite"]["ratio_big_to_small"] = _compare(out["sqlite"], small, big)
-        floor = measure_floor(cached_county(small, seed)[0])
-        server = out["sqlite"][small]["push_500"]["ms_per_change"]
-        server_big = out["sqlite"][big]["push_500"]["ms_per_change"]
-        out["floor"] = floor | {
-            "server_ms_per_change_small": server,
-            "server_ms_per_change_big": server_big,
-            "ratio_server_to_floor_per_txn": _ratio(server, floor["one_transaction_per_change_ms"]),
-            "ratio_server_to_floor_batched": _ratio(server, floor["one_transaction_for_all_ms"]),
-        }
+        if sqlite:
+            out |= {"sqlite": {}, "counties": {}}
+            for size in sizes:
+                started = time.perf_counter()
+                path, info = cached_county(size, seed)
+                info["ready_seconds"] = round(time.perf_counter() - started, 1)
+                out["counties"][size] = info
+                with serve(f"sqlite:///{path}", Path(tmp) / f"server-{size}.log") as base:
+                    figures = measure_protocol(base, info, tag)
+                    if size in sync_sizes:
+                        figures["initial_sync"] = initial_sync(base, info)
+                out["sqlite"][size] = figures
+            if small != big:
+                out["sqlite"]["ratio_big_to_small"] = _compare(out["sqlite"], small, big)
+            floor = measure_floor(cached_county(small, seed)[0])
+            server = out["sqlite"][small]["push_500"]["ms_per_change"]
+            out["floor"] = floor | {
+                "server_ms_per_change_small": server,
+                "server_ms_per_change_big": out["sqlite"][big]["push_500"]["ms_per_change"],
+                "ratio_server_to_floor_per_txn": _ratio(
+                    server, floor["one_transaction_per_change_ms"]
+                ),
+                "ratio_server_to_floor_batched": _ratio(
+                    server, floor["one_transaction_for_all_ms"]
+                ),
+            }
         if postgres_admin_url:
             out["postgresql"] = {}
             for size in sizes:
                 name = f"tianye_bench_scale_{size}"
                 url = _postgres_url(postgres_admin_url, name)
                 try:
-                    started = time.perf_counter()
                     summary = build_county(url, size, seed=seed)
-                    info = summary.as_dict() | {
-                        "build_seconds": round(time.perf_counter() - started, 1)
-                    }
                     with serve(url, Path(tmp) / f"server-pg-{size}.log") as base:
-                        figures = measure_protocol(base, info, tag)
-                    out["postgresql"][size] = figures | {"county": info}
+                        figures = measure_protocol(base, summary.as_dict(), tag)
+                    out["postgresql"][size] = figures | {"county": summary.as_dict()}
                 finally:
                     _drop_postgres(postgres_admin_url, name)
             if small != big:
@@ -512,8 +514,14 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="also on PostgreSQL, e.g. postgresql://postgres@127.0.0.1:5432/postgres",
     )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL figures only")
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(","))
-    result = run(seed=args.seed, sizes=sizes, postgres_admin_url=args.postgres_admin_url or None)
+    result = run(
+        seed=args.seed,
+        sizes=sizes,
+        postgres_admin_url=args.postgres_admin_url or None,
+        sqlite=not args.no_sqlite,
+    )
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
