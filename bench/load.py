@@ -255,21 +255,40 @@ def _proc_stat(pid: int) -> tuple[int, float] | None:
     return ppid, (utime + stime + cutime + cstime) / TICK
 
 
-def _tree_cpu(root: int) -> float:
-    """CPU seconds of `root` and its descendants (gunicorn master and workers)."""
-    parents: dict[int, tuple[int, float]] = {}
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process: pid -> (parent pid, CPU seconds)."""
+    found: dict[int, tuple[int, float]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             stat = _proc_stat(int(entry))
             if stat is not None:
-                parents[int(entry)] = stat
-    total, todo = 0.0, [root]
+                found[int(entry)] = stat
+    return found
+
+
+def _tree(procs: dict[int, tuple[int, float]], root: int) -> dict[int, float]:
+    """CPU seconds of `root` and its descendants (gunicorn master and workers), per pid."""
+    out: dict[int, float] = {}
+    todo = [root]
     while todo:
         pid = todo.pop()
-        if pid in parents:
-            total += parents[pid][1]
-        todo += [p for p, (pp, _) in parents.items() if pp == pid]
-    return total
+        if pid in procs:
+            out[pid] = procs[pid][1]
+        todo += [p for p, (pp, _) in procs.items() if pp == pid]
+    return out
+
+
+def _named(procs: dict[int, tuple[int, float]], name: str) -> dict[int, float]:
+    """CPU seconds per pid of the processes whose command line holds `name` (PostgreSQL titles
+    its backends `postgres: <user> <database> …`)."""
+    out: dict[int, float] = {}
+    for pid, (_, cpu) in procs.items():
+        try:
+            if name.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                out[pid] = cpu
+        except OSError:
+            continue
+    return out
 
 
 def _machine_busy() -> float:
@@ -284,30 +303,53 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _grown(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used in between by the processes alive at the end (a backend that exited is lost)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+Marks = tuple[float, float, float, dict[int, float], dict[int, float]]
+
+
 @dataclass
 class CpuMeter:
-    """CPU used between `start()` and `stop()`: this process, the server tree, the machine."""
+    """CPU used between `start()` and `stop()`: this process (the load generator), the server
+    tree, the PostgreSQL backends of the bench database (`db_name`), and the whole machine."""
 
     server_pid: int
-    marks: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    db_name: str | None = None
+    marks: Marks | None = None
 
-    def _now(self) -> tuple[float, float, float, float]:
-        return (time.perf_counter(), _own_cpu(), _tree_cpu(self.server_pid), _machine_busy())
+    def _now(self) -> Marks:
+        procs = _processes()
+        db = _named(procs, self.db_name) if self.db_name else {}
+        server = _tree(procs, self.server_pid)
+        return (time.perf_counter(), _own_cpu(), _machine_busy(), server, db)
 
     def start(self) -> None:
         self.marks = self._now()
 
-    def stop(self) -> dict[str, float]:
-        end = self._now()
-        wall, own, server, busy = (b - a for a, b in zip(self.marks, end, strict=True))
+    def stop(self, sessions: int) -> dict[str, float]:
+        """Shares of the machine's capacity (cores × wall time), and server and database CPU
+        per session: the cost of a session whatever else the machine was doing."""
+        end, start = self._now(), self.marks
+        assert start is not None, "start() first"
+        wall, own, busy = (b - a for a, b in zip(start[:3], end[:3], strict=True))
+        server, db = _grown(start[3], end[3]), _grown(start[4], end[4])
         capacity = wall * (os.cpu_count() or 1)
+
+        def pct(seconds: float) -> float:
+            return round(100 * max(seconds, 0.0) / capacity, 1)
+
         return {
             "cores": os.cpu_count() or 1,
-            "bench_pct": round(100 * own / capacity, 1),
-            "server_pct": round(100 * server / capacity, 1),
-            "rest_pct": round(100 * max(busy - own - server, 0.0) / capacity, 1),
-            "idle_pct": round(100 * max(capacity - busy, 0.0) / capacity, 1),
-            "bench_share_of_busy_pct": round(100 * own / busy, 1) if busy > 0 else 0.0,
+            "bench_pct": pct(own),
+            "server_pct": pct(server),
+            "db_pct": pct(db),
+            "rest_pct": pct(busy - own - server - db),
+            "idle_pct": pct(capacity - busy),
+            "server_ms_per_session": round(1000 * server / sessions, 1) if sessions else 0.0,
+            "db_ms_per_session": round(1000 * db / sessions, 1) if sessions else 0.0,
         }
 
 
@@ -539,10 +581,11 @@ def run_step(
     for t in threads:
         t.join()
     seconds = time.perf_counter() - started
-    cpu = meter.stop()
     sessions = len(stats.latency["session"])
+    cpu = meter.stop(sessions)
     return {
         "devices": len(devices),
+        "think_s": list(think),
         "seconds": round(seconds, 2),
         "sessions": sessions,
         "sessions_per_s": round(sessions / seconds, 1),
@@ -580,22 +623,32 @@ def _series(
     steps: list[int],
     duration: float,
     think: tuple[float, float],
+    realistic: tuple[float, float] | None,
+    db_name: str | None,
     progress: Callable[[str], None],
 ) -> dict[str, Any]:
-    """A warm-up (each worker builds its schemas on first use), then each step in turn."""
-    meter = CpuMeter(proc.pid)
+    """A warm-up (each worker builds its schemas on first use), each step in turn, then all
+    devices with the `realistic` think time."""
+    meter = CpuMeter(proc.pid, db_name)
     warm = devices[: min(len(devices), 20)]
     warmup = run_step(warm, members, duration=min(duration, 3.0), think=(0.0, 0.0), meter=meter)
     results = []
-    for n in steps:
-        step = run_step(devices[:n], members, duration=duration, think=think, meter=meter)
+    plan = [(n, think) for n in steps] + ([(len(devices), realistic)] if realistic else [])
+    for n, pause in plan:
+        step = run_step(devices[:n], members, duration=duration, think=pause, meter=meter)
+        cpu = step["cpu"]
         progress(
-            f"  {n} devices: {step['sessions_per_s']} sessions/s, session p95"
+            f"  {n} devices, think {pause}: {step['sessions_per_s']} sessions/s, session p95"
             f" {step['session'].get('p95_ms')} ms, errors {step['errors']},"
-            f" cpu bench {step['cpu']['bench_pct']} % server {step['cpu']['server_pct']} %"
+            f" cpu % bench/server/db/rest {cpu['bench_pct']}/{cpu['server_pct']}/{cpu['db_pct']}"
+            f"/{cpu['rest_pct']}, server {cpu['server_ms_per_session']} ms/session"
         )
         results.append(step)
-    return {"warmup_errors": warmup["error_kinds"], "steps": results, "knee": knee(results)}
+    series = results[: len(steps)]
+    out = {"warmup_errors": warmup["error_kinds"], "steps": series, "knee": knee(series)}
+    if realistic:
+        out["realistic"] = results[-1]
+    return out
 
 
 def run_backend(
@@ -607,6 +660,7 @@ def run_backend(
     workers: list[int],
     duration: float,
     think: tuple[float, float],
+    realistic: tuple[float, float] | None = None,
     seed: int = 1,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
@@ -641,6 +695,8 @@ def run_backend(
                         steps=steps,
                         duration=duration,
                         think=think,
+                        realistic=realistic,
+                        db_name=None if url.startswith("sqlite") else url.rsplit("/", 1)[1],
                         progress=progress,
                     )
                     result[f"workers_{n}"] = series
@@ -677,6 +733,7 @@ def run(
     workers: list[int],
     duration: float,
     think: tuple[float, float],
+    realistic: tuple[float, float] | None = None,
     postgres_admin_url: str = PG_ADMIN_URL,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
@@ -695,6 +752,7 @@ def run(
             "threads_per_worker": 4,
             "duration_s": duration,
             "think_s": list(think),
+            "realistic_think_s": list(realistic) if realistic else None,
         },
     }
     for backend in backends:
@@ -706,6 +764,7 @@ def run(
             "workers": workers,
             "duration": duration,
             "think": think,
+            "realistic": realistic,
             "progress": progress,
         }
         if backend == "sqlite":
@@ -715,6 +774,13 @@ def run(
             with _postgres(postgres_admin_url) as url:
                 result[backend] = run_backend(url, **kw)
     return result
+
+
+def _think_label(step: dict[str, Any]) -> str:
+    low, high = step.get("think_s", [0, 0])
+    if not high:
+        return ""
+    return f" (think {low:g}–{high:g} s)" if high != low else f" (think {low:g} s)"
 
 
 def table(result: dict[str, Any]) -> str:
@@ -729,12 +795,15 @@ def table(result: dict[str, Any]) -> str:
             f" ({data['exactly_once']['mutations_acknowledged']} mutations)",
             "",
             "| workers | devices | sessions/s | mutations/s | push p50/p95/p99/max ms"
-            " | pull p50/p95/p99/max ms | session p50/p95/p99 ms | errors | CPU bench/server/rest"
-            " % |",
-            "|---|---|---|---|---|---|---|---|---|",
+            " | pull p50/p95/p99/max ms | session p50/p95/p99 ms | errors"
+            " | CPU % bench/server/db/rest/idle | server (+db) CPU ms/session |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for key in sorted(k for k in data if k.startswith("workers_")):
-            for s in data[key]["steps"]:
+            rows = data[key]["steps"] + (
+                [data[key]["realistic"]] if "realistic" in data[key] else []
+            )
+            for s in rows:
                 push, pull, ses, cpu = s["push"], s["pull"], s["session"], s["cpu"]
 
                 def q(d: dict[str, Any], keys: tuple[str, ...]) -> str:
@@ -742,10 +811,13 @@ def table(result: dict[str, Any]) -> str:
 
                 every = ("p50_ms", "p95_ms", "p99_ms", "max_ms")
                 lines.append(
-                    f"| {key.split('_')[1]} | {s['devices']} | {s['sessions_per_s']}"
-                    f" | {s['mutations_per_s']} | {q(push, every)} | {q(pull, every)}"
+                    f"| {key.split('_')[1]} | {s['devices']}{_think_label(s)}"
+                    f" | {s['sessions_per_s']} | {s['mutations_per_s']}"
+                    f" | {q(push, every)} | {q(pull, every)}"
                     f" | {q(ses, every[:3])} | {s['errors']}"
-                    f" | {cpu['bench_pct']}/{cpu['server_pct']}/{cpu['rest_pct']} |"
+                    f" | {cpu['bench_pct']}/{cpu['server_pct']}/{cpu['db_pct']}/{cpu['rest_pct']}"
+                    f"/{cpu['idle_pct']} | {cpu['server_ms_per_session']}"
+                    f" (+{cpu['db_ms_per_session']}) |"
                 )
             k = data[key]["knee"]
             lines.append(
@@ -769,6 +841,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="2,4", help="serve --workers values")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per step")
     parser.add_argument("--think", default="0", help="seconds between sessions: 0, 2 or 1-5")
+    parser.add_argument(
+        "--realistic", help="after the steps: all devices with this think time, e.g. 1-5"
+    )
     parser.add_argument("--households", type=int, default=30, help="per device's grid")
     parser.add_argument("--postgres-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--json", help="also write the result to this file")
@@ -788,6 +863,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=[int(x) for x in args.workers.split(",")],
         duration=args.duration,
         think=_parse_think(args.think),
+        realistic=_parse_think(args.realistic) if args.realistic else None,
         postgres_admin_url=args.postgres_admin_url,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
@@ -800,11 +876,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def clean(backend: dict[str, Any]) -> bool:
     """No error in any step, warm-up or drain, and the exactly-once check passed."""
-    steps = [s for k, v in backend.items() if k.startswith("workers_") for s in v["steps"]]
+    series = [v for k, v in backend.items() if k.startswith("workers_")]
+    steps = [s for v in series for s in v["steps"] + ([v["realistic"]] if "realistic" in v else [])]
     errors = sum(s["errors"] for s in steps) + sum(backend["drain_errors"].values())
-    errors += sum(
-        sum(v["warmup_errors"].values()) for k, v in backend.items() if k[:8] == "workers_"
-    )
+    errors += sum(sum(v["warmup_errors"].values()) for v in series)
     return errors == 0 and backend["exactly_once"]["ok"]
 
 
