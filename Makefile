@@ -38,8 +38,9 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# quick versions of every benchmark, with a summary (bench/README.md); not part of `make test`
 bench: $(STAMP)
-	$(PY) -m bench quick
+	$(PY) -m bench all --quick
 
 clean:
 	rm -rf $(VENV) instance build *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts

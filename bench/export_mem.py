@@ -20,13 +20,14 @@ import contextlib
 import json
 import os
 import re
-import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +208,12 @@ def run(
         cached = ROOT / "bench" / ".cache" / f"county-{households}h-s{seed}.sqlite3"
         if database_url is None and cached.exists():
             # `bench scale`'s county of this size (a copy: the admin added here stays here)
-            shutil.copyfile(cached, f"{tmp}/county.sqlite3")
+            # (the SQLite backup API: a consistent copy even while `bench scale` writes to it)
+            with (
+                closing(sqlite3.connect(cached)) as src,
+                closing(sqlite3.connect(f"{tmp}/county.sqlite3")) as dst,
+            ):
+                src.backup(dst)
         county = _county(url, households, seed)
         env = os.environ | {
             "DATABASE_URL": url,

@@ -54,6 +54,28 @@ def _export(d: Any) -> str:
     return "; ".join(out)
 
 
+def _pouch(d: Any) -> str:
+    ratio = _get(d, "ratios_ours_over_pouchdb", "ours_sqlite", "push_rate")
+    ours = _get(d, "ours_sqlite", "push", "households_per_second")
+    theirs = _get(d, "pouchdb", "push", "households_per_second")
+    return f"push ours {ours} hh/s vs PouchDB {theirs} hh/s (ratio {ratio})"
+
+
+def _app(d: Any) -> str:
+    met = _get(d, "targets_met") or {}
+    return (
+        f"list {_get(d, 'household_list', 'open_first_page_viewmodel', 'median_ms')} ms,"
+        f" visit save {_get(d, 'visit_save', 'median_ms')} ms,"
+        f" cold start {_get(d, 'cold_start', 'median_seconds')} s;"
+        f" targets met: {sum(bool(v) for v in met.values())}/{len(met)}"
+    )
+
+
+def _load(d: Any) -> str:
+    ok = [b for b in ("sqlite", "postgres") if _get(d, b, "exactly_once", "ok")]
+    return f"exactly-once ok on {', '.join(ok) or 'none'}; steps: see the JSON"
+
+
 def _first_line(d: Any) -> str:
     text = json.dumps(d, ensure_ascii=False)
     return text[:110] + ("…" if len(text) > 110 else "")
@@ -62,10 +84,10 @@ def _first_line(d: Any) -> str:
 # name, arguments of `python -m bench`, headline of its JSON output
 QUICK: tuple[tuple[str, list[str], Callable[[Any], str]], ...] = (
     ("quick", ["quick", "--households", "300"], _quick),
-    ("pouch", ["pouch", "--households", "100", "--postgres-admin-url", ""], _first_line),
-    ("app", ["app", "--households", "300"], _first_line),
+    ("pouch", ["pouch", "--households", "100", "--postgres-admin-url", ""], _pouch),
+    ("app", ["app", "--households", "300"], _app),
     ("scale", ["scale", "--sizes", "1000"], _first_line),
-    ("load", ["load", "--quick"], _first_line),
+    ("load", ["load", "--quick"], _load),
     ("export", ["export", "--households", "1000"], _export),
     ("soak", ["soak", "--devices", "4", "--mutations", "40", "--quiet"], _soak),
 )
