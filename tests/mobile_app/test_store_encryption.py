@@ -30,6 +30,14 @@ USER = {"id": "u1", "username": "wang", "role": "worker", "display_name": "çŽ‹ç½
 CRASH_EXIT = 77
 
 
+@pytest.fixture(autouse=True)
+def cheaper_kdf(request, monkeypatch):
+    """scrypt n=2^12 for the behaviour tests (the parameters travel with each wrapped copy);
+    the real n=2^16 in the parameters test and in the crash children (own processes)."""
+    if request.node.name != "test_scrypt_parameters_are_the_documented_ones":
+        monkeypatch.setitem(SCRYPT_PARAMS, "n", 2**12)
+
+
 def signed_in(data_dir: Path, *, pin: str = PIN, password: str = PASSWORD) -> StoreVault:
     """A phone right after its first online sign-in (the server said yes)."""
     vault = StoreVault(data_dir)
