@@ -6,7 +6,9 @@ Typical use (the UI helper's entry point)::
     store.records.save("household", hid, data, now=now, hlc_node=store.session.client_id())
     store.households.list(search="张", filters=["overdue"], today=date.today())
 
-See docs/mobile-store.md for the tables and the decisions behind them.
+`Store(path, key=dek)` opens the file through SQLCipher; the app never does that itself but
+goes through `mobile_app.store.vault.StoreVault`, which keeps the key wrapped under the PIN
+and password. See docs/mobile-store.md for the tables and the decisions behind them.
 """
 
 from __future__ import annotations
