@@ -28,7 +28,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
-    Table,
     create_engine,
     event,
     func,
@@ -286,7 +285,7 @@ def _version_row(
     }
 
 
-def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
     """SQLite: the compiled Core `insert()`, executemany in chunks; PostgreSQL: COPY."""
     if not rows:
         return

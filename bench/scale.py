@@ -265,7 +265,7 @@ class _CountingSession(requests.Session):
 
     requests_made = 0
 
-    def request(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> Any:
         self.requests_made += 1
         return super().request(*args, **kwargs)
 
@@ -341,7 +341,7 @@ def measure_floor(path: Path, changes: int = BATCH) -> dict[str, Any]:
             " VALUES (?, ?, 'floor', 0, ?)",
             (client_id, user_id, stamp),
         )
-        prepared = []
+        prepared: list[tuple[Any, ...]] = []
         for i, (entity, rid, _grid, _hh, text) in enumerate(rows * (changes // len(rows) + 1)):
             if len(prepared) == changes:
                 break
@@ -407,7 +407,7 @@ def _ratio(big: float, small: float) -> float:
     return round(big / small, 2) if small else float("inf")
 
 
-def _compare(results: dict[str, dict[str, Any]], small: str, big: str) -> dict[str, Any]:
+def _compare(results: dict[Any, dict[str, Any]], small: int, big: int) -> dict[str, Any]:
     a, b = results[small], results[big]
     return {
         "noop_pull_median": _ratio(b["noop_pull"]["median_ms"], a["noop_pull"]["median_ms"]),
