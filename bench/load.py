@@ -1,7 +1,7 @@
 """Concurrent devices syncing against `python -m sync_server serve --workers N` (issue 7).
 
 `python -m bench load [--backend sqlite|postgres|both] [--devices 200] [--steps 10,25,50,100,200]
-[--workers 2,4] [--duration 30] [--think 0 | 1-5] [--households 30] [--quick]`
+[--workers 2,4] [--duration 30] [--think 0 | 1-5] [--realistic 1-5] [--households 30] [--quick]`
 
 Setup (not timed): a fresh database (a SQLite file in a temp folder, or a PostgreSQL database
 created on `--postgres-admin-url` and dropped at the end), one worker, one grid and one install
@@ -11,10 +11,12 @@ latest visit each, realistic values from `bench.sync_quick.workload`) and pulls 
 Each step runs that many devices at once, one thread each, for `--duration` seconds: a session
 pushes 1–5 mutations (edit a household's phone or notes on the version the device holds, add a
 visit, add a member; gzip bodies) and pulls to the head; then the device waits `--think`
-seconds. Every non-2xx answer, timeout, connection error and any push result other than
-`applied` is an error. Per step: sessions/s, mutations/s, latency p50/p95/p99/max of pushes,
-pulls and whole sessions, and the CPU of this process (the load generator), of the server's
-processes and of the rest of the machine (PostgreSQL, other jobs), from /proc.
+seconds (`--realistic`: one more step, all devices, with that think time). Every non-2xx
+answer, timeout (the phone's: 5 s to connect, 60 s to read), connection error and push result
+other than `applied` is an error; a failed push stays in the outbox and is sent again.
+Per step: sessions/s, mutations/s, latency p50/p95/p99/max of pushes, pulls and whole
+sessions, and the CPU of this process (the load generator), of the server's processes, of the
+bench database's PostgreSQL backends and of the rest of the machine, from /proc.
 
 At the end every device pushes what its outbox still holds, and the database is compared with
 what the devices were acknowledged: one mutation-log row per mutation id, one history version
@@ -51,10 +53,12 @@ from typing import Any
 import requests
 
 from bench.sync_quick import ROOT, free_port, workload
+from mobile_app.sync.client import CONNECT_TIMEOUT, READ_TIMEOUT
 
 PASSWORD = "load-pass-1"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-TIMEOUT = 30.0  # seconds per request: longer is an error (a phone would give up too)
+# The phone's own timeouts (connect, read): a request slower than that fails on a phone too.
+TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
 KNEE_GAIN = 1.10  # throughput must rise by 10 % for a step to count as still rising
 API = "/api/v1"
 
