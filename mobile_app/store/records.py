@@ -186,7 +186,10 @@ def refresh_household(conn: sqlite3.Connection, household_id: str | None) -> Non
         risk_count = count_flags(conn, household_id, hdata, jsonio.loads(last["data"]) or {})
     flags = conn.execute(
         "SELECT max(dirty) AS unsynced, max(open_conflicts != '[]') AS conflicted FROM records"
-        " WHERE household_id=? AND (entity='household' OR deleted=0)",
+        # `entity IN (...)` lets SQLite use records_household (entity, household_id, ...)
+        # instead of scanning every row of the phone for each household refreshed
+        " WHERE entity IN ('household','member','visit') AND household_id=?"
+        " AND (entity='household' OR deleted=0)",
         (household_id,),
     ).fetchone()
     notices = conn.execute(
