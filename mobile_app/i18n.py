@@ -88,6 +88,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "本机数据已加密保存，输入 PIN 码解锁",
         "The data on this phone is encrypted; enter your PIN to unlock it",
     ),
+    "signin.tries_left": (
+        "PIN 码还可尝试 {n} 次，用完后须联网用密码登录",
+        "{n} PIN tries left; after that you must sign in online with your password",
+    ),
+    "signin.locked_out": (
+        "PIN 码已连续输错 {n} 次，离线进入已停用：请联网用密码登录（登录后恢复）",
+        "Wrong PIN {n} times in a row: offline entry is off. Sign in online with your"
+        " password to turn it back on",
+    ),
+    "signin.err_locked_out": (
+        "PIN 码输错次数过多，请联网用密码登录",
+        "Too many wrong PINs; sign in online with your password",
+    ),
     # grid (household list)
     "grid.title": ("我的网格", "My grid"),
     "grid.search_hint": (

@@ -6,9 +6,11 @@ one from the account password (first sign-in, forgotten PIN). A wrong secret fai
 (`WrongSecret`); changing the PIN re-wraps the DEK and never re-encrypts the database.
 
 The file also holds what the sign-in screen needs before anything is unlocked (username,
-display name, server address, client id, signed in or not): none of it is secret, and the
-database itself stays closed until a secret unwraps the DEK. It is written atomically (temp
-file, fsync, rename, fsync of the directory) so a crash leaves the old or the new file.
+display name, server address, client id, signed in or not) and the count of wrong offline
+unlock attempts in a row (`failed_unlocks`, the PIN attempt limit in `vault.py`): none of it
+is secret, and the database itself stays closed until a secret unwraps the DEK. It is written
+atomically (temp file, fsync, rename, fsync of the directory) so a crash leaves the old or the
+new file.
 """
 
 from __future__ import annotations
@@ -136,6 +138,21 @@ class KeyFile:
         data = self.load()
         data["profile"] = {**(data.get("profile") or {}), **values}
         self.save(data)
+
+    # -- wrong offline attempts (not secret) --------------------------------------------------
+    def failed_unlocks(self) -> int:
+        """Wrong offline unlock attempts in a row (0 without a key file)."""
+        if not self.exists():
+            return 0
+        value = self.load().get("failed_unlocks", 0)
+        return value if isinstance(value, int) and value >= 0 else 0
+
+    def set_failed_unlocks(self, count: int) -> None:
+        """Record the count (atomically, like every write of this file)."""
+        data = self.load()
+        if data.get("failed_unlocks", 0) != count:
+            data["failed_unlocks"] = count
+            self.save(data)
 
     # -- wrapped keys ------------------------------------------------------------------------
     def has(self, kind: str) -> bool:

@@ -9,6 +9,13 @@ A store left by the previous app version is plain SQLite with no key file ("lega
 is checked against the old scrypt hash inside it (or the server checks the password), then a
 new key is made, saved wrapped, and the file is encrypted in place (`cipher.encrypt_plaintext`).
 
+Offline unlocking allows `MAX_UNLOCK_ATTEMPTS` wrong secrets in a row (the PIN, or the
+password where no PIN is set); then it refuses (`UnlockLockedOut`) until an online sign-in
+with the password. The count lives in the key file, so a restart keeps it, and it is raised
+*before* the secret is tried (killing the app during the derivation does not win a free try);
+a right secret or an online sign-in sets it back to 0. This stops someone guessing in the
+app; it does not stop an attacker who copies the files (docs/security.md).
+
 Without SQLCipher the vault refuses to open anything (`CipherUnavailable`), unless
 TIANYE_ALLOW_PLAINTEXT_STORE=1 is set (developers only): then keys and PINs work the same but
 the file stays plain, and a warning is logged at every open.
@@ -19,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -31,9 +39,30 @@ from mobile_app.store.settings import MIN_PIN_LENGTH
 DB_NAME = "tianye.sqlite3"
 ALLOW_PLAINTEXT_ENV = "TIANYE_ALLOW_PLAINTEXT_STORE"
 MAX_PIN_LENGTH = 8
+MAX_UNLOCK_ATTEMPTS = 5  # wrong offline PINs (or passwords) in a row before online is required
 log = logging.getLogger("tianye.store")
 
-__all__ = ["CipherUnavailable", "OtherUserData", "StoreVault", "WrongSecret"]
+__all__ = [
+    "CipherUnavailable",
+    "OtherUserData",
+    "StoreVault",
+    "UnlockLockedOut",
+    "WrongSecret",
+    "WrongUnlockSecret",
+]
+
+
+class WrongUnlockSecret(WrongSecret):
+    """A wrong offline PIN or password; `remaining` tries before offline unlocking stops."""
+
+    def __init__(self, kind: str, remaining: int) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.remaining = remaining
+
+
+class UnlockLockedOut(PermissionError):
+    """Too many wrong offline secrets in a row: only an online sign-in opens the store."""
 
 
 class OtherUserData(PermissionError):
@@ -70,6 +99,9 @@ class StoreVault:
         self.store: Store | None = None
         self._dek: bytearray | None = None
         self._fresh_client_id: str | None = None
+        # change_pin (a worker thread) and lock (the UI thread, e.g. auto-lock) never overlap:
+        # a lock in the middle of a re-wrap would leave the key half used
+        self._guard = threading.RLock()
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -99,6 +131,10 @@ class StoreVault:
             profile = dict(data.get("profile") or {})
             profile["has_pin"] = "pin" in (data.get("wrapped") or {})
             profile["legacy"] = False
+            failed = data.get("failed_unlocks", 0)
+            failed = failed if isinstance(failed, int) and failed > 0 else 0
+            profile["failed_unlocks"] = failed
+            profile["unlock_tries_left"] = max(0, MAX_UNLOCK_ATTEMPTS - failed)
             return profile
         if cipher.is_plaintext(self.path):
             return self._legacy_profile()
@@ -132,18 +168,34 @@ class StoreVault:
         }
 
     # -- unlocking ---------------------------------------------------------------------------
+    def unlock_tries_left(self) -> int:
+        """Offline unlock attempts left before an online sign-in is required."""
+        return max(0, MAX_UNLOCK_ATTEMPTS - self.keys.failed_unlocks())
+
     def unlock_with_pin(self, pin: str) -> Store:
-        """Open with the device PIN (`WrongSecret` when it is wrong; nothing changes then)."""
+        """Open with the device PIN: `WrongUnlockSecret` (with the tries left) when it is wrong,
+        `UnlockLockedOut` after too many; the database is never touched by a wrong PIN."""
         return self._unlock("pin", pin)
 
     def unlock_with_password(self, password: str) -> Store:
-        """Open offline with the account password's wrapped copy (no PIN set, or forgotten)."""
+        """Open offline with the account password's wrapped copy (no PIN set); counted like
+        a PIN."""
         return self._unlock("password", password)
 
     def _unlock(self, kind: str, secret: str) -> Store:
         self.check_usable()
         if self.keys.exists():
-            dek = self.keys.unwrap(kind, secret)
+            with self._guard:
+                failed = self.keys.failed_unlocks()
+                if failed >= MAX_UNLOCK_ATTEMPTS:
+                    raise UnlockLockedOut(kind)
+                # counted before the derivation: a kill during it cannot make a try free
+                self.keys.set_failed_unlocks(failed + 1)
+            try:
+                dek = self.keys.unwrap(kind, secret)
+            except WrongSecret:
+                raise WrongUnlockSecret(kind, MAX_UNLOCK_ATTEMPTS - failed - 1) from None
+            self.keys.set_failed_unlocks(0)
         elif self.is_legacy():
             if kind != "pin":
                 raise WrongSecret(kind)
@@ -242,6 +294,7 @@ class StoreVault:
             signed_in=True,
             pending=None,
         )
+        self.keys.set_failed_unlocks(0)  # the server took the password: offline tries again
         self._fresh_client_id = None
         return self._open(dek, client_id=client_id)
 
@@ -267,12 +320,14 @@ class StoreVault:
     # -- while unlocked ----------------------------------------------------------------------
     def change_pin(self, old_pin: str, new_pin: str) -> None:
         """Re-wrap the key under a new PIN (the database is not re-encrypted)."""
-        if self._dek is None:
-            raise RuntimeError("the store is locked")
         check_pin_format(new_pin)
-        if self.keys.has("pin"):
-            self.keys.unwrap("pin", old_pin)  # WrongSecret: the current PIN is required
-        self.keys.rewrap(bytes(self._dek), "pin", new_pin)
+        with self._guard:  # a lock (auto-lock) waits until the re-wrap is written
+            if self._dek is None:
+                raise RuntimeError("the store is locked")
+            dek = bytes(self._dek)
+            if self.keys.has("pin"):
+                self.keys.unwrap("pin", old_pin)  # WrongSecret: the current PIN is required
+            self.keys.rewrap(dek, "pin", new_pin)
 
     def update_profile(self, **values: Any) -> None:
         """Change what the sign-in screen shows (e.g. a new server address)."""
@@ -285,6 +340,10 @@ class StoreVault:
         Python cannot promise the key leaves memory: the bytearray is zeroed, but copies made
         by `bytes()`, the driver and SQLCipher's own buffers live until freed.
         """
+        with self._guard:
+            self._lock(signed_out=signed_out)
+
+    def _lock(self, *, signed_out: bool) -> None:
         if self.store is not None:
             if signed_out:
                 pending = self.store.db.query_one(

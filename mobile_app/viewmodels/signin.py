@@ -7,6 +7,10 @@ and the device PIN, or the password when no PIN was set. A successful online log
 creates) the store with the password and makes the typed PIN the device PIN. Signing out
 forgets the token, so the next entry is online again. Unwrapping runs scrypt (~0.3 s, more on
 a phone), so both entries work off the UI thread.
+
+Offline entry allows `MAX_UNLOCK_ATTEMPTS` wrong PINs (or passwords) in a row; the tries left
+show under the PIN field (`pin_note`), and after the last one only the online sign-in opens
+the store (and resets the count). The count is kept by the vault in the key file.
 """
 
 from __future__ import annotations
@@ -15,9 +19,17 @@ import platform
 from collections.abc import Callable
 from typing import Any
 
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from mobile_app.store.vault import CipherUnavailable, OtherUserData, StoreVault, WrongSecret
+from mobile_app.store.vault import (
+    MAX_UNLOCK_ATTEMPTS,
+    CipherUnavailable,
+    OtherUserData,
+    StoreVault,
+    UnlockLockedOut,
+    WrongSecret,
+    WrongUnlockSecret,
+)
 from mobile_app.viewmodels.base import ViewModel
 
 LoginFn = Callable[[str, str, str, str, str], dict[str, Any]]
@@ -56,13 +68,32 @@ class SignInViewModel(ViewModel):
     needs_pin = BooleanProperty(False)
     online_login = BooleanProperty(False)  # the last sign-in reached the server
     blocked = BooleanProperty(False)  # no SQLCipher on this device: nothing may open
+    unlock_tries_left = NumericProperty(MAX_UNLOCK_ATTEMPTS)  # offline tries before online
+    locked_out = BooleanProperty(False)  # too many wrong offline tries: online sign-in only
+    pin_note = StringProperty("")  # under the PIN field: tries left, or the lock-out
 
     def __init__(self, vault: StoreVault, login: LoginFn, *, default_url: str = "", **kw: Any):
         super().__init__(**kw)
         self.vault = vault
         self.login = login
         self.default_url = default_url
+        self.bind(
+            lang=self._show_tries, unlock_tries_left=self._show_tries, locked_out=self._show_tries
+        )
         self.reload()
+
+    def _show_tries(self, *_: Any) -> None:
+        if self.locked_out:
+            self.pin_note = self.tr("signin.locked_out", n=MAX_UNLOCK_ATTEMPTS)
+        elif self.can_open_offline and self.unlock_tries_left < MAX_UNLOCK_ATTEMPTS:
+            self.pin_note = self.tr("signin.tries_left", n=int(self.unlock_tries_left))
+        else:
+            self.pin_note = ""
+
+    def _set_tries(self, left: int) -> None:
+        self.unlock_tries_left = max(0, left)
+        self.locked_out = self.can_open_offline and self.unlock_tries_left == 0
+        self._show_tries()
 
     def reload(self) -> None:
         """Read the key file's profile again (after a sign-out or a lock)."""
@@ -77,6 +108,7 @@ class SignInViewModel(ViewModel):
         )
         self.blocked = not self.vault.usable
         self.signed_in = False
+        self._set_tries(int(profile.get("unlock_tries_left", MAX_UNLOCK_ATTEMPTS)))
 
     def _fail(self, key: str, **fmt: Any) -> None:
         self.error = self.tr(key, **fmt)
@@ -141,6 +173,8 @@ class SignInViewModel(ViewModel):
             self.pin = ""
             self.known_user = answer["user"].get("display_name") or username
             self.needs_pin = self.vault.keys.has("pin")
+            self.can_open_offline = True
+            self._set_tries(MAX_UNLOCK_ATTEMPTS)  # the password reset the offline count
             self.online_login = True
             self.signed_in = True
 
@@ -164,6 +198,9 @@ class SignInViewModel(ViewModel):
             return False
         if not self.can_open_offline:
             self._fail("signin.first_time")
+            return False
+        if self.locked_out:
+            self._fail("signin.err_locked_out")
             return False
         if self.needs_pin:
             kind, secret, wrong = "pin", self.pin, "signin.err_pin_wrong"
@@ -189,11 +226,18 @@ class SignInViewModel(ViewModel):
             self.pin = ""
             self.password = ""
             self.online_login = False
+            self._set_tries(MAX_UNLOCK_ATTEMPTS)
             self.signed_in = True
 
         def failed(exc: BaseException) -> None:
             self.busy = False
-            if isinstance(exc, WrongSecret):
+            if isinstance(exc, UnlockLockedOut):
+                self._set_tries(0)
+                self._fail("signin.err_locked_out")
+            elif isinstance(exc, WrongUnlockSecret):
+                self._set_tries(exc.remaining)
+                self._fail("signin.err_locked_out" if self.locked_out else wrong)
+            elif isinstance(exc, WrongSecret):
                 self._fail(wrong)
             elif isinstance(exc, CipherUnavailable):
                 self._fail("signin.err_no_cipher")

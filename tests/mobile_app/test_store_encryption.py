@@ -140,13 +140,16 @@ def test_wrong_pin_fails_and_changes_nothing(tmp_path):
     vault = signed_in(tmp_path)
     seed_household(vault.store, 1)
     vault.lock()
-    before = file_digests(vault.path, vault.keys.path)
+    before = file_digests(vault.path)
+    keys_before = vault.keys.load()
     again = StoreVault(tmp_path)
     for wrong in ("000000", "24681", "", PASSWORD):
         with pytest.raises(WrongSecret):
             again.unlock_with_pin(wrong)
         assert again.store is None
-    assert file_digests(vault.path, vault.keys.path) == before
+    assert file_digests(vault.path) == before
+    # the key file only counts the tries (the PIN attempt limit); its keys and profile stay
+    assert vault.keys.load() == keys_before | {"failed_unlocks": 4}
     store = again.unlock_with_pin(PIN)
     assert store.households.get(hid(1)) is not None
     again.lock()
