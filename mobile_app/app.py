@@ -6,6 +6,9 @@ Sync runs in a background thread; its progress comes back with `Clock.schedule_o
 The store is encrypted and locked at start (`StoreVault`): only the sign-in screen exists
 until a PIN or password opens the store; then the other view-models and screens are made over
 it. Locking or signing out removes them again, closes the store and drops its key.
+`AutoLock` locks the same way after the minutes set in Settings without a touch, or on resume
+after a pause that long; a running sync is cancelled and waited for first, and text still
+being typed is committed (the visit form's draft keeps it).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.logger import Logger
 from kivy.properties import StringProperty
@@ -37,10 +41,12 @@ from mobile_app.viewmodels import (
     SyncViewModel,
     VisitFormViewModel,
 )
+from mobile_app.viewmodels.autolock import AutoLock
 from mobile_app.viewmodels.settings import Preferences
 from mobile_app.widgets.common import COLORS, load_kv
 
 __all__ = ["DB_NAME", "TianyeApp", "default_data_dir"]
+AUTO_LOCK_CHECK_SECONDS = 15  # how often the idle time is looked at
 
 
 def default_data_dir(app: App | None = None) -> Path:
@@ -74,6 +80,8 @@ class TianyeApp(App):
         self.vault: StoreVault | None = None
         self._lang_bindings: list[tuple[Any, int]] = []
         self._sign_out_after_sync = False
+        self._runner: SyncRunner | None = None
+        self.autolock: AutoLock | None = None
 
     @property
     def store(self) -> Store | None:
@@ -98,7 +106,8 @@ class TianyeApp(App):
     def make_runner(self, on_progress: Callable[[Any], None]) -> SyncRunner:
         """A sync runner over the store with progress delivered to the sync view-model."""
         assert self.store is not None
-        return SyncRunner(self.store, self.make_client(), on_progress=on_progress)
+        self._runner = SyncRunner(self.store, self.make_client(), on_progress=on_progress)
+        return self._runner
 
     def revoke_token(self) -> None:
         self.make_client().logout()
@@ -118,6 +127,14 @@ class TianyeApp(App):
             Logger.error("Tianye: SQLCipher is missing; the store stays closed (docs/security.md)")
         self.prefs = Preferences(data_dir / "prefs.json")
         self.lang = self.prefs.language()
+        self.autolock = AutoLock(
+            close=self._close_screens,
+            flush=self.flush_typing,
+            sync_running=lambda: "sync" in self.vms and bool(self.vms["sync"].running),
+            cancel_sync=self._cancel_sync,
+            minutes=self.prefs.auto_lock_minutes(),
+        )
+        self.autolock.bind(locking=self._on_locking)
         signin = SignInViewModel(self.vault, self.login, default_url=self.server_url)
         self.vms: dict[str, Any] = {"signin": signin}
         signin.lang = self.lang
@@ -127,7 +144,56 @@ class TianyeApp(App):
         sm.add_widget(screens.SCREENS["signin"](name="signin", vm=signin))
         self.sm = sm
         Window.bind(on_keyboard=self._on_key)
+        for event in ("on_touch_down", "on_touch_move", "on_key_down", "on_textinput"):
+            Window.bind(**{event: self._touched})
+        Clock.schedule_interval(self._check_idle, AUTO_LOCK_CHECK_SECONDS)
         return sm
+
+    # -- locking ---------------------------------------------------------------------------
+    def _touched(self, *_args: Any) -> None:
+        if self.autolock is not None:
+            self.autolock.touch()  # returns None: the touch goes on to the widgets
+
+    def _check_idle(self, _dt: float) -> None:
+        if self.autolock is not None:
+            self.autolock.check()
+
+    def on_pause(self) -> bool:
+        """Android sends the app to the background: typing is committed, the time noted."""
+        if self.autolock is not None:
+            self.autolock.pause()
+        return True
+
+    def on_resume(self) -> None:
+        if self.autolock is not None:
+            self.autolock.resume()
+
+    def lock(self) -> bool:
+        """Lock now, or once the running sync stopped (False); the Lock button and auto-lock."""
+        return self.autolock.lock() if self.autolock is not None else True
+
+    def flush_typing(self) -> None:
+        """Commit text still being typed in a form (a text field commits when it loses focus;
+        the visit form then autosaves its draft), before the store closes or the app pauses."""
+        for name in ("visit", "member"):
+            if name not in self.vms:
+                continue
+            renderer = getattr(self.sm.get_screen(name), "renderer", None)
+            for field in getattr(renderer, "widgets", {}).values():
+                text_input = getattr(field, "input", None)
+                if getattr(text_input, "focus", False):
+                    text_input.focus = False
+
+    def _cancel_sync(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+
+    def _on_locking(self, _autolock: Any, locking: bool) -> None:
+        """While a lock waits for the sync: the sign-in screen, no unlocking, no data shown."""
+        if locking:
+            self.show("signin", reset=True)
+            self.vms["signin"].busy = True
+            self.vms["signin"].error = self.tr("signin.locking")
 
     def _open_screens(self) -> None:
         """The view-models and screens over the store just unlocked."""
@@ -154,6 +220,10 @@ class TianyeApp(App):
             vm.lang = self.lang
             self._lang_bindings.append((vm, self.fbind("lang", vm.setter("lang"))))
         vms["settings"].bind(lang=self.setter("lang"))
+        if self.autolock is not None:
+            vms["settings"].bind(auto_lock_minutes=self.autolock.setter("minutes"))
+            self.autolock.minutes = vms["settings"].auto_lock_minutes
+            self.autolock.start()
         vms["settings"].bind(signed_out=self._on_signed_out, locked=self._on_locked)
         vms["sync"].bind(finished_runs=self._on_sync_finished)
         self.vms.update(vms)
@@ -162,6 +232,9 @@ class TianyeApp(App):
 
     def _close_screens(self, *, signed_out: bool = False) -> None:
         """Back to the sign-in screen; every screen over the store goes, then the store."""
+        if self.autolock is not None:
+            self.autolock.stop()
+        self.flush_typing()
         self.show("signin", reset=True)
         for name in [n for n in self.vms if n != "signin"]:
             self.sm.remove_widget(self.sm.get_screen(name))
@@ -169,9 +242,13 @@ class TianyeApp(App):
         for _vm, uid in self._lang_bindings:
             self.unbind_uid("lang", uid)
         self._lang_bindings = []
+        self._runner = None
         if self.vault is not None:
             self.vault.lock(signed_out=signed_out)
-        self.vms["signin"].reload()
+        signin = self.vms["signin"]
+        signin.reload()
+        signin.busy = False
+        signin.error = ""
 
     def on_stop(self) -> None:
         if self.vault is not None:
@@ -248,6 +325,8 @@ class TianyeApp(App):
             self._sign_out_after_sync = False
             self._close_screens(signed_out=True)
             return
+        if self.autolock is not None and self.autolock.sync_finished():
+            return  # a lock waited for this sync: the store is closed now
         self.refresh_lists()
 
     def _on_signed_out(self, _vm: Any, signed_out: bool) -> None:
@@ -259,14 +338,9 @@ class TianyeApp(App):
             return
         self._close_screens(signed_out=True)
 
-    def _on_locked(self, vm: Any, locked: bool) -> None:
-        if not locked:
-            return
-        if self.vms["sync"].running:  # a sync thread is using the store: lock when it ends
-            vm.locked = False
-            vm.error = self.tr("settings.lock_after_sync")
-            return
-        self._close_screens()
+    def _on_locked(self, _vm: Any, locked: bool) -> None:
+        if locked:  # a running sync is cancelled and the store closes when it has stopped
+            self.lock()
 
     def _on_key(self, _window: Any, key: int, *_args: Any) -> bool:
         if key == 27:  # Android back / Escape

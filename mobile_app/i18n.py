@@ -256,6 +256,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "正在同步，请同步结束后再锁定",
         "A sync is running; lock when it has finished",
     ),
+    "settings.auto_lock": ("无操作自动锁定", "Lock after no use for"),
+    "settings.auto_lock_minutes": ("{n} 分钟", "{n} min"),
+    "signin.locking": (
+        "正在锁定：等同步停下后关闭数据…",
+        "Locking: the data closes once the sync has stopped…",
+    ),
     "settings.change_pin": ("修改本机 PIN 码", "Change device PIN"),
     "settings.current_pin": ("当前 PIN 码（未设置可不填）", "Current PIN (empty if none is set)"),
     "settings.new_pin": ("新 PIN 码（4–8 位数字）", "New PIN (4–8 digits)"),

@@ -7,7 +7,9 @@ because a later login as someone else could not upload them.
 
 "Lock" closes the encrypted store and forgets its key until the next PIN entry; "Change PIN"
 re-wraps the store's key under the new PIN (`StoreVault.change_pin`; the database is not
-re-encrypted). Both need the vault, which the app passes in.
+re-encrypted). Both need the vault, which the app passes in. "Auto-lock" picks how many
+minutes without a touch lock the store (`AUTO_LOCK_CHOICES`, a device preference; the app's
+`AutoLock` follows `auto_lock_minutes`).
 
 "Export unsynced work" writes the outbox to a checksummed file (`mobile_app.store.export`) for
 a phone that will never get signal again; the office imports it with
@@ -29,6 +31,7 @@ from mobile_app.store import Store
 from mobile_app.store.export import export_outbox
 from mobile_app.store.keyfile import WrongSecret
 from mobile_app.store.vault import StoreVault
+from mobile_app.viewmodels.autolock import AUTO_LOCK_CHOICES, auto_lock_minutes
 from mobile_app.viewmodels.base import ViewModel
 
 
@@ -62,6 +65,10 @@ class Preferences:
         lang = self.get("language", DEFAULT_LANGUAGE)
         return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
+    def auto_lock_minutes(self) -> int:
+        """Minutes without a touch before the store locks (one of `AUTO_LOCK_CHOICES`)."""
+        return auto_lock_minutes(self.get("auto_lock_minutes"))
+
 
 class SettingsViewModel(ViewModel):
     """State of the settings screen."""
@@ -75,6 +82,7 @@ class SettingsViewModel(ViewModel):
     signed_out = BooleanProperty(False)
     locked = BooleanProperty(False)
     pin_busy = BooleanProperty(False)
+    auto_lock_minutes = NumericProperty(0)
 
     def __init__(
         self,
@@ -93,6 +101,7 @@ class SettingsViewModel(ViewModel):
         self.revoke = revoke
         self.export_dir = Path(export_dir) if export_dir else prefs.path.parent / "exports"
         self.lang = prefs.language()
+        self.auto_lock_minutes = prefs.auto_lock_minutes()
         self.refresh()
 
     def refresh(self) -> None:
@@ -111,6 +120,13 @@ class SettingsViewModel(ViewModel):
             raise ValueError(f"unknown language {lang!r}; expected one of {LANGUAGES}")
         self.prefs.set("language", lang)
         self.lang = lang
+
+    def set_auto_lock(self, minutes: int) -> None:
+        """Lock after this many minutes without a touch (remembered on the device)."""
+        if minutes not in AUTO_LOCK_CHOICES:
+            raise ValueError(f"auto-lock minutes must be one of {AUTO_LOCK_CHOICES}")
+        self.prefs.set("auto_lock_minutes", minutes)
+        self.auto_lock_minutes = minutes
 
     def save_server_url(self, url: str) -> bool:
         """Change the server address (kept with the session when signed in)."""
