@@ -252,10 +252,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.signed_out": ("已退出登录", "Signed out"),
     "settings.export": ("导出未同步数据", "Export unsynced work"),
     "settings.lock": ("锁定", "Lock"),
-    "settings.lock_after_sync": (
-        "正在同步，请同步结束后再锁定",
-        "A sync is running; lock when it has finished",
-    ),
     "settings.auto_lock": ("无操作自动锁定", "Lock after no use for"),
     "settings.auto_lock_minutes": ("{n} 分钟", "{n} min"),
     "signin.locking": (
