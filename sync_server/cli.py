@@ -133,11 +133,24 @@ def assign_grid(args: argparse.Namespace) -> int:
     return 0
 
 
+# gunicorn's default keep-alive (2 s) closes idle connections while clients still reuse them: a
+# phone between two pull pages, a reverse proxy's pooled upstream connections (nginx keeps them
+# up to 60 s). A request racing that close fails ("connection reset"); `bench load` found it.
+# Idle kept-alive connections wait in the worker's poller and hold no thread.
+KEEP_ALIVE_SECONDS = 75
+
+
 def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--timeout", type=int, default=60)
+    p.add_argument(
+        "--keep-alive",
+        type=int,
+        default=KEEP_ALIVE_SECONDS,
+        help="seconds an idle connection stays open (longer than the reverse proxy's)",
+    )
     p.add_argument(
         "--threads",
         type=int,
@@ -167,6 +180,8 @@ def serve(args: argparse.Namespace) -> int:
         str(args.timeout),
         "--threads",
         str(args.threads),
+        "--keep-alive",
+        str(args.keep_alive),
         "--access-logfile",
         "-" if os.environ.get("GUNICORN_ACCESS_LOG") else "/dev/null",
         "sync_server.wsgi:app",
