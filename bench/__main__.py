@@ -18,6 +18,7 @@ OWN_OPTIONS = {
     "load": "bench.load",
     "county": "bench.county",
     "scale": "bench.scale",
+    "app": "bench.app_perf",
 }
 
 
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench", epilog="also: " + ", ".join(f"{s} --help" for s in OWN_OPTIONS)
     )
     parser.add_argument(
-        "suite", choices=("quick", "profile", "pouch", "app"), help="which benchmark to run"
+        "suite", choices=("quick", "profile", "pouch"), help="which benchmark to run"
     )
     parser.add_argument("--households", type=int, default=None, help="quick: 1000, profile: 300")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
@@ -48,12 +49,6 @@ def main(argv: list[str] | None = None) -> int:
         result = pouch_compare.run(
             households=args.households or 300, postgres_admin_url=args.postgres_admin_url or None
         )
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-        return 0
-    if args.suite == "app":
-        from bench import app_perf
-
-        result = app_perf.run(households=args.households or 2000)
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
     if args.suite == "profile":

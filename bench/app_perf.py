@@ -1,5 +1,9 @@
 """The phone app's figures (`python -m bench app`): list, filter, visit save, cold start, RSS.
 
+`--store plain|encrypted|both` (default both): the same figures on a plain SQLite store and on
+the encrypted one the app really uses (`StoreVault`: SQLCipher, the key unwrapped from the key
+file), side by side; the encrypted store adds the PIN unlock (scrypt + open) it costs.
+
 - A real `mobile_app.store.Store` (SQLite file, the app's own settings) gets N households
   (default 2,000; each with 4 members and its latest visit, realistic Chinese values from
   `sync_quick.workload`) the way a phone gets them: pulled pages of 1,000 changes applied with
@@ -17,6 +21,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import shutil
 import statistics
@@ -35,6 +41,8 @@ from bench import sync_quick
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 25)
 TARGETS_MS = {"list_open": 300, "filter": 300, "visit_save": 50, "cold_start": 3000}
+STORES = ("plain", "encrypted")
+BENCH_PIN, BENCH_PASSWORD = "246810", "bench-pass-1"
 
 
 def _rss_kib(pid: int | str = "self") -> int:
@@ -88,14 +96,54 @@ def seed(store: Any, households: int) -> dict[str, Any]:
     return {"records": len(changes), "seconds": round(time.perf_counter() - started, 2)}
 
 
-def measure_store(path: Path, households: int) -> dict[str, Any]:
-    """Seed the store, then time the list, filters, search and visit saves."""
+def _quiet_kivy() -> None:
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+
+
+def measure_store(path: Path, households: int) -> dict[str, Any]:
+    """A plain store at `path`: seed it, time it, close it."""
+    _quiet_kivy()
     from mobile_app.store import Store
-    from mobile_app.viewmodels.grid import GridViewModel
 
     store = Store(path)
+    try:
+        return measure_open_store(store, households)
+    finally:
+        store.close()
+
+
+def measure_encrypted_store(data_dir: Path, households: int) -> dict[str, Any]:
+    """The app's encrypted store in `data_dir` (created as at a first sign-in, the real scrypt
+    parameters): the same figures, plus the PIN unlock (scrypt + open + key check)."""
+    _quiet_kivy()
+    from mobile_app.store import cipher
+    from mobile_app.store.vault import StoreVault
+
+    if not cipher.available():
+        raise RuntimeError("sqlcipher3 is not installed: no encrypted store to measure")
+    vault = StoreVault(data_dir, allow_plaintext=False)
+    user = {"id": "u1", "username": "bench", "role": "worker", "display_name": "bench"}
+    store = vault.open_after_login(
+        username="bench", password=BENCH_PASSWORD, pin=BENCH_PIN, user=user, server_url=""
+    )
+    try:
+        result = measure_open_store(store, households)
+    finally:
+        vault.lock()
+
+    def unlock() -> None:
+        vault.unlock_with_pin(BENCH_PIN)
+        vault.lock()
+
+    result["pin_unlock"] = _timed(unlock, repeats=4)
+    return result
+
+
+def measure_open_store(store: Any, households: int) -> dict[str, Any]:
+    """Seed an open store, then time the list, filters, search and visit saves."""
+    from mobile_app.viewmodels.grid import GridViewModel
+
     result: dict[str, Any] = {"seed_via_pull_pages": seed(store, households)}
     total = store.households.count()
     assert total == households, (total, households)
@@ -145,7 +193,6 @@ def measure_store(path: Path, households: int) -> dict[str, Any]:
         "outbox_after": store.outbox.count(),
     }
     result["bench_process_rss_mib"] = round(_rss_kib() / 1024, 1)
-    store.close()
     return result
 
 
@@ -235,21 +282,84 @@ def _one_start(data_dir: Path, display: int) -> dict[str, Any]:
     return {"seconds_to_main_loop": round(at[0], 2), "rss_mib_after_2s": round(rss / 1024, 1)}
 
 
-def run(*, households: int = 2000, cold_starts: int = 3) -> dict[str, Any]:
-    """Every figure, with the targets."""
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp) / "phone"
-        data_dir.mkdir()
-        result = measure_store(data_dir / "tianye.sqlite3", households)
-        result["cold_start"] = cold_start(data_dir, cold_starts)
-    result["targets_ms"] = TARGETS_MS
+def targets_met(result: dict[str, Any]) -> dict[str, bool]:
+    """Each target against one store's figures."""
     lists = result["household_list"]
-    result["targets_met"] = {
+    met = {
         "list_open": lists["open_first_page_viewmodel"]["max_ms"] < TARGETS_MS["list_open"],
         "filter": all(
             lists[k]["max_ms"] < TARGETS_MS["filter"] for k in lists if k.startswith("filter_")
         ),
         "visit_save": result["visit_save"]["max_ms"] < TARGETS_MS["visit_save"],
-        "cold_start": result["cold_start"]["max_seconds"] * 1000 < TARGETS_MS["cold_start"],
     }
-    return result
+    if "cold_start" in result:
+        met["cold_start"] = result["cold_start"]["max_seconds"] * 1000 < TARGETS_MS["cold_start"]
+    return met
+
+
+# (label, path into one store's result) of the side-by-side table
+SIDE_BY_SIDE = (
+    ("list opens, view-model (median ms)", ("household_list", "open_first_page_viewmodel")),
+    ("store query alone (median ms)", ("household_list", "open_first_page_store_query")),
+    ("filter overdue (median ms)", ("household_list", "filter_overdue")),
+    ("filter risk (median ms)", ("household_list", "filter_risk")),
+    ("filter due (median ms)", ("household_list", "filter_due")),
+    ("search 张 (median ms)", ("household_list", "search_张")),
+    ("search 0001 (median ms)", ("household_list", "search_0001")),
+    ("visit save (median ms)", ("visit_save",)),
+)
+
+
+def side_by_side(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per figure: the median and worst of each store, and encrypted/plain."""
+    rows = []
+    for label, path in SIDE_BY_SIDE:
+        row: dict[str, Any] = {"figure": label}
+        for kind, result in results.items():
+            value: Any = result
+            for key in path:
+                value = value[key]
+            row[kind] = {"median_ms": value["median_ms"], "max_ms": value["max_ms"]}
+        if "plain" in row and "encrypted" in row and row["plain"]["median_ms"]:
+            row["encrypted_over_plain"] = round(
+                row["encrypted"]["median_ms"] / row["plain"]["median_ms"], 2
+            )
+        rows.append(row)
+    cold = {k: r["cold_start"]["median_seconds"] for k, r in results.items() if "cold_start" in r}
+    if cold:
+        rows.append({"figure": "cold start to the main loop (median s)", **cold})
+    return rows
+
+
+def run(
+    *, households: int = 2000, cold_starts: int = 3, stores: tuple[str, ...] = STORES
+) -> dict[str, Any]:
+    """Every figure for each store kind, the targets, and the side-by-side table."""
+    results: dict[str, dict[str, Any]] = {}
+    for kind in stores:
+        with tempfile.TemporaryDirectory() as tmp:
+            data_dir = Path(tmp) / "phone"
+            data_dir.mkdir()
+            if kind == "encrypted":
+                result = measure_encrypted_store(data_dir, households)
+            else:
+                result = measure_store(data_dir / "tianye.sqlite3", households)
+            if cold_starts:
+                result["cold_start"] = cold_start(data_dir, cold_starts)
+            result["targets_met"] = targets_met(result)
+            results[kind] = result
+    out: dict[str, Any] = {"households": households, "targets_ms": TARGETS_MS, **results}
+    out["side_by_side"] = side_by_side(results)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench app", description=__doc__.split("\n")[0])
+    parser.add_argument("--households", type=int, default=2000)
+    parser.add_argument("--store", choices=(*STORES, "both"), default="both")
+    parser.add_argument("--cold-starts", type=int, default=3, help="0 to skip (no Xvfb needed)")
+    args = parser.parse_args(argv)
+    stores = STORES if args.store == "both" else (args.store,)
+    result = run(households=args.households, cold_starts=args.cold_starts, stores=stores)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0

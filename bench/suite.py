@@ -62,13 +62,19 @@ def _pouch(d: Any) -> str:
 
 
 def _app(d: Any) -> str:
-    met = _get(d, "targets_met") or {}
-    return (
-        f"list {_get(d, 'household_list', 'open_first_page_viewmodel', 'median_ms')} ms,"
-        f" visit save {_get(d, 'visit_save', 'median_ms')} ms,"
-        f" cold start {_get(d, 'cold_start', 'median_seconds')} s;"
-        f" targets met: {sum(bool(v) for v in met.values())}/{len(met)}"
-    )
+    parts = []
+    for kind in ("plain", "encrypted"):  # `bench app --store both`
+        s = _get(d, kind)
+        if s is None:
+            continue
+        met = _get(s, "targets_met") or {}
+        parts.append(
+            f"{kind}: list {_get(s, 'household_list', 'open_first_page_viewmodel', 'median_ms')}"
+            f" ms, visit save {_get(s, 'visit_save', 'median_ms')} ms,"
+            f" cold start {_get(s, 'cold_start', 'median_seconds')} s,"
+            f" targets {sum(bool(v) for v in met.values())}/{len(met)}"
+        )
+    return "; ".join(parts)
 
 
 def _load(d: Any) -> str:
