@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -138,7 +139,32 @@ def run(
                 "violations": len(problems),
                 "first_violations": problems[:20],
             }
+            if problems:  # what is needed to look into it after the database is gone
+                result["trace_of_implicated_records"] = sim.trace_for(problems[:5]).split("\n")
+                result["server_history_of_implicated_records"] = _history(sim, problems[:5])
     return result
+
+
+def _history(sim: Simulation, problems: list[str]) -> list[str]:
+    """Server versions and conflicts of the records the first violations name."""
+    ids = sorted({m for p in problems for m in re.findall(r"[0-9a-f]{8}-[0-9a-f-]{27}", p)})
+    lines: list[str] = []
+    for rid in ids:
+        for r in sim._rows(
+            "SELECT entity, record_id, version, deleted, author, client_id, mutation_id, hlc,"
+            " changed_fields, data FROM record_versions WHERE record_id=:r ORDER BY version",
+            r=rid,
+        ):
+            lines.append(" ".join(str(v) for v in r))
+        for r in sim._rows("SELECT * FROM conflicts WHERE record_id=:r", r=rid):
+            lines.append("conflict " + " ".join(str(v) for v in r))
+        for r in sim._rows(
+            "SELECT client_id, mutation_id, status, op, data FROM mutation_log"
+            " WHERE record_id=:r ORDER BY client_id, mutation_id",
+            r=rid,
+        ):
+            lines.append("log " + " ".join(str(v) for v in r))
+    return lines
 
 
 def main(argv: list[str]) -> int:

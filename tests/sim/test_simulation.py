@@ -199,3 +199,15 @@ def test_concurrent_phones_hold_every_invariant(backend, tmp_path):
         _assert_holds(problems, sim.report(), sim.trace_for(problems))
         assert sim.saves >= 80 and sim.counts["sync_ok"] >= 4, sim.report()
         assert sim.pushes.peak >= 2, "no two pushes were ever under way at once"
+
+
+def test_json_columns_are_decoded_once_on_each_backend(tmp_path):
+    """SQLite hands JSON columns back as text, PostgreSQL already decoded: a phone number such
+    as "13800000002" read from PostgreSQL must stay a string (decoding it again made it a
+    number, and the 20,000-mutation soak reported a conflict's kept value as lost)."""
+    pg = Simulation(SimConfig(seed=1, backend="postgres", workdir=tmp_path))
+    lite = Simulation(SimConfig(seed=1, backend="sqlite", workdir=tmp_path))
+    assert pg._json("13800000002") == "13800000002"
+    assert pg._json({"phone": "1"}) == {"phone": "1"}
+    assert lite._json('"13800000002"') == "13800000002"
+    assert lite._json('{"phone": "1"}') == {"phone": "1"}
