@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sync_server.models import Record, RecordVersion, SyncCounter
+from sync_server.models import Grid, Record, RecordVersion, Removal, SyncCounter, User
+from sync_server.services.principal import SUPERVISOR
 
 _BLOCK_KEY = "tianye_version_block"
 
@@ -168,11 +169,14 @@ def write_record(
     if flush:
         session.flush()
     if entity == "household" and old_grid is not None and old_grid != grid_id:
-        _move_children(session, record_id, grid_id, now)
+        children = _move_children(session, record_id, grid_id, now)
+        _note_scope_loss(session, [rec, *children], old_grid, grid_id, now)
     return rec
 
 
-def _move_children(session: Session, household_id: str, grid_id: str | None, now: datetime) -> None:
+def _move_children(
+    session: Session, household_id: str, grid_id: str | None, now: datetime
+) -> list[Record]:
     """A household moved grid: its members and visits follow (re-stamped, no new history)."""
     children = list(
         session.scalars(
@@ -180,13 +184,62 @@ def _move_children(session: Session, household_id: str, grid_id: str | None, now
         )
     )
     if not children:
-        return
+        return []
     first = next_versions(session, len(children))
     for offset, child in enumerate(children):
         child.grid_id = grid_id
         child.version = first + offset
         child.updated_at = now
     session.flush()
+    return children
+
+
+def _users_losing(session: Session, old_grid_id: str, new_grid_id: str | None) -> list[str]:
+    """Users who see `old_grid_id` but not `new_grid_id`: the old grid's worker (unless they
+    also hold the new grid) and the supervisors of its township (unless the new grid is in the
+    same township). Admins see everything."""
+    old = session.get(Grid, old_grid_id)
+    if old is None:
+        return []
+    new = session.get(Grid, new_grid_id) if new_grid_id else None
+    users: list[str] = []
+    if old.worker_id and (new is None or new.worker_id != old.worker_id):
+        users.append(old.worker_id)
+    if new is None or new.township != old.township:
+        users.extend(
+            session.scalars(
+                select(User.id).where(User.role == SUPERVISOR, User.township == old.township)
+            )
+        )
+    return users
+
+
+def _note_scope_loss(
+    session: Session,
+    records: list[Record],
+    old_grid_id: str,
+    new_grid_id: str | None,
+    now: datetime,
+) -> None:
+    """A household (with its members and visits) left a grid: the users who no longer see it
+    get `removed` entries on their next pull, as for a whole-grid reassignment, so the old
+    grid's phones drop it (their unsynced edits of it are parked, never lost)."""
+    users = _users_losing(session, old_grid_id, new_grid_id)
+    if not users:
+        return
+    version = next_versions(session, len(users) * len(records))
+    for user_id in users:
+        for rec in records:
+            session.add(
+                Removal(
+                    version=version,
+                    user_id=user_id,
+                    entity=rec.entity,
+                    record_id=rec.id,
+                    created_at=now,
+                )
+            )
+            version += 1
 
 
 def restamp(session: Session, rec: Record, now: datetime, *, flush: bool = True) -> None:

@@ -270,16 +270,41 @@ def test_reassignment_removes_from_old_worker_and_gives_to_new(client, team):
 
 
 def test_household_moved_within_scope_takes_its_members(client, seed, team):
-    zhao = team["zhao"]
+    zhao, wang, li = team["zhao"], team["wang"], team["li"]
     hid = new_id()
     push(client, zhao, mutation(zhao, "household", hid, household("g1")))
     mid = new_id()
     push(client, zhao, mutation(zhao, "member", mid, member(hid)))
     v = pull_all(client, zhao)["changes"][0]["version"]
-    li_cursor = pull_all(client, team["li"])["cursor"]
+    li_cursor = pull_all(client, li)["cursor"]
+    wang_cursor = pull_all(client, wang)["cursor"]
+    zhao_cursor = pull_all(client, zhao)["cursor"]
     r = push(client, zhao, mutation(zhao, "household", hid, {"grid_id": "g2"}, base_version=v))
     assert r.get_json()["results"][0]["status"] == "applied"
-    assert {c["id"] for c in pull_all(client, team["li"], li_cursor)["changes"]} == {hid, mid}
+    assert {c["id"] for c in pull_all(client, li, li_cursor)["changes"]} == {hid, mid}
+    # the old grid's worker is told to drop the household and its member
+    removed = pull_all(client, wang, wang_cursor)["changes"]
+    assert sorted((c["entity"], c["id"], c.get("removed")) for c in removed) == sorted(
+        [("household", hid, True), ("member", mid, True)]
+    )
+    # the township's supervisor still sees both grids: moved records, nothing removed
+    seen = pull_all(client, zhao, zhao_cursor)["changes"]
+    assert {c["id"] for c in seen} == {hid, mid} and not any(c.get("removed") for c in seen)
+
+
+def test_household_moved_to_another_township_leaves_its_supervisor(client, seed, team):
+    root, zhao, qian, li = team["root"], team["zhao"], team["qian"], team["li"]
+    hid = new_id()
+    push(client, root, mutation(root, "household", hid, household("g2")))
+    v = pull_all(client, root)["changes"][0]["version"]
+    cursors = {name: pull_all(client, team[name])["cursor"] for name in ("zhao", "qian", "li")}
+    r = push(client, root, mutation(root, "household", hid, {"grid_id": "g9"}, base_version=v))
+    assert r.get_json()["results"][0]["status"] == "applied"
+    for session, name in ((zhao, "zhao"), (li, "li")):
+        changes = pull_all(client, session, cursors[name])["changes"]
+        assert changes == [{"entity": "household", "id": hid, "removed": True}], name
+    gained = pull_all(client, qian, cursors["qian"])["changes"]
+    assert [c["id"] for c in gained] == [hid] and not gained[0].get("removed")
 
 
 def test_admin_sets_the_rules_config_phones_fetch(client, team):
