@@ -410,9 +410,16 @@ def _apply(
         base = None
         server: dict[str, Any] | Deleted | None = Deleted({}) if orphan else None
     else:
-        if m.get("base_version") is not None:
-            _insert_pending(session, pending)  # the base may be a version of this batch
-        base = _base_at(session, rec, m.get("base_version"))
+        base_version = m.get("base_version")
+        if base_version is not None and base_version >= rec.version:
+            # Nothing was written to the record after the device's base (the usual edit): the
+            # base is the current state, as every data change writes a history entry with the
+            # record's data and re-stamps change no data. No flush, no history SELECT.
+            base = dict(rec.data)
+        else:
+            if base_version is not None:
+                _insert_pending(session, pending)  # the base may be a version of this batch
+            base = _base_at(session, rec, base_version)
         gone = rec.deleted or orphan
         server = Deleted(dict(rec.data)) if gone else dict(rec.data)
     outcome = merge(base, server, DELETE if op == "delete" else data)
