@@ -184,6 +184,8 @@ def serve(args: argparse.Namespace) -> int:
         str(args.keep_alive),
         "--access-logfile",
         "-" if os.environ.get("GUNICORN_ACCESS_LOG") else "/dev/null",
+        "--config",
+        "python:sync_server.gunicorn_conf",
         "sync_server.wsgi:app",
     ]
     os.execv(sys.executable, argv)

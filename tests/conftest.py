@@ -19,6 +19,7 @@ Use (any test package may):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -333,6 +334,10 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        # The server runs in its own session: take down whatever is left of its process group
+        # (a worker that outlived its master would hold the database and the port).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self._log.close()
 
 
