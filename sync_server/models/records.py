@@ -23,6 +23,8 @@ class Record(Base):
         Index("ix_records_version", "version"),
         Index("ix_records_grid_version", "grid_id", "version"),
         Index("ix_records_household", "household_id"),
+        # exports read an entity grid by grid, household by household (migration 0003)
+        Index("ix_records_export_order", "entity", "grid_id", "household_id", "id"),
     )
 
     entity: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -38,6 +38,7 @@ from sync_server.review.values import FIELD_KINDS
 
 KINDS: tuple[str, ...] = ("households", "members", "visits", "flags", "cases")
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
+SHEET_ROWS = 1_048_576  # rows of one Excel sheet, header included
 YIELD_PER = 1000
 CHUNK = 64 * 1024
 
@@ -257,14 +258,29 @@ def stream_csv(db: Database, q: ExportQuery) -> Iterator[bytes]:
 
 
 def stream_xlsx(db: Database, q: ExportQuery) -> Iterator[bytes]:
-    """An XLSX built in openpyxl's write-only mode, then streamed from its temporary file."""
+    """An XLSX built in openpyxl's write-only mode, then streamed from its temporary file.
+
+    A sheet holds at most `SHEET_ROWS` rows (Excel's limit, 1,048,576, header included): a
+    longer export (a year of visits of a county is over a million) continues on further sheets
+    named "<title> (2)", "<title> (3)"…, each with the header row.
+    """
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=t(f"exp.{q.kind}", q.lang)[:31])
+    title = t(f"exp.{q.kind}", q.lang)
     with db.read() as session:
         header, rows = TABLES[q.kind](session, q)
+        sheets = 1
+        sheet = workbook.create_sheet(title=title[:31])
         sheet.append(header)
+        filled = 1
         for row in rows:
+            if filled >= SHEET_ROWS:
+                sheets += 1
+                suffix = f" ({sheets})"
+                sheet = workbook.create_sheet(title=title[: 31 - len(suffix)] + suffix)
+                sheet.append(header)
+                filled = 1
             sheet.append([v if isinstance(v, int | float | str) else _text(v) for v in row])
+            filled += 1
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)

@@ -492,3 +492,30 @@ def test_a_household_never_visited_is_overdue(client, world):
     stat = dict(re.findall(r'data-stat="(\w+)">(\d+)', html))
     assert stat["households"] == "3" and stat["overdue"] == "1"
     assert "周新户" in client.get("/console/households?q=周新").text
+
+
+def test_an_xlsx_export_longer_than_a_sheet_continues_on_more_sheets(
+    client, world, seed, monkeypatch
+):
+    """Excel sheets end at 1,048,576 rows and a county's year of visits is longer: the export
+    goes on in "<title> (2)"… with the header on each (a tiny limit here)."""
+    from sync_server.review import exports
+
+    sign_in(client, "sup")
+    response = client.get("/console/exports/members.xlsx?lang=en")
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    whole = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    book.close()
+    assert len(book.sheetnames) == 1 and len(whole) >= 4  # header + at least 3 members
+    monkeypatch.setattr(exports, "SHEET_ROWS", 3)  # header + 2 rows per sheet
+    response = client.get("/console/exports/members.xlsx?lang=en")
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets]
+    names = book.sheetnames
+    book.close()
+    assert len(sheets) == -(-(len(whole) - 1) // 2)
+    assert names[0] == "Members" and names[1:] == [
+        f"Members ({n})" for n in range(2, len(names) + 1)
+    ]
+    assert all(s[0] == whole[0] and 2 <= len(s) <= 3 for s in sheets)
+    assert [row for s in sheets for row in s[1:]] == whole[1:]
