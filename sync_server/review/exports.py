@@ -100,6 +100,13 @@ def _records(session: Session, q: ExportQuery, entity: str) -> Iterator[Record]:
         .order_by(Record.grid_id, Record.household_id, Record.id)
         .execution_options(yield_per=YIELD_PER)
     )
+    if entity == "visit":
+        # the date filter in SQL (JSON_EXTRACT / ->>): rows outside it are never decoded
+        day = Record.data["visit_date"].as_string()
+        if q.date_from:
+            stmt = stmt.where(day >= q.date_from.isoformat())
+        if q.date_to:
+            stmt = stmt.where(day <= q.date_to.isoformat() + "~")  # a datetime of that day too
     yield from session.scalars(stmt)
 
 

@@ -519,3 +519,20 @@ def test_an_xlsx_export_longer_than_a_sheet_continues_on_more_sheets(
     ]
     assert all(s[0] == whole[0] and 2 <= len(s) <= 3 for s in sheets)
     assert [row for s in sheets for row in s[1:]] == whole[1:]
+
+
+def test_the_visit_date_filter_of_exports_is_applied_by_the_database(client, world, database):
+    sign_in(client, "sup")
+
+    def exported(query: str) -> set[str]:
+        response = client.get(f"/console/exports/visits.csv?lang=en&{query}")
+        rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+        return {r[0] for r in rows[1:]}
+
+    d1 = _visit(database, world.v1)["visit_date"][:10]
+    d2 = _visit(database, world.v2)["visit_date"][:10]
+    assert exported("from=2000-01-01&to=2100-12-31") == {world.v1, world.v2}
+    assert exported("from=2100-01-01") == set()
+    assert exported("to=2000-01-01") == set()
+    expected = {v for v, d in ((world.v1, d1), (world.v2, d2)) if d == d1}
+    assert exported(f"from={d1}&to={d1}") == expected
