@@ -22,7 +22,6 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,7 +32,7 @@ from typing import Any
 
 import requests
 
-from bench.sync_quick import ROOT, cli, free_port
+from bench.sync_quick import ROOT, cli, serve
 
 ADMIN, ADMIN_PASSWORD = "exporter", "bench-export-1"
 MONTH = ("2026-11-01", "2026-11-30")  # build_county's last month (TODAY = 2026-11-25)
@@ -224,28 +223,8 @@ def run(
         with contextlib.suppress(subprocess.CalledProcessError):  # a reused county has one
             cli(env, "create-user", "--username", ADMIN, "--password", ADMIN_PASSWORD,
                 "--role", "admin")  # fmt: skip
-        port = free_port()
         log = Path(tmp) / "server.log"
-        log_file = log.open("wb")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sync_server", "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start:\n" + log.read_text(errors="replace"))
-                try:
-                    if requests.get(base + "/healthz", timeout=1).ok:
-                        break
-                except requests.RequestException:
-                    time.sleep(0.1)
+        with serve(env, log) as (base, server):
             workers = _children(server.pid)
             http = sign_in(base, ADMIN, ADMIN_PASSWORD)
             # warm-up: a few one-grid exports, so each worker has imported openpyxl and built
@@ -273,10 +252,6 @@ def run(
                 exports[name + (" (one month)" if query else "")] = figures
                 path.unlink()
             return {"county": county, "server_workers": workers, "exports": exports}
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            log_file.close()
 
 
 def main(argv: list[str]) -> int:

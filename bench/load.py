@@ -34,7 +34,6 @@ import math
 import os
 import random
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,7 @@ from typing import Any
 
 import requests
 
-from bench.sync_quick import ROOT, free_port, workload
+from bench.sync_quick import ROOT, serve, workload
 from mobile_app.sync.client import CONNECT_TIMEOUT, READ_TIMEOUT
 
 PASSWORD = "load-pass-1"
@@ -361,43 +360,6 @@ class CpuMeter:
 
 
 @contextmanager
-def _server(
-    env: dict[str, str], workers: int, log: Path
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`python -m sync_server serve --workers N` until the block ends: its URL and process."""
-    port = free_port()
-    with log.open("ab") as out:
-        argv = ["serve", "--port", str(port), "--workers", str(workers)]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sync_server", *argv],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start:\n" + log.read_text(errors="replace"))
-            try:
-                if requests.get(base + "/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        yield base, proc
-    finally:
-        proc.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-
-@contextmanager
 def _postgres(admin_url: str) -> Iterator[str]:
     """A fresh database `tianye_bench_load_<hex>` next to `admin_url`, dropped at the end."""
     import psycopg
@@ -683,7 +645,7 @@ def run_backend(
         log = Path(tmp) / "server.log"
         try:
             for i, n in enumerate(workers):
-                with _server(env, n, log) as (base, proc):
+                with serve(env, log, workers=n) as (base, proc):
                     for dev in devs:
                         dev.base = base
                     if i == 0:

@@ -150,24 +150,12 @@ def run_ours(groups: list[list[dict[str, Any]]], database_url: str | None) -> di
             env, "create-user", "--username", "bench", "--password", sync_quick.PASSWORD,
             "--role", "worker", "--grid", "BENCH-01",
         )  # fmt: skip
-        port = sync_quick.free_port()
-        log = Path(tmp) / "server.log"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sync_server", "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            cwd=ROOT,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        proxy = CountingProxy(port)
-        try:
-            _wait_http(f"http://127.0.0.1:{port}/healthz", server, log)
-            return _measure_ours(f"http://127.0.0.1:{proxy.port}", proxy, groups)
-        finally:
-            proxy.close()
-            server.terminate()
-            server.wait(timeout=20)
+        with sync_quick.serve(env, Path(tmp) / "server.log") as (base, _proc):
+            proxy = CountingProxy(int(base.rsplit(":", 1)[1]))
+            try:
+                return _measure_ours(f"http://127.0.0.1:{proxy.port}", proxy, groups)
+            finally:
+                proxy.close()
 
 
 def _measure_ours(base: str, proxy: CountingProxy, groups: list[list[dict]]) -> dict[str, Any]:

@@ -28,8 +28,6 @@ import os
 import shutil
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -42,7 +40,8 @@ from typing import Any
 import requests
 
 from bench.county import PASSWORD, build_county
-from bench.sync_quick import ROOT, Wire, free_port
+from bench.sync_quick import ROOT, Wire
+from bench.sync_quick import serve as serve_process
 
 CACHE = ROOT / "bench" / ".cache"
 SIZES = (1_000, 100_000)
@@ -83,30 +82,8 @@ def serve(database_url: str, log: Path) -> Iterator[str]:
     """`python -m sync_server serve --workers 2` on `database_url`; yields its base URL."""
     env = os.environ | {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
     env["PYTHONPATH"] = str(ROOT)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sync_server", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        cwd=ROOT,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start:\n" + log.read_text(errors="replace"))
-            try:
-                if requests.get(base + "/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
+    with serve_process(env, log, ready_timeout=120) as (base, _proc):
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _login(wire: Wire, username: str) -> tuple[str, dict[str, str]]:

@@ -103,6 +103,7 @@ def run(
                     "crashes": {p: sim.crashes[p] for p in CRASH_POINTS},
                     "restarts": sim.counts["restart"],
                     "offline_spells": sim.counts["offline"],
+                    "offline_weeks": sim.counts["offline_week"],
                     "syncs_skipped_offline": sim.counts["sync_while_offline"],
                     "clock_skews_hours": {
                         "min": round(min(d.skew.total_seconds() for d in sim.devices) / 3600, 1),
@@ -121,6 +122,7 @@ def run(
                     not in {
                         "restart",
                         "offline",
+                        "offline_week",
                         "sync_while_offline",
                         "sync_ok",
                         "sync_failed",

@@ -13,12 +13,15 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -107,6 +110,47 @@ class Wire:
         return json.loads(text)
 
 
+@contextmanager
+def serve(
+    env: dict[str, str], log: Path, *, workers: int = 2, ready_timeout: float = 60.0
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python -m sync_server serve --workers N` (its own process group) until the block ends:
+    its base URL and process. Stopped with SIGINT (gunicorn's quick shutdown), then whatever
+    is left of its process group is killed."""
+    port = free_port()
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sync_server", "serve", "--port", str(port),
+             "--workers", str(workers)],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start:\n" + log.read_text(errors="replace"))
+            try:
+                if requests.get(base + "/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        yield base, proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
 def run(*, households: int = 1000, database_url: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{tmp}/bench.sqlite3"
@@ -141,31 +185,8 @@ def run(*, households: int = 1000, database_url: str | None = None) -> dict[str,
             "--grid",
             "BENCH-01",
         )
-        port = free_port()
-        log = Path(tmp) / "server.log"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sync_server", "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            cwd=ROOT,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start:\n" + log.read_text(errors="replace"))
-                try:
-                    if requests.get(base + "/healthz", timeout=1).ok:
-                        break
-                except requests.RequestException:
-                    time.sleep(0.1)
+        with serve(env, Path(tmp) / "server.log") as (base, _proc):
             return _measure(base, households)
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
 
 
 def login(wire: Wire) -> tuple[str, dict[str, str]]:

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
-from sync_server.models import Grid, Record, Removal, Setting, User
+from sync_server.models import Grid, Record, Setting, User
 from sync_server.services.identity import grid_dict, hash_password, user_dict
 from sync_server.services.principal import ADMIN, SUPERVISOR, WORKER
-from sync_server.services.versions import next_versions
+from sync_server.services.versions import add_removals, next_versions
 
 
 def create_grid(
@@ -122,24 +122,13 @@ def _assign(session: Session, grid_id: str, user: User, now: datetime) -> int:
     )
     if not records:
         return 0
-    count = len(records) * (2 if previous else 1)
-    version = next_versions(session, count)
+    version = next_versions(session, len(records))
     for rec in records:
         rec.version = version
         rec.updated_at = now
         version += 1
     if previous:
-        for rec in records:
-            session.add(
-                Removal(
-                    version=version,
-                    user_id=previous,
-                    entity=rec.entity,
-                    record_id=rec.id,
-                    created_at=now,
-                )
-            )
-            version += 1
+        add_removals(session, [previous], records, now)
     session.flush()
     return len(records)
 

@@ -224,11 +224,17 @@ def _note_scope_loss(
     """A household (with its members and visits) left a grid: the users who no longer see it
     get `removed` entries on their next pull, as for a whole-grid reassignment, so the old
     grid's phones drop it (their unsynced edits of it are parked, never lost)."""
-    users = _users_losing(session, old_grid_id, new_grid_id)
-    if not users:
+    add_removals(session, _users_losing(session, old_grid_id, new_grid_id), records, now)
+
+
+def add_removals(
+    session: Session, user_ids: list[str], records: list[Record], now: datetime
+) -> None:
+    """One `removed` entry per user and record, each with its own version (pulled in order)."""
+    if not user_ids or not records:
         return
-    version = next_versions(session, len(users) * len(records))
-    for user_id in users:
+    version = next_versions(session, len(user_ids) * len(records))
+    for user_id in user_ids:
         for rec in records:
             session.add(
                 Removal(
