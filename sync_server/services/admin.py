@@ -19,7 +19,7 @@ from sync_server.extensions import Database
 from sync_server.models import Grid, Record, Setting, User
 from sync_server.services.identity import grid_dict, hash_password, user_dict
 from sync_server.services.principal import ADMIN, SUPERVISOR, WORKER
-from sync_server.services.versions import add_removals, next_versions
+from sync_server.services.versions import add_removals, lock_versions, next_versions
 
 
 def create_grid(
@@ -117,6 +117,10 @@ def _assign(session: Session, grid_id: str, user: User, now: datetime) -> int:
     if previous == user.id:
         return 0
     grid.worker_id = user.id
+    # Before reading the grid's records: a push that checked its scope against the previous
+    # worker holds this lock until it commits, so its new records are read (and removed from
+    # the previous worker's phones) here too. Found by the concurrent field simulation.
+    lock_versions(session)
     records = list(
         session.scalars(select(Record).where(Record.grid_id == grid_id).order_by(Record.version))
     )

@@ -51,6 +51,12 @@ def _bump(session: Session, count: int) -> int:
     return int(last)
 
 
+def lock_versions(session: Session) -> None:
+    """Take the counter row lock without reserving a version: reads made after it see every
+    record a concurrent writer committed (that writer held the lock until its commit)."""
+    _bump(session, 0)
+
+
 def plan_versions(session: Session, expected: int) -> None:
     """Reserve `expected` versions now (nothing when 0), handed out by `next_versions`.
 

@@ -51,6 +51,10 @@ CRASH_POINTS = tuple(p for p in crashpoints.POINTS if p.startswith(("push.", "pu
 TRACE_LEN = 40
 
 
+# one step is one simulated hour; a week offline is this many steps
+WEEK_STEPS = 7 * 24
+
+
 class InFlight:
     """Pushes under way at once, and the most seen (concurrent mode really overlaps them)."""
 
@@ -463,8 +467,12 @@ class Simulation:
             self._close(dev)
             self._open(dev)
         elif op < 0.32:
-            dev.offline_until = self.step + self.rng.randint(5, 15)
-            self.counts["offline"] += 1
+            if self.rng.random() < 0.25:  # a week in a valley without signal
+                dev.offline_until = self.step + WEEK_STEPS
+                self.counts["offline_week"] += 1
+            else:
+                dev.offline_until = self.step + self.rng.randint(5, 15)
+                self.counts["offline"] += 1
             self.log(f"d{dev.index} offline until {dev.offline_until}")
         else:
             for _ in range(self.rng.randint(1, 3)):  # a worker saves a few forms in a row
@@ -680,7 +688,10 @@ class Simulation:
 
     # -- drain and checks ----------------------------------------------------------------------
     def drain(self) -> None:
-        """Faults off, everyone online: sync round-robin until a round pushes nothing."""
+        """Faults off, everyone online a week later (the clocks jump 7 days, so a phone that
+        went offline for a week comes back a week on): sync round-robin until a round pushes
+        nothing."""
+        self.step += WEEK_STEPS
         for dev in self.devices:
             dev.offline_until = -1
         for _round in range(6):

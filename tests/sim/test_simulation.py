@@ -191,13 +191,13 @@ def test_concurrent_phones_hold_every_invariant(backend, tmp_path):
     """`concurrent=True`: each phone syncs in its own thread, so the server sees pushes at the
     same time (on PostgreSQL, 4 workers); every invariant still holds after the drain."""
     config = SimConfig(
-        seed=9, devices=4, saves=80, backend=backend, workdir=tmp_path, concurrent=True
+        seed=9, devices=6, saves=200, backend=backend, workdir=tmp_path, concurrent=True
     )
     with Simulation(config) as sim:
         sim.run()
         problems = sim.check_invariants()
         _assert_holds(problems, sim.report(), sim.trace_for(problems))
-        assert sim.saves >= 80 and sim.counts["sync_ok"] >= 4, sim.report()
+        assert sim.saves >= 200 and sim.counts["sync_ok"] >= 6, sim.report()
         assert sim.pushes.peak >= 2, "no two pushes were ever under way at once"
 
 
