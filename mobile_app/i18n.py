@@ -89,11 +89,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The data on this phone is encrypted; enter your PIN to unlock it",
     ),
     "signin.tries_left": (
-        "PIN 码还可尝试 {n} 次，用完后须联网用密码登录",
+        "PIN 码还可尝试 {n} 次\n用完后须联网用密码登录",  # Kivy wraps only at spaces
         "{n} PIN tries left; after that you must sign in online with your password",
     ),
     "signin.locked_out": (
-        "PIN 码已连续输错 {n} 次，离线进入已停用：请联网用密码登录（登录后恢复）",
+        "PIN 码已连续输错 {n} 次，离线进入已停用\n请联网用密码登录（登录后恢复）",
         "Wrong PIN {n} times in a row: offline entry is off. Sign in online with your"
         " password to turn it back on",
     ),

@@ -166,7 +166,7 @@ def test_sign_in_screen_shows_tries_left_then_the_lock_out(tmp_path):
     vm.pin = "1111"
     vm.open_offline()
     assert (
-        vm.error == "PIN 码不正确" and vm.pin_note == "PIN 码还可尝试 4 次，用完后须联网用密码登录"
+        vm.error == "PIN 码不正确" and vm.pin_note == "PIN 码还可尝试 4 次\n用完后须联网用密码登录"
     )
     vm.lang = "en"
     assert vm.pin_note.startswith("4 PIN tries left")

@@ -77,6 +77,17 @@ def tour(d: Driver) -> Step:
     yield from d.wait(lambda: d.app.sm.current == "signin" and d.app.store is None)
     yield 0.5
     d.shot("signin_locked_zh")
+    # a wrong PIN (the store is encrypted now, tries are counted): refused, the tries left shown under the PIN field
+    vm = d.app.vms["signin"]
+    yield from d.wait(lambda: d.app.sm.current == "signin")
+    d.type(d.ids("signin").pin, "9999")
+    yield from d.wait(lambda: vm.pin == "9999")
+    yield from d.tap(d.ids("signin").open_offline)
+    yield from d.wait(lambda: bool(vm.error) and not vm.busy)
+    yield 0.4
+    assert d.app.sm.current == "signin", vm.error
+    assert vm.unlock_tries_left == 4 and "4" in vm.pin_note, (vm.error, vm.unlock_tries_left)
+    d.shot("signin_wrong_pin_zh")
     yield from sign_in_offline(d, PIN)
     d.app.show("settings")
     yield 0.3
