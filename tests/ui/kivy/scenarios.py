@@ -77,7 +77,8 @@ def tour(d: Driver) -> Step:
     yield from d.wait(lambda: d.app.sm.current == "signin" and d.app.store is None)
     yield 0.5
     d.shot("signin_locked_zh")
-    # a wrong PIN (the store is encrypted now, tries are counted): refused, the tries left shown under the PIN field
+    # a wrong PIN (the store is encrypted now, so tries are counted): refused, and the tries
+    # left are shown under the PIN field
     vm = d.app.vms["signin"]
     yield from d.wait(lambda: d.app.sm.current == "signin")
     d.type(d.ids("signin").pin, "9999")
