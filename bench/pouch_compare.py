@@ -182,12 +182,8 @@ def _measure_ours(base: str, proxy: CountingProxy, groups: list[list[dict]]) -> 
     fresh = sync_quick.Wire(base)
     _, auth2 = sync_quick.login(fresh)
     proxy.reset()
-    cursor, pulled, started = 0, 0, time.perf_counter()
-    while True:
-        page = fresh.call("GET", f"/api/v1/sync/pull?cursor={cursor}&limit=1000", headers=auth2)
-        cursor, pulled = page["cursor"], pulled + len(page["changes"])
-        if not page["has_more"]:
-            break
+    started = time.perf_counter()
+    cursor, pulled = sync_quick.pull_to_head(fresh, auth2)
     assert pulled == len(mutations), (pulled, len(mutations))
     pull = {"records": pulled, "seconds": round(time.perf_counter() - started, 3)}
     pull |= _wire(proxy.reset())

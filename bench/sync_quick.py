@@ -189,6 +189,16 @@ def run(*, households: int = 1000, database_url: str | None = None) -> dict[str,
             return _measure(base, households)
 
 
+def pull_to_head(wire: Wire, auth: dict[str, str], limit: int = 1000) -> tuple[int, int]:
+    """Pull from cursor 0 in pages of `limit` until `has_more` is false: (cursor, changes)."""
+    cursor, pulled = 0, 0
+    while True:
+        page = wire.call("GET", f"/api/v1/sync/pull?cursor={cursor}&limit={limit}", headers=auth)
+        cursor, pulled = page["cursor"], pulled + len(page["changes"])
+        if not page["has_more"]:
+            return cursor, pulled
+
+
 def login(wire: Wire) -> tuple[str, dict[str, str]]:
     client_id = str(uuid.uuid4())
     body = {
@@ -242,12 +252,8 @@ def _measure(base: str, households: int) -> dict[str, Any]:
     fresh = Wire(base)
     _, auth2 = login(fresh)
     fresh.requests = fresh.sent = fresh.received = 0
-    cursor, pulled, started = 0, 0, time.perf_counter()
-    while True:
-        page = fresh.call("GET", f"/api/v1/sync/pull?cursor={cursor}&limit=1000", headers=auth2)
-        cursor, pulled = page["cursor"], pulled + len(page["changes"])
-        if not page["has_more"]:
-            break
+    started = time.perf_counter()
+    cursor, pulled = pull_to_head(fresh, auth2)
     assert pulled == len(mutations), (pulled, len(mutations))
     pull = {
         "records": pulled,
