@@ -45,7 +45,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     """Build the Flask app (the database schema is created by `init-db`, not here)."""
     from sync_server import api as api_package
     from sync_server import errors, http
-    from sync_server.review.blueprint import init_console
+    from sync_server.console.blueprint import init_console
 
     if config is None:
         config = Config()

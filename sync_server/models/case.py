@@ -1,7 +1,7 @@
 """Monitoring cases (监测对象认定与帮扶): the case, every step taken on it, its assistance measures.
 
-Owned by the console (`sync_server.review`); the lifecycle rules are the pure functions of
-`sync_server.review.cases`. A case's scope is its household's current grid (joined through
+Owned by the console (`sync_server.console`); the lifecycle rules are the pure functions of
+`sync_server.console.cases`. A case's scope is its household's current grid (joined through
 `records`), so a grid reassignment or a household move carries its cases along.
 """
 

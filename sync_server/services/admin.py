@@ -138,7 +138,7 @@ def _assign(session: Session, grid_id: str, user: User, now: datetime) -> int:
 
 
 RULES_KEY = "rules_config"
-# public holidays and make-up working days (see sync_server.review.cases.calendar)
+# public holidays and make-up working days (see sync_server.console.cases.calendar)
 WORK_CALENDAR_KEY = "work_calendar"
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from sync_server.console.cases import WorkCalendar, build_calendar, parse_dates
 from sync_server.models import MonitoringCase, Setting
-from sync_server.review.cases import WorkCalendar, build_calendar, parse_dates
 from tests.sync_server.test_console_web import _case, sign_in, token
 from tests.ui.console.world import World, build_world
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from sync_server.review.cases import (
+from sync_server.console.cases import (
     ACTIONS,
     STATES,
     CaseError,
@@ -349,7 +349,7 @@ def test_cases_package_is_pure():
     import ast
     from pathlib import Path
 
-    import sync_server.review.cases as package
+    import sync_server.console.cases as package
 
     allowed = {
         "__future__",
@@ -370,6 +370,6 @@ def test_cases_package_is_pure():
             else:
                 continue
             for name in names:
-                assert name.startswith("sync_server.review.cases") or name.split(".")[0] in (
+                assert name.startswith("sync_server.console.cases") or name.split(".")[0] in (
                     allowed
                 ), f"{path.name} imports {name}"

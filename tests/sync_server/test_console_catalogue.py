@@ -10,13 +10,13 @@ from xml.etree import ElementTree
 import pytest
 
 from shared_schema.rules import RULE_CODES
-from sync_server.review.cases import ACTIONS, ELIMINATION_MODES, SOURCES, STATES
-from sync_server.review.chart import last_months, nice_ceiling, render_chart
-from sync_server.review.history import version_rows
-from sync_server.review.i18n import TEXTS, choose_lang, t
-from sync_server.review.values import format_value
+from sync_server.console.cases import ACTIONS, ELIMINATION_MODES, SOURCES, STATES
+from sync_server.console.chart import last_months, nice_ceiling, render_chart
+from sync_server.console.history import version_rows
+from sync_server.console.i18n import TEXTS, choose_lang, t
+from sync_server.console.values import format_value
 
-REVIEW = Path(__file__).resolve().parents[2] / "sync_server" / "review"
+REVIEW = Path(__file__).resolve().parents[2] / "sync_server" / "console"
 KEY_USE = re.compile(r"""\b(?:t|tr)\(\s*['"]([a-z_]+\.[A-Za-z0-9_.]+)['"]""")
 
 

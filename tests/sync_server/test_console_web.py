@@ -499,7 +499,7 @@ def test_an_xlsx_export_longer_than_a_sheet_continues_on_more_sheets(
 ):
     """Excel sheets end at 1,048,576 rows and a county's year of visits is longer: the export
     goes on in "<title> (2)"… with the header on each (a tiny limit here)."""
-    from sync_server.review import exports
+    from sync_server.console import exports
 
     sign_in(client, "sup")
     response = client.get("/console/exports/members.xlsx?lang=en")

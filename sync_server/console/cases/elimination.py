@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sync_server.review.cases.calendar import add_months
+from sync_server.console.cases.calendar import add_months
 
 STABLE_MONTHS = 6
 """Months of monitoring, and of income above the threshold, before an elimination."""

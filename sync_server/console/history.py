@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared_schema.sync import flatten, values_equal
-from sync_server.review.values import format_value, label_of
+from sync_server.console.values import format_value, label_of
 
 
 @dataclass(frozen=True)

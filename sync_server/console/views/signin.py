@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
+from sync_server.console import auth
+from sync_server.console.blueprint import bp, now, page, principal, tr
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
-from sync_server.review import auth
-from sync_server.review.blueprint import bp, now, page, principal, tr
 from sync_server.services.identity import DatabaseLimiter
 
 LOGIN_SCOPE = "console"

@@ -6,7 +6,7 @@ working-day arithmetic behind "overdue". The console's views read the database, 
 inputs, call these functions and write what they return.
 """
 
-from sync_server.review.cases.calendar import (
+from sync_server.console.cases.calendar import (
     EMPTY_CALENDAR,
     WorkCalendar,
     add_months,
@@ -15,14 +15,14 @@ from sync_server.review.cases.calendar import (
     parse_dates,
     working_days_between,
 )
-from sync_server.review.cases.elimination import (
+from sync_server.console.cases.elimination import (
     ELIMINATION_RULES,
     EliminationFacts,
     Refusal,
     VisitIncome,
     elimination_refusals,
 )
-from sync_server.review.cases.machine import (
+from sync_server.console.cases.machine import (
     ACTIONS,
     CLOSED_STATES,
     ELIMINATION_MODES,

@@ -22,9 +22,9 @@ from shared_schema.computed import per_capita_income
 from shared_schema.config import RulesConfig, config_for, config_from_dict
 from shared_schema.config_data import CURRENT_YEAR
 from shared_schema.rules import Flag, evaluate
+from sync_server.console.cases.calendar import WorkCalendar
 from sync_server.extensions import Database
 from sync_server.models import Grid, Record, Setting, User
-from sync_server.review.cases.calendar import WorkCalendar
 from sync_server.services.admin import RULES_KEY, WORK_CALENDAR_KEY
 from sync_server.services.principal import Principal, scope_grid_query
 

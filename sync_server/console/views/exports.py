@@ -7,10 +7,10 @@ from datetime import date
 from flask import Response, abort, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
+from sync_server.console.blueprint import bp, lang, now, page, principal
+from sync_server.console.exports import FORMATS, KINDS, ExportQuery, stream_csv, stream_xlsx
+from sync_server.console.scope import grids_in_scope
 from sync_server.extensions import current_db
-from sync_server.review.blueprint import bp, lang, now, page, principal
-from sync_server.review.exports import FORMATS, KINDS, ExportQuery, stream_csv, stream_xlsx
-from sync_server.review.scope import grids_in_scope
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",

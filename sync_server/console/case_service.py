@@ -1,6 +1,6 @@
 """Monitoring cases: open, act on, add measures, list — the console's own service.
 
-Reads the database, builds the plain inputs of the pure lifecycle (`sync_server.review.cases`),
+Reads the database, builds the plain inputs of the pure lifecycle (`sync_server.console.cases`),
 and writes what it returns, each operation in one transaction with the case row locked. Scope
 is the household's current grid, checked with the API's `require_grid`; a refused action
 raises `CaseError` and writes nothing.
@@ -18,10 +18,7 @@ from sqlalchemy.orm import Session
 
 from shared_schema.computed import per_capita_income
 from shared_schema.enums import ENUMS
-from sync_server.errors import ServiceError
-from sync_server.extensions import Database
-from sync_server.models import CaseEvent, CaseMeasure, MonitoringCase, Record
-from sync_server.review.cases import (
+from sync_server.console.cases import (
     CLOSED_STATES,
     SOURCES,
     CaseError,
@@ -33,9 +30,12 @@ from sync_server.review.cases import (
     is_overdue,
     plan_transition,
 )
-from sync_server.review.cases.calendar import WorkCalendar
-from sync_server.review.cases.machine import STATES, procedure_working_days
-from sync_server.review.scope import rules_config, work_calendar
+from sync_server.console.cases.calendar import WorkCalendar
+from sync_server.console.cases.machine import STATES, procedure_working_days
+from sync_server.console.scope import rules_config, work_calendar
+from sync_server.errors import ServiceError
+from sync_server.extensions import Database
+from sync_server.models import CaseEvent, CaseMeasure, MonitoringCase, Record
 from sync_server.services.principal import (
     ADMIN,
     SUPERVISOR,

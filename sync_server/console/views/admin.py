@@ -14,11 +14,11 @@ from flask.typing import ResponseReturnValue
 
 from shared_schema.config import ConfigError, config_for, config_from_dict, config_to_dict
 from shared_schema.schemas.protocol import GridSchema, UserCreateSchema, validate_payload
+from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.cases.calendar import build_calendar, parse_dates
+from sync_server.console.scope import rules_config, work_calendar
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
-from sync_server.review.blueprint import bp, lang, now, page, principal, tr
-from sync_server.review.cases.calendar import build_calendar, parse_dates
-from sync_server.review.scope import rules_config, work_calendar
 from sync_server.services import admin as admin_service
 from sync_server.services.principal import ADMIN
 

@@ -13,13 +13,13 @@ from shared_schema.computed import net_income
 from shared_schema.forms import VISIT_FORM
 from shared_schema.rules import RULE_CODES
 from shared_schema.sync import value_at
+from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.scope import Household, ScopeData, load_scope
+from sync_server.console.values import format_value
+from sync_server.console.views.common import PAGE_SIZE, page_number
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
 from sync_server.models import Record
-from sync_server.review.blueprint import bp, lang, now, page, principal, tr
-from sync_server.review.scope import Household, ScopeData, load_scope
-from sync_server.review.values import format_value
-from sync_server.review.views.common import PAGE_SIZE, page_number
 from sync_server.services.principal import require_grid
 from sync_server.services.review import review_visit
 

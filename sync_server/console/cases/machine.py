@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sync_server.review.cases.calendar import EMPTY_CALENDAR, WorkCalendar
-from sync_server.review.cases.elimination import EliminationFacts, Refusal, elimination_refusals
+from sync_server.console.cases.calendar import EMPTY_CALENDAR, WorkCalendar
+from sync_server.console.cases.elimination import EliminationFacts, Refusal, elimination_refusals
 
 NOTICE_MIN_DAYS = 5
 OVERDUE_WORKING_DAYS = 20

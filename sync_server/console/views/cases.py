@@ -7,13 +7,13 @@ from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from shared_schema.enums import ENUMS
+from sync_server.console import case_service
+from sync_server.console.auth import actor_level
+from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.cases import ELIMINATION_MODES, STATES, CaseError
+from sync_server.console.i18n import pair
+from sync_server.console.scope import grids_in_scope
 from sync_server.extensions import current_db
-from sync_server.review import case_service
-from sync_server.review.auth import actor_level
-from sync_server.review.blueprint import bp, lang, now, page, principal, tr
-from sync_server.review.cases import ELIMINATION_MODES, STATES, CaseError
-from sync_server.review.i18n import pair
-from sync_server.review.scope import grids_in_scope
 
 
 @bp.route("/cases")
@@ -105,7 +105,7 @@ def case_act(case_id: str) -> ResponseReturnValue:
     except CaseError as exc:
         _refused(exc)
     else:
-        from sync_server.review.cases import ACTIONS
+        from sync_server.console.cases import ACTIONS
 
         flash(tr("case.moved", action=ACTIONS[action].label(lang())), "ok")
     return redirect(url_for("console.case", case_id=case_id))

@@ -14,7 +14,7 @@ from typing import Any
 from shared_schema.enums import ENUMS
 from shared_schema.forms import FORMS
 from shared_schema.labels import FIELD_LABELS, field_label, field_unit
-from sync_server.review.i18n import t
+from sync_server.console.i18n import t
 
 BLANK = "—"
 _FORM_OF = {"visit": "visit", "member": "member", "household": "household"}

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import abort, request
 
+from sync_server.console.blueprint import principal
 from sync_server.extensions import current_db
 from sync_server.models import Record
-from sync_server.review.blueprint import principal
 from sync_server.services.principal import require_grid
 
 PAGE_SIZE = 50
@@ -35,6 +35,6 @@ def household_in_scope(household_id: str) -> Record:
 
 def open_case_counts(grid_ids: list[str], today: date) -> dict[str, Any]:
     """Open and overdue monitoring cases of these grids."""
-    from sync_server.review.case_service import case_counts
+    from sync_server.console.case_service import case_counts
 
     return case_counts(current_db(), grid_ids, today)

@@ -10,10 +10,10 @@ from flask import abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, or_, select
 
+from sync_server.console.blueprint import bp, now, page, principal, tr
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
 from sync_server.models import ApiToken, Client, Grid, SyncCounter, User
-from sync_server.review.blueprint import bp, now, page, principal, tr
 from sync_server.services.identity import revoke_client
 from sync_server.services.principal import ADMIN, scope_grid_query
 

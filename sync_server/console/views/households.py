@@ -11,13 +11,13 @@ from sqlalchemy import select
 from shared_schema.computed import age_on
 from shared_schema.forms import HOUSEHOLD_FORM
 from shared_schema.rules import RULE_CODES
+from sync_server.console.blueprint import bp, lang, now, page, principal
+from sync_server.console.history import version_rows
+from sync_server.console.scope import load_scope
+from sync_server.console.values import format_value
+from sync_server.console.views.common import PAGE_SIZE, household_in_scope, page_number
 from sync_server.extensions import current_db
 from sync_server.models import Client
-from sync_server.review.blueprint import bp, lang, now, page, principal
-from sync_server.review.history import version_rows
-from sync_server.review.scope import load_scope
-from sync_server.review.values import format_value
-from sync_server.review.views.common import PAGE_SIZE, household_in_scope, page_number
 from sync_server.services.history import record_history
 
 
@@ -113,7 +113,7 @@ def household(household_id: str) -> str:
         {"visit": v, "flags": data.flags_of(hh, v), "per_capita": data.per_capita(hh, v)}
         for v in reversed(hh.visits)
     ]
-    from sync_server.review.case_service import cases_of_household
+    from sync_server.console.case_service import cases_of_household
 
     return page(
         "household.html",

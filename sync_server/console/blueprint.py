@@ -1,7 +1,7 @@
 """The console blueprint (`/console`): request hooks (language, sign-in, CSRF), template helpers,
 HTML error pages, and `init_console(app)`, which the app factory calls once.
 
-Every view module under `sync_server.review.views` adds its routes to `bp` when imported.
+Every view module under `sync_server.console.views` adds its routes to `bp` when imported.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from shared_schema.labels import entity_label
+from sync_server.console import auth
+from sync_server.console.cases import SOURCES
+from sync_server.console.i18n import LANG_COOKIE, choose_lang, pair, t
+from sync_server.console.values import format_value, label_of
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
-from sync_server.review import auth
-from sync_server.review.cases import SOURCES
-from sync_server.review.i18n import LANG_COOKIE, choose_lang, pair, t
-from sync_server.review.values import format_value, label_of
 
 bp = Blueprint(
     "console",
@@ -215,8 +215,8 @@ def _unexpected(exc: Exception) -> tuple[str, int]:
 
 
 def init_console(app: Flask) -> None:
-    """Register the console on `app` and set its cookie policy (see `review.auth`)."""
-    from sync_server.review import views  # noqa: F401  (routes register on import)
+    """Register the console on `app` and set its cookie policy (see `console.auth`)."""
+    from sync_server.console import views  # noqa: F401  (routes register on import)
 
     app.config.setdefault("CONSOLE_SECURE_COOKIES", "auto")
     app.config.setdefault("CONSOLE_IDLE_MINUTES", 60)

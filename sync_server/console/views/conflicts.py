@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_schema.sync import DELETED_FIELD, flatten
+from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.values import FIELD_KINDS, format_value, label_of
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
 from sync_server.models import Client, Record, RecordVersion
-from sync_server.review.blueprint import bp, lang, now, page, principal, tr
-from sync_server.review.values import FIELD_KINDS, format_value, label_of
 from sync_server.services.conflicts import list_conflicts, resolve
 
 

@@ -10,12 +10,12 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.chart import last_months, render_chart
+from sync_server.console.scope import grid_workers, load_scope
+from sync_server.console.views.common import open_case_counts
 from sync_server.extensions import current_db
 from sync_server.models import ConflictRow, Record
-from sync_server.review.blueprint import bp, lang, now, page, principal, tr
-from sync_server.review.chart import last_months, render_chart
-from sync_server.review.scope import grid_workers, load_scope
-from sync_server.review.views.common import open_case_counts
 
 
 def open_conflicts_by_grid(grid_ids: list[str]) -> Counter[str]:

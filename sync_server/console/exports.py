@@ -29,12 +29,12 @@ from sqlalchemy.orm import Session
 from shared_schema.enums import ENUMS
 from shared_schema.labels import FIELD_LABELS, field_label
 from shared_schema.sync import flatten
+from sync_server.console.cases import ELIMINATION_MODES, SOURCES, STATES, is_overdue
+from sync_server.console.i18n import pair, t
+from sync_server.console.scope import ScopeData, rules_config, work_calendar
+from sync_server.console.values import FIELD_KINDS
 from sync_server.extensions import Database
 from sync_server.models import MonitoringCase, Record
-from sync_server.review.cases import ELIMINATION_MODES, SOURCES, STATES, is_overdue
-from sync_server.review.i18n import pair, t
-from sync_server.review.scope import ScopeData, rules_config, work_calendar
-from sync_server.review.values import FIELD_KINDS
 
 KINDS: tuple[str, ...] = ("households", "members", "visits", "flags", "cases")
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
@@ -206,7 +206,7 @@ def _cases_table(session: Session, q: ExportQuery) -> tuple[list[str], Iterator[
     cal = work_calendar(session)
 
     def rows() -> Iterator[list[Any]]:
-        from sync_server.review.case_service import snapshot
+        from sync_server.console.case_service import snapshot
 
         for case, hh in session.execute(stmt):
             if not q.in_dates(case.opened_on.isoformat()):

@@ -1,0 +1,11 @@
+"""The console's pages; importing this package registers every route on the blueprint."""
+
+import sync_server.console.views.admin
+import sync_server.console.views.cases
+import sync_server.console.views.conflicts
+import sync_server.console.views.dashboard
+import sync_server.console.views.devices
+import sync_server.console.views.exports
+import sync_server.console.views.households
+import sync_server.console.views.queue
+import sync_server.console.views.signin  # noqa: F401
