@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
+
 from sync_server.cli import _now, command, database
-from sync_server.seed.generator import DEMO_PASSWORD, generate_county
-from sync_server.seed.loader import SeedReport, seed_demo
+from sync_server.extensions import Database
+from sync_server.models import Grid, User
+from sync_server.seed.generator import DEMO_PASSWORD
+from sync_server.seed.loader import seed_demo
+
+ROLE_ORDER = {"admin": 0, "supervisor": 1, "worker": 2}
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -19,11 +25,26 @@ def _args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def print_logins(report: SeedReport) -> None:
+def login_lines(db: Database) -> list[str]:
+    """The logins as the database holds them (not as a fresh generation would name them: a
+    second `make demo` must print the users that are really there, reassignments included)."""
+    with db.read() as s:
+        users = list(s.scalars(select(User).where(User.active.is_(True))))
+        grids: dict[str, list[str]] = {}
+        for grid in s.scalars(select(Grid).order_by(Grid.id)):
+            if grid.worker_id:
+                grids.setdefault(grid.worker_id, []).append(grid.id)
+    users.sort(key=lambda u: (ROLE_ORDER.get(u.role, 9), len(u.username), u.username))
+    lines = []
+    for user in users:
+        scope = ", ".join(grids.get(user.id, [])) or user.township or "everything"
+        lines.append(f"  {user.role:<10} {user.username:<10} {user.display_name}  [{scope}]")
+    return lines
+
+
+def print_logins(db: Database) -> None:
     print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for user in report.users:
-        scope = ", ".join(user.grids) or user.township or "everything"
-        print(f"  {user.role:<10} {user.username:<10} {user.display_name}  [{scope}]")
+    print("\n".join(login_lines(db)))
 
 
 @command(
@@ -31,15 +52,14 @@ def print_logins(report: SeedReport) -> None:
 )
 def seed_demo_command(args: argparse.Namespace) -> int:
     today = args.today or datetime.now(UTC).date()
-    if args.print_logins:
-        county = generate_county(today=today, seed=args.seed, households_per_grid=1)
-        print_logins(SeedReport(len(county.grids), county.users, 0, 0, 0, 0))
-        return 0
     db = database(args)
+    if args.print_logins:
+        print_logins(db)
+        db.dispose()
+        return 0
     report = seed_demo(
         db, today=today, seed=args.seed, households_per_grid=args.households_per_grid, now=_now()
     )
-    db.dispose()
     if report.already_seeded:
         print("The database already holds grids: nothing loaded.")
     else:
@@ -47,5 +67,6 @@ def seed_demo_command(args: argparse.Namespace) -> int:
             f"Demo county loaded: {report.grids} grids, {report.households} households, "
             f"{report.members} members, {report.visits} visits, {report.conflicts} open conflicts."
         )
-    print_logins(report)
+    print_logins(db)
+    db.dispose()
     return 0

@@ -95,3 +95,18 @@ def test_cli_init_db_and_seed_demo_on_a_fresh_sqlite_file(tmp_path: Path) -> Non
     assert (
         "18 households" in out.stdout and "zhangjun" in out.stdout and DEMO_PASSWORD in out.stdout
     )
+    first = [line for line in out.stdout.splitlines() if line.startswith("  worker")]
+    assert len(first) == 6
+
+    # A second `make demo` prints the logins again: the same users, named as the database holds
+    # them (it used to regenerate a smaller county, whose random worker names differed).
+    again = subprocess.run(
+        [*run, "seed-demo", "--print-logins"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert [line for line in again.stdout.splitlines() if line.startswith("  worker")] == first
