@@ -65,7 +65,8 @@ def seed_demo_command(args: argparse.Namespace) -> int:
     else:
         print(
             f"Demo county loaded: {report.grids} grids, {report.households} households, "
-            f"{report.members} members, {report.visits} visits, {report.conflicts} open conflicts."
+            f"{report.members} members, {report.visits} visits, {report.conflicts} open conflicts, "
+            f"{len(report.cases)} monitoring cases (one at each stage: {', '.join(report.cases)})."
         )
     print_logins(db)
     db.dispose()

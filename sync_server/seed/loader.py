@@ -10,7 +10,7 @@ has something to show.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from shared_schema.sync import flatten
 from sync_server.extensions import Database
 from sync_server.models import Client, Grid, Record, User
+from sync_server.seed.cases import seed_cases
 from sync_server.seed.generator import DemoCounty, DemoUser, generate_county
 from sync_server.services.admin import create_grid, create_user
 from sync_server.services.principal import Principal
@@ -37,6 +38,8 @@ class SeedReport:
     visits: int
     conflicts: int
     already_seeded: bool = False
+    cases: dict[str, str] = field(default_factory=dict)
+    """Monitoring-case stage -> the household whose case was left there."""
 
 
 def _aware(at: datetime) -> datetime:
@@ -121,6 +124,7 @@ def load_county(db: Database, county: DemoCounty, *, now: datetime) -> SeedRepor
         counts["member"],
         counts["visit"],
         conflicts,
+        cases=seed_cases(db, now=now),
     )
 
 

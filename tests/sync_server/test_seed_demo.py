@@ -110,3 +110,27 @@ def test_cli_init_db_and_seed_demo_on_a_fresh_sqlite_file(tmp_path: Path) -> Non
     )
     assert again.returncode == 0, again.stderr
     assert [line for line in again.stdout.splitlines() if line.startswith("  worker")] == first
+
+
+def test_the_demo_county_has_a_monitoring_case_at_every_stage(database: Any) -> None:
+    """Every console page of the case lifecycle has something to show; each case got there
+    through the real service, so its events follow the path and an eliminated case passed the
+    elimination rules."""
+    from sync_server.console.cases import STATES
+    from sync_server.models import CaseEvent, MonitoringCase
+    from sync_server.seed.cases import STAGES
+
+    report = seed_demo(database, today=TODAY, households_per_grid=20, now=NOW)
+    assert set(STAGES) == set(STATES) and set(report.cases) == set(STAGES)
+    with database.read() as s:
+        for stage, household_id in report.cases.items():
+            case = s.scalar(
+                select(MonitoringCase).where(MonitoringCase.household_id == household_id)
+            )
+            assert case is not None and case.state == stage
+            events = list(
+                s.scalars(
+                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at)
+                )
+            )
+            assert events[0].action == "open" and events[-1].to_state == stage
