@@ -13,6 +13,7 @@ from flask_smorest import Api
 
 from shared_schema import SCHEMA_VERSION
 from shared_schema.schemas.protocol import ErrorSchema
+from shared_schema.timefmt import parse_zone
 from sync_server.config import Config
 from sync_server.extensions import Database
 
@@ -53,6 +54,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         config = Config(**config)
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(config.as_dict())
+    app.config["TIME_ZONE_INFO"] = parse_zone(app.config["TIME_ZONE"])  # a bad zone stops start-up
     app.config.update(
         MAX_CONTENT_LENGTH=app.config["MAX_REQUEST_BYTES"],
         JSON_SORT_KEYS=False,

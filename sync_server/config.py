@@ -6,7 +6,8 @@ Redis instead of the database), `LOG_LEVEL`, `LOGIN_MAX_FAILURES` / `LOGIN_WINDO
 (rate limit per username), `LOGIN_MAX_FAILURES_PER_IP` (default 5 × per username: many phones
 share a township's address), `TRUST_PROXY=1` (behind one reverse proxy: take the client IP from
 `X-Forwarded-For`), `MAX_PUSH_BYTES` / `MAX_MUTATIONS` (413 limits), `MAX_REQUEST_BYTES` (cap on
-any request body, compressed or not).
+any request body, compressed or not), `TIME_ZONE` (the deployment's zone for everything shown to
+people and for "today": an IANA name or a fixed offset such as `UTC+8`; default `Asia/Shanghai`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shared_schema.schemas.protocol import MAX_MUTATIONS, MAX_PUSH_BYTES
+from shared_schema.timefmt import DEFAULT_TIME_ZONE
 
 INSTANCE_DIR = Path(os.environ.get("TIANYE_INSTANCE", Path.cwd() / "instance"))
 
@@ -49,6 +51,7 @@ class Config:
         self.MAX_PUSH_BYTES = int(env.get("MAX_PUSH_BYTES", str(MAX_PUSH_BYTES)))
         self.MAX_MUTATIONS = int(env.get("MAX_MUTATIONS", str(MAX_MUTATIONS)))
         self.MAX_REQUEST_BYTES = int(env.get("MAX_REQUEST_BYTES", str(MAX_PUSH_BYTES)))
+        self.TIME_ZONE = env.get("TIME_ZONE") or DEFAULT_TIME_ZONE
         self.TESTING = False
         for key, value in overrides.items():
             if key == "DATABASE_URL":

@@ -7,7 +7,7 @@ Every view module under `sync_server.console.views` adds its routes to `bp` when
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,9 +26,11 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from shared_schema.labels import entity_label
+from shared_schema.timefmt import as_utc, format_date, format_datetime, local_date, zone_label
 from sync_server.console import auth
 from sync_server.console.cases import SOURCES
 from sync_server.console.i18n import LANG_COOKIE, choose_lang, pair, t
@@ -64,6 +66,43 @@ def now() -> datetime:
     if value is None:
         value = g.console_now = datetime.now(UTC)
     return value
+
+
+def zone() -> tzinfo:
+    """The deployment's time zone (`TIME_ZONE`): every moment a person sees is in it."""
+    value: tzinfo = current_app.config.get("TIME_ZONE_INFO") or UTC
+    return value
+
+
+def local_today() -> date:
+    """The deployment's calendar day right now (not UTC's: at 07:00 in Beijing it is already
+    tomorrow there while UTC still says today)."""
+    return local_date(now(), zone())
+
+
+def when(moment: datetime | None) -> Markup:
+    """A stored UTC moment as `<time>` in local time, human format; the zone in the tooltip."""
+    if moment is None:
+        return Markup("—")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        as_utc(moment).isoformat(timespec="seconds"),
+        zone_label(zone(), moment),
+        format_datetime(moment, zone(), lang()),
+    )
+
+
+def local(moment: datetime | None) -> str:
+    """`when` as plain text, for messages that are not markup."""
+    return format_datetime(moment, zone(), lang()) if moment is not None else "—"
+
+
+def day(value: date | datetime | None) -> str:
+    """A calendar day in the human format (a moment is first moved to local time)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = local_date(value, zone())
+    return format_date(value, lang())
 
 
 def lang() -> str:
@@ -150,6 +189,9 @@ def _helpers() -> dict[str, Any]:
         "flabel": lambda entity, path: label_of(entity, path, lang()),
         "elabel": lambda entity: entity_label(entity, lang()),
         "case_sources": [(code, pair(SOURCES, code, lang())) for code in SOURCES],
+        "when": when,
+        "local": local,
+        "day": day,
     }
 
 

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
+from shared_schema.timefmt import parse_zone
 from sync_server.models import CaseEvent, MonitoringCase, Record, SyncCounter
 from tests.ui.console.world import World, build_world, csrf_of
 
@@ -536,3 +537,44 @@ def test_the_visit_date_filter_of_exports_is_applied_by_the_database(client, wor
     assert exported("to=2000-01-01") == set()
     expected = {v for v, d in ((world.v1, d1), (world.v2, d2)) if d == d1}
     assert exported(f"from={d1}&to={d1}") == expected
+
+
+def test_console_shows_local_time_in_the_deployment_zone(app, client, world, database):
+    """Stored moments are UTC; the console shows them on the deployment's clock (default
+    UTC+8), in a human format, with the zone in the tooltip and the UTC moment in the markup."""
+    world.wang.pull()
+    world.wang.push(
+        ("household", world.h1, {"phone": "13900000009"}, world.wang.versions[world.h1])
+    )
+    with database.write() as s:
+        s.execute(
+            update(Record)
+            .where(Record.id == world.h1)
+            .values(updated_at=datetime(2026, 12, 2, 17, 30, tzinfo=UTC))
+        )
+        from sync_server.models import RecordVersion
+
+        s.execute(
+            update(RecordVersion)
+            .where(RecordVersion.record_id == world.h1)
+            .values(created_at=datetime(2026, 12, 2, 17, 30, tzinfo=UTC))
+        )
+    sign_in(client, "sup")
+    html = client.get(f"/console/households/{world.h1}").text
+    assert (
+        '<time datetime="2026-12-02T17:30:00+00:00" title="UTC+8">2026年12月3日 01:30</time>'
+        in html
+    )
+    assert "T17:30" not in re.sub(r'datetime="[^"]+"', "", html)  # no raw ISO shown
+    en = client.get(f"/console/households/{world.h1}?lang=en").text
+    assert ">3 Dec 2026, 01:30</time>" in en
+    app.config["TIME_ZONE_INFO"] = parse_zone("UTC-5")
+    assert ">2 Dec 2026, 12:30</time>" in client.get(f"/console/households/{world.h1}").text
+
+
+def test_a_zone_setting_that_names_no_zone_stops_start_up(db_url):
+    from shared_schema.timefmt import TimeZoneError
+    from sync_server import create_app
+
+    with pytest.raises(TimeZoneError):
+        create_app({"DATABASE_URL": db_url, "TIME_ZONE": "Mars/Olympus"})

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from shared_schema.enums import ENUMS
 from sync_server.console import case_service
 from sync_server.console.auth import actor_level
-from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.blueprint import bp, lang, local_today, now, page, principal, tr
 from sync_server.console.cases import ELIMINATION_MODES, STATES, CaseError
 from sync_server.console.i18n import pair
 from sync_server.console.scope import grids_in_scope
@@ -23,7 +23,7 @@ def cases() -> str:
     rows = case_service.list_cases(
         current_db(),
         principal(),
-        now().date(),
+        local_today(),
         lang=lang(),
         state=state,
         overdue_only=overdue_only,
@@ -43,7 +43,7 @@ def cases() -> str:
 @bp.route("/cases/<case_id>")
 def case(case_id: str) -> str:
     detail = case_service.case_detail(
-        current_db(), principal(), case_id, now().date(), actor_level(principal()), lang()
+        current_db(), principal(), case_id, local_today(), actor_level(principal()), lang()
     )
     order = list(STATES)
     return page(

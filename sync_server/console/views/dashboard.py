@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.blueprint import bp, lang, local_today, page, principal, tr
 from sync_server.console.chart import last_months, render_chart
 from sync_server.console.scope import grid_workers, load_scope
 from sync_server.console.views.common import open_case_counts
@@ -37,7 +37,7 @@ def open_conflicts_by_grid(grid_ids: list[str]) -> Counter[str]:
 
 @bp.route("/")
 def dashboard() -> str:
-    today: date = now().date()
+    today: date = local_today()
     month_key = today.strftime("%Y-%m")
     grids, data = load_scope(current_db(), principal())
     grid_ids = [g.id for g in grids]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from shared_schema.computed import age_on
 from shared_schema.forms import HOUSEHOLD_FORM
 from shared_schema.rules import RULE_CODES
-from sync_server.console.blueprint import bp, lang, now, page, principal
+from sync_server.console.blueprint import bp, lang, local_today, page, principal
 from sync_server.console.history import version_rows
 from sync_server.console.scope import load_scope
 from sync_server.console.values import format_value
@@ -27,7 +27,7 @@ def households() -> str:
     flag = request.args.get("flag") or None
     query = (request.args.get("q") or "").strip()
     grids, data = load_scope(current_db(), principal(), grid_id=grid)
-    today = now().date()
+    today = local_today()
     rows: list[dict[str, Any]] = []
     for hh in data.households.values():
         if (
@@ -99,7 +99,7 @@ def household(household_id: str) -> str:
     hh = data.households.get(rec.id)
     if hh is None:
         abort(404)
-    today = now().date()
+    today = local_today()
     fields = [
         (f.label(lang()), format_value("household", f.path, hh.data.get(f.path), lang()))
         for f in HOUSEHOLD_FORM.fields()
