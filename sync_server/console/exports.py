@@ -19,7 +19,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from openpyxl import Workbook
@@ -29,12 +29,13 @@ from sqlalchemy.orm import Session
 from shared_schema.enums import ENUMS
 from shared_schema.labels import FIELD_LABELS, field_label
 from shared_schema.sync import flatten
+from shared_schema.timefmt import DEFAULT_TIME_ZONE, export_timestamp, parse_zone, zone_label
 from sync_server.console.cases import ELIMINATION_MODES, SOURCES, STATES, is_overdue
 from sync_server.console.i18n import pair, t
 from sync_server.console.scope import ScopeData, rules_config, work_calendar
 from sync_server.console.values import FIELD_KINDS
 from sync_server.extensions import Database
-from sync_server.models import MonitoringCase, Record
+from sync_server.models import Grid, MonitoringCase, Record
 
 KINDS: tuple[str, ...] = ("households", "members", "visits", "flags", "cases")
 FORMATS: tuple[str, ...] = ("csv", "xlsx")
@@ -82,9 +83,11 @@ class ExportQuery:
         date_to: date | None,
         lang: str,
         today: date,
+        zone: tzinfo | None = None,
     ) -> None:
         self.kind, self.grid_ids, self.lang, self.today = kind, list(grid_ids), lang, today
         self.date_from, self.date_to = date_from, date_to
+        self.zone = zone or parse_zone(DEFAULT_TIME_ZONE)
 
     def in_dates(self, day: Any) -> bool:
         text = str(day or "")[:10]
@@ -110,16 +113,58 @@ def _records(session: Session, q: ExportQuery, entity: str) -> Iterator[Record]:
     yield from session.scalars(stmt)
 
 
+class HouseholdNames:
+    """Who a member or visit row belongs to, in words a supervisor reads: household number,
+    head, village and grid. Rows arrive ordered by grid, so one grid's households are held at
+    a time (memory stays bounded by the largest grid, not the county)."""
+
+    def __init__(self, session: Session, grid_ids: Sequence[str]) -> None:
+        self.session = session
+        self.grids = {
+            g.id: (g.name, g.village)
+            for g in session.scalars(select(Grid).where(Grid.id.in_(list(grid_ids))))
+        }
+        self.grid_id: str | None = None
+        self.households: dict[str, tuple[Any, Any]] = {}
+
+    def of(self, grid_id: str | None, household_id: str | None) -> list[Any]:
+        if grid_id != self.grid_id:
+            self.grid_id = grid_id
+            self.households = {
+                hid: (data.get("household_no"), data.get("head_name"))
+                for hid, data in self.session.execute(
+                    select(Record.id, Record.data).where(
+                        Record.entity == "household", Record.grid_id == grid_id
+                    )
+                )
+            }
+        number, head = self.households.get(household_id or "", (None, None))
+        return [number, head, *self.grid(grid_id)]
+
+    def grid(self, grid_id: str | None) -> list[Any]:
+        name, village = self.grids.get(grid_id or "", (None, None))
+        return [village, f"{name} ({grid_id})" if name else grid_id]
+
+
 def _entity_table(
     entity: str,
 ) -> Callable[[Session, ExportQuery], tuple[list[str], Iterator[list[Any]]]]:
     def table(session: Session, q: ExportQuery) -> tuple[list[str], Iterator[list[Any]]]:
         paths = leaf_fields(entity)
-        header = [t("exp.col.id", q.lang)]
+        lang = q.lang
+        where = [t("exp.col.village", lang), t("exp.col.grid_name", lang)]
+        header = [t("exp.col.id", lang)]
         if entity != "household":
-            header.append(t("exp.col.household_id", q.lang))
-        header += [field_label(entity, p, q.lang) for p in paths if p != "household_id"]
-        header.append(t("exp.col.version", q.lang))
+            header.append(t("exp.col.household_id", lang))
+            header += [
+                field_label("household", "household_no", lang),
+                field_label("household", "head_name", lang),
+            ]
+        header += where
+        header += [field_label(entity, p, lang) for p in paths if p != "household_id"]
+        header.append(t("exp.col.version", lang))
+        header.append(f"{t('exp.col.updated_at', lang)} ({zone_label(q.zone, _now_for(q))})")
+        names = HouseholdNames(session, q.grid_ids)
 
         def rows() -> Iterator[list[Any]]:
             for rec in _records(session, q, entity):
@@ -127,15 +172,24 @@ def _entity_table(
                     continue
                 flat = flatten(rec.data)
                 row: list[Any] = [rec.id]
-                if entity != "household":
+                if entity == "household":
+                    row += names.grid(rec.grid_id)
+                else:
                     row.append(rec.household_id)
-                row += [cell(entity, p, flat.get(p), q.lang) for p in paths if p != "household_id"]
+                    row += names.of(rec.grid_id, rec.household_id)
+                row += [cell(entity, p, flat.get(p), lang) for p in paths if p != "household_id"]
                 row.append(rec.version)
+                row.append(export_timestamp(rec.updated_at, q.zone) if rec.updated_at else "")
                 yield row
 
         return header, rows()
 
     return table
+
+
+def _now_for(q: ExportQuery) -> datetime:
+    """A moment on the export's day, for naming the zone's offset in force (summer time)."""
+    return datetime.combine(q.today, datetime.min.time(), tzinfo=UTC)
 
 
 def _flags_table(session: Session, q: ExportQuery) -> tuple[list[str], Iterator[list[Any]]]:

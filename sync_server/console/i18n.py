@@ -291,6 +291,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "exp.col.message": ("预警说明", "Message"),
     "exp.col.visit_id": ("走访编号（系统）", "Visit ID"),
     "exp.col.grid_name": ("网格名称", "Grid name"),
+    "exp.col.village": ("村", "Village"),
+    "exp.col.updated_at": ("最后修改时间", "Last changed"),
     # admin
     "adm.title": ("系统管理", "Administration"),
     "adm.users": ("用户", "Users"),

@@ -254,8 +254,25 @@ def test_exports_stream_csv_and_xlsx_with_headers_in_the_language(client, world)
     response = client.get("/console/exports/visits.csv?lang=en")
     assert response.is_streamed
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["ID", "Household ID", "Visit date"]
+    header = rows[0]
+    assert header[:7] == [
+        "ID",
+        "Household ID",
+        "Household number",
+        "Name of the head",
+        "Village",
+        "Grid name",
+        "Visit date",
+    ]
+    assert header[-1] == "Last changed (UTC+8)"
     assert {r[0] for r in rows[1:]} == {world.v1, world.v2}
+    # a visit names its household in words a supervisor reads, not only by its UUID
+    by_id = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    household = _household_of_visit(client, world.v1)
+    assert by_id[world.v1]["Household number"] == household["household_no"]
+    assert by_id[world.v1]["Name of the head"] == household["head_name"]
+    assert by_id[world.v1]["Grid name"].endswith("(g1)")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", by_id[world.v1]["Last changed (UTC+8)"])
     response = client.get("/console/exports/flags.xlsx?grid=g1&lang=zh")
     book = load_workbook(io.BytesIO(response.data), read_only=True)
     table = [list(r) for r in book.active.iter_rows(values_only=True)]
@@ -265,6 +282,14 @@ def test_exports_stream_csv_and_xlsx_with_headers_in_the_language(client, world)
     assert client.get("/console/exports/households.csv?grid=g9").status_code == 403
     assert client.get("/console/exports/visits.csv?from=junk").status_code == 400
     assert client.get("/console/exports/secrets.csv").status_code == 404
+
+
+def _household_of_visit(client: Any, visit_id: str) -> dict[str, Any]:
+    from sync_server.extensions import EXTENSION_KEY
+
+    database = client.application.extensions[EXTENSION_KEY]
+    visit = _visit(database, visit_id)
+    return _household(database, visit["household_id"])
 
 
 def test_admin_pages_reassign_and_thresholds(client, world, database):

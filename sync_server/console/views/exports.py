@@ -7,7 +7,7 @@ from datetime import date
 from flask import Response, abort, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
-from sync_server.console.blueprint import bp, lang, local_today, page, principal
+from sync_server.console.blueprint import bp, lang, local_today, page, principal, zone
 from sync_server.console.exports import FORMATS, KINDS, ExportQuery, stream_csv, stream_xlsx
 from sync_server.console.scope import grids_in_scope
 from sync_server.extensions import current_db
@@ -47,7 +47,7 @@ def export_download(kind: str, fmt: str) -> ResponseReturnValue:
     if grid and grid not in allowed:
         abort(403)
     ids = [grid] if grid else allowed
-    query = ExportQuery(kind, ids, date_from, date_to, lang(), local_today())
+    query = ExportQuery(kind, ids, date_from, date_to, lang(), local_today(), zone())
     body = stream_csv(db, query) if fmt == "csv" else stream_xlsx(db, query)
     filename = f"tianye-{kind}-{local_today():%Y%m%d}.{fmt}"
     response = Response(stream_with_context(body), mimetype=MIMETYPES[fmt])

@@ -119,8 +119,8 @@ def test_download_an_xlsx_export(new_page, world):
     book = load_workbook(io.BytesIO(download.path().read_bytes()), read_only=True)
     rows = [list(r) for r in book.active.iter_rows(values_only=True)]
     book.close()
-    assert rows[0][:3] == ["ID", "Household ID", "Visit date"]
-    assert "Wage income" in rows[0] and "Review status" in rows[0]
+    assert rows[0][:3] == ["ID", "Household ID", "Household number"]
+    assert "Visit date" in rows[0] and "Wage income" in rows[0] and "Review status" in rows[0]
     assert sorted(r[0] for r in rows[1:]) == sorted([world.v1, world.v2])
     wage = rows[0].index("Wage income")
     assert sorted(r[wage] for r in rows[1:]) == [3000, 36000]
