@@ -185,13 +185,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cf.take_client": ("采用手机值", "Take client value"),
     "cf.custom": ("填写新值", "Type a value"),
     "cf.custom_hint": (
-        'JSON 格式，例如 "13800000000"、12.5、true、null',
-        'JSON, e.g. "13800000000", 12.5, true, null',
+        '此字段无专用输入，请填 JSON，例如 "13800000000"、12.5、true、null',
+        'This field has no dedicated input: type JSON, e.g. "13800000000", 12.5, true, null',
     ),
     "cf.custom_submit": ("采用填写的值", "Use this value"),
     "cf.resolved": ("冲突已处理，新版本已生成", "Conflict resolved; a new version was written"),
     "cf.bad_json": ("填写的值不是合法的 JSON", "The value is not valid JSON"),
     "cf.none_open": ("没有待处理的冲突", "No open conflict"),
+    "cf.none_resolved": ("还没有已处理的冲突", "No conflict has been resolved yet"),
+    "cf.status_open": ("待处理", "Open"),
+    "cf.status_resolved": ("已处理", "Resolved"),
+    "cf.resolved_line": (
+        "{who} 于 {at} 处理，采用：{value}",
+        "resolved by {who} on {at}, keeping: {value}",
+    ),
     "cf.deleted_field": ("删除记录", "Delete the record"),
     "cf.story_household_deleted": (
         "农户“{household}”已于 {deleted_at} 被 {deleter}（{deleter_device}）删除；"

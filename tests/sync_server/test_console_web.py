@@ -603,3 +603,58 @@ def test_a_zone_setting_that_names_no_zone_stops_start_up(db_url):
 
     with pytest.raises(TimeZoneError):
         create_app({"DATABASE_URL": db_url, "TIME_ZONE": "Mars/Olympus"})
+
+
+def test_conflict_on_an_enumeration_offers_labels_and_stays_in_the_history(client, seed, world):
+    """No JSON codes to type: the custom value of an enumerated field is a select of labels;
+    the resolved conflict stays visible under 'resolved' and on the household page."""
+    from shared_schema.enums import ENUMS
+    from tests.ui.console.world import Phone
+
+    other = Phone(client, seed.login(client, "wang"))
+    other.pull()
+    base = world.wang.versions[world.h2]
+    world.wang.push(("household", world.h2, {"house_grade": "a"}, base))
+    [result] = other.push(("household", world.h2, {"house_grade": "c"}, base))
+    assert result["status"] == "conflict"
+    sign_in(client, "sup")
+    html = client.get("/console/conflicts").text
+    conflict_id = re.search(r'data-conflict="([^"]+)"', html)[1]
+    select = re.search(
+        rf'<select id="v-{conflict_id}" name="value" data-input="select">(.*?)</select>',
+        html,
+        re.S,
+    )
+    assert select is not None
+    grades = ENUMS["house_grade"]
+    for code in grades.codes:
+        assert f'<option value="{code}"' in select[1] and grades.label(code, "zh") in select[1]
+    assert 'data-input="json"' not in html
+    # an unknown code changes nothing
+    client.post(
+        f"/console/conflicts/{conflict_id}/resolve",
+        data={"choice": "custom", "value": "zz", "csrf_token": token(client)},
+    )
+    assert f'data-conflict="{conflict_id}"' in client.get("/console/conflicts").text
+    client.post(
+        f"/console/conflicts/{conflict_id}/resolve",
+        data={"choice": "custom", "value": "d", "csrf_token": token(client)},
+    )
+    assert world.wang.pull()[world.h2]["data"]["house_grade"] == "d"
+    assert f'data-conflict="{conflict_id}"' not in client.get("/console/conflicts").text
+    resolved = client.get("/console/conflicts?status=resolved").text
+    line = re.search(rf'data-resolved="{conflict_id}">(.*?)</p>', resolved, re.S)
+    assert line is not None and "sup" in line[1] and grades.label("d", "zh") in line[1]
+    card = resolved[resolved.index(f'data-conflict="{conflict_id}"') :]
+    server_side = re.search(
+        r'data-side="server">(.*?)</div>\s*<div class="muted">(.*?)</div>', card, re.S
+    )
+    assert server_side is not None and grades.label("a", "zh") in server_side[1]
+    assert "wang" in server_side[2]  # who set the server's value, not who resolved it
+    page = client.get(f"/console/households/{world.h2}").text
+    line = re.search(
+        rf'<p class="cf-line" data-conflict="{conflict_id}" data-status="resolved">(.*?)</p>',
+        page,
+        re.S,
+    )
+    assert line is not None and "sup" in line[1] and grades.label("d", "zh") in line[1]

@@ -4,7 +4,6 @@ service (`sync_server.services.conflicts.resolve`), which writes a new version."
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shared_schema.sync import DELETED_FIELD, flatten
 from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.inputs import InputError, input_spec, parse_input
 from sync_server.console.values import FIELD_KINDS, format_value, label_of
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
@@ -59,6 +59,8 @@ def _server_side(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 )
                 .order_by(RecordVersion.version.desc())
             ):
+                if c["status"] == "resolved" and v.created_at > c["created_at"]:
+                    continue  # the resolution itself (or later edits) is not the server side
                 changed = v.changed_fields or []
                 if any(f == c["field"] or f.split(".")[0] == top for f in changed) or (
                     c["field"] == "_deleted" and v.deleted
@@ -115,9 +117,17 @@ def _deleted_kind(c: dict[str, Any]) -> str | None:
     return "delete" if c["client_value"] is True else "edit"
 
 
+STATUSES = ("open", "resolved")
+
+
 @bp.route("/conflicts")
 def conflicts() -> str:
-    rows = list_conflicts(current_db(), principal(), status="open")
+    status = request.args.get("status", "open")
+    if status not in STATUSES:
+        status = "open"
+    rows = list_conflicts(current_db(), principal(), status=status)
+    if status == "resolved":
+        rows.sort(key=lambda c: c["resolved_at"] or c["created_at"], reverse=True)
     sides = _server_side(rows)
     items = []
     for c in rows:
@@ -132,7 +142,8 @@ def conflicts() -> str:
                 "base": format_value(entity, field, c["base_value"], lang()),
                 "server": format_value(entity, field, c["server_value"], lang()),
                 "client": format_value(entity, field, c["client_value"], lang()),
-                "server_json": json.dumps(c["server_value"], ensure_ascii=False),
+                "input": input_spec(entity, field, c["server_value"], lang()),
+                "resolved": format_value(entity, field, c["resolved_value"], lang()),
                 "household": ctx["household"],
                 "record": ctx["record"],
                 "setter": ctx["setter"],
@@ -143,7 +154,7 @@ def conflicts() -> str:
                 "submitted": _submitted(entity, c.get("client_data"), lang()),
             }
         )
-    return page("conflicts.html", active="console.conflicts", items=items)
+    return page("conflicts.html", active="console.conflicts", items=items, status=status)
 
 
 @bp.route("/conflicts/<conflict_id>/resolve", methods=["POST"])
@@ -159,9 +170,14 @@ def conflict_resolve(conflict_id: str) -> ResponseReturnValue:
         value = conflict["client_value"]
     elif choice == "custom":
         try:
-            value = json.loads(request.form.get("value", ""))
-        except ValueError:
-            flash(tr("cf.bad_json"), "error")
+            value = parse_input(
+                conflict["entity"], conflict["field"], request.form.to_dict(flat=False)
+            )
+        except InputError as exc:
+            flash(
+                f"{label_of(conflict['entity'], conflict['field'], lang())}: {exc.message(lang())}",
+                "error",
+            )
             return redirect(url_for("console.conflicts"))
     else:
         abort(400)

@@ -14,10 +14,10 @@ from shared_schema.rules import RULE_CODES
 from sync_server.console.blueprint import bp, lang, local_today, page, principal
 from sync_server.console.history import version_rows
 from sync_server.console.scope import load_scope
-from sync_server.console.values import format_value
+from sync_server.console.values import format_value, label_of
 from sync_server.console.views.common import PAGE_SIZE, household_in_scope, page_number
 from sync_server.extensions import current_db
-from sync_server.models import Client
+from sync_server.models import Client, ConflictRow, Record
 from sync_server.services.history import record_history
 
 
@@ -127,4 +127,33 @@ def household(household_id: str) -> str:
         overdue=data.is_overdue(hh, today),
         history=household_history(hh),
         cases=cases_of_household(current_db(), hh.id, today, lang()),
+        conflicts=household_conflicts(hh.id),
     )
+
+
+def household_conflicts(household_id: str) -> list[dict[str, Any]]:
+    """Every conflict of the household and its members and visits, open and resolved, newest
+    first: a resolved conflict stays part of the record's story (who chose what, and when)."""
+    with current_db().read() as s:
+        rows = s.execute(
+            select(ConflictRow, Record)
+            .join(
+                Record,
+                (Record.entity == ConflictRow.entity) & (Record.id == ConflictRow.record_id),
+            )
+            .where((Record.household_id == household_id) | (Record.id == household_id))
+            .order_by(ConflictRow.created_at.desc(), ConflictRow.id)
+        ).all()
+        out = []
+        for c, rec in rows:
+            out.append(
+                {
+                    "c": c,
+                    "label": label_of(c.entity, c.field, lang()),
+                    "title": rec.data.get("name") or rec.data.get("visit_date") or "",
+                    "client": format_value(c.entity, c.field, c.client_value, lang()),
+                    "server": format_value(c.entity, c.field, c.server_value, lang()),
+                    "resolved": format_value(c.entity, c.field, c.resolved_value, lang()),
+                }
+            )
+        return out
