@@ -171,18 +171,101 @@ def test_the_sdist_holds_the_sqlcipher_version_of_the_recipe(resolved, sqlcipher
     assert (sqlcipher_sdist / "vendor" / "sqlite3.h").is_file()
 
 
-def test_the_sqlcipher3_patch_applies_and_links_libsqlcipher(resolved, sqlcipher_sdist):
+@pytest.fixture(scope="module")
+def patched_sdist(resolved, sqlcipher_sdist, tmp_path_factory) -> Path:
+    """A copy of the sdist with the sqlcipher3 recipe's patches applied as p4a applies them."""
     _, _, _, ctx = resolved
     binding = recipe(ctx, "sqlcipher3")
+    target = tmp_path_factory.mktemp("patched") / sqlcipher_sdist.name
+    shutil.copytree(sqlcipher_sdist, target)
     patch_tool = shutil.which("patch")
     assert patch_tool, "python-for-android applies recipe patches with `patch`"
-    for name in binding.patches:  # the command p4a's Recipe.apply_patch runs
+    for name in binding.patches:  # the command of p4a's Recipe.apply_patch
         patch_file = Path(binding.get_recipe_dir()) / name
-        subprocess.run([patch_tool, "-t", "-d", str(sqlcipher_sdist), "-p1", "-i", str(patch_file)],
-                       check=True, capture_output=True)  # fmt: skip
-    setup = (sqlcipher_sdist / "setup.py").read_text(encoding="utf-8", errors="replace")
+        run([patch_tool, "-t", "-d", str(target), "-p1", "-i", str(patch_file)])
+    return target
+
+
+def run(args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(args, capture_output=True, text=True, timeout=600, **kwargs)
+    assert result.returncode == 0, f"{args[:3]}: {result.stderr[-3000:]}"
+    return result
+
+
+def test_the_sqlcipher3_patch_applies_and_links_libsqlcipher(patched_sdist):
+    setup = (patched_sdist / "setup.py").read_text(encoding="utf-8", errors="replace")
     assert '"build_ext": SystemLibSqliteBuilder' in setup  # -lsqlcipher, SQLITE_HAS_CODEC
-    assert "/usr/include" not in (sqlcipher_sdist / "setup.cfg").read_text(encoding="utf-8")
+    assert "/usr/include" not in (patched_sdist / "setup.cfg").read_text(encoding="utf-8")
+
+
+HOST_CHECK = r"""
+import json, sys
+sys.path.insert(0, SDIST)
+from sqlcipher3 import dbapi2
+
+def opened(key):
+    conn = dbapi2.connect(DB)
+    conn.execute(f"PRAGMA key = \"x'{key}'\"")
+    return conn
+
+conn = opened("11" * 32)
+facts = {
+    "version": conn.execute("PRAGMA cipher_version").fetchone()[0],
+    "provider": conn.execute("PRAGMA cipher_provider").fetchone()[0],
+    "options": [row[0] for row in conn.execute("PRAGMA compile_options")],
+    "sqlite": dbapi2.sqlite_version,
+}
+conn.execute("CREATE TABLE t (x)")
+conn.execute("INSERT INTO t VALUES ('户主')")
+conn.commit()
+conn.close()
+facts["header"] = open(DB, "rb").read(16).hex()
+facts["reopened"] = opened("11" * 32).execute("SELECT x FROM t").fetchone()[0]
+try:
+    opened("22" * 32).execute("SELECT count(*) FROM sqlite_master").fetchone()
+    facts["wrong_key"] = "opened"
+except dbapi2.DatabaseError as exc:
+    facts["wrong_key"] = str(exc)
+maps = open("/proc/self/maps", encoding="utf-8").read()
+facts["libraries"] = sorted({line.split()[-1] for line in maps.splitlines() if "sqlcipher" in line})
+print(json.dumps(facts))
+"""
+
+
+@pytest.mark.slow
+def test_the_recipes_build_steps_make_a_working_sqlcipher_here(resolved, patched_sdist, tmp_path):
+    """Both recipes' build steps with this machine's compiler and OpenSSL instead of the NDK's.
+
+    The `sqlcipher` recipe's own compile and link arguments (minus Android's liblog) make
+    libsqlcipher.so; the patched sdist's `setup.py build_ext`, which p4a's wheel build runs,
+    links the binding against it; the binding then keeps an encrypted file.
+    """
+    _, _, _, ctx = resolved
+    library = recipe(ctx, "sqlcipher")
+    steps = type(library).build_arch.__globals__  # the recipe module (p4a loads it by path)
+    compile_args, link_args = steps["compile_args"], steps["link_args"]
+    cc = shutil.which("cc") or shutil.which("gcc")
+    assert cc, "a C compiler"
+    vendor = patched_sdist / "vendor"
+    run([cc, *compile_args("", library.defines, optimize="-O0")], cwd=vendor)
+    host_libs = tuple(lib for lib in steps["ANDROID_LIBS"] if lib != "-llog")
+    run([cc, *link_args("", "", libs=host_libs)], cwd=vendor)
+    env = {**os.environ, "CFLAGS": f"-I{vendor}", "LDFLAGS": f"-L{vendor}"}
+    run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=patched_sdist, env=env)
+    (extension,) = (patched_sdist / "sqlcipher3").glob("_sqlite3*.so")
+    assert extension.stat().st_size < 1_000_000  # the binding only: SQLCipher is not inside
+    env["LD_LIBRARY_PATH"] = str(vendor)
+    script = f"SDIST, DB = {str(patched_sdist)!r}, {str(tmp_path / 'x.sqlite3')!r}\n" + HOST_CHECK
+    facts = json.loads(run([sys.executable, "-I", "-S", "-c", script], env=env).stdout)
+    assert facts["version"] == f"{library.version} community"
+    assert facts["provider"] == "openssl"
+    assert {"HAS_CODEC", "TEMP_STORE=2"} <= set(facts["options"])
+    assert facts["sqlite"] == "3.51.1"
+    assert bytes.fromhex(facts["header"]) != b"SQLite format 3\x00"
+    assert facts["reopened"] == "户主"
+    assert facts["wrong_key"] == "file is not a database"
+    ours = [str((vendor / "libsqlcipher.so").resolve()), str(extension.resolve())]
+    assert facts["libraries"] == sorted(ours)
 
 
 def pip(args: list[str]) -> subprocess.CompletedProcess[str]:

@@ -54,6 +54,33 @@ def define_flags(defines):
     return [f"-D{name}" if value is None else f"-D{name}={value}" for name, value in defines]
 
 
+# Libraries libsqlcipher.so links: OpenSSL's libcrypto, Android's log (SQLCipher logs to logcat).
+ANDROID_LIBS = ("-lcrypto", "-llog", "-ldl", "-lm")
+
+
+def compile_args(cflags, defines, optimize="-O2"):
+    """Compiler arguments for `vendor/sqlite3.c` -> `sqlite3.o` (run inside `vendor/`)."""
+    flags = [*cflags.split(), *define_flags(defines), optimize, "-fPIC", "-I."]
+    return [*flags, "-c", "sqlite3.c", "-o", "sqlite3.o"]
+
+
+def link_args(cflags, ldflags, libs=ANDROID_LIBS):
+    """Linker arguments for `sqlite3.o` -> `libsqlcipher.so` (run inside `vendor/`)."""
+    return [
+        *cflags.split(),
+        "-shared",
+        "sqlite3.o",
+        "-o",
+        "libsqlcipher.so",
+        "-Wl,-soname,libsqlcipher.so",
+        # Calls inside the library bind to itself, never to the libsqlite3.so that Python's
+        # own sqlite3 module loads into the same process.
+        "-Wl,-Bsymbolic",
+        *ldflags.split(),
+        *libs,
+    ]
+
+
 class SQLCipherRecipe(Recipe):
     version = "4.12.0"
     # The sdist of sqlcipher3 0.6.0 (its `vendor/` holds the SQLCipher 4.12.0 amalgamation).
@@ -83,45 +110,13 @@ class SQLCipherRecipe(Recipe):
 
     def build_arch(self, arch):
         env = self.get_recipe_env(arch, with_flags_in_cc=False)
-        # CC may be "ccache clang": run the compiler itself, with ccache when it is configured.
+        # CC may be "ccache clang": run the first word, the rest are its arguments.
         cc_words = env["CC"].split()
         cc = sh.Command(cc_words[0])
-        defines = define_flags(self.defines)
+        cflags = f"{env['CFLAGS']} {env.get('CPPFLAGS', '')}"
         with current_directory(join(self.get_build_dir(arch.arch), "vendor")):
-            shprint(
-                cc,
-                *cc_words[1:],
-                *env["CFLAGS"].split(),
-                *env.get("CPPFLAGS", "").split(),
-                *defines,
-                "-O2",
-                "-fPIC",
-                "-I.",
-                "-c",
-                "sqlite3.c",
-                "-o",
-                "sqlite3.o",
-                _env=env,
-            )
-            shprint(
-                cc,
-                *cc_words[1:],
-                *env["CFLAGS"].split(),
-                "-shared",
-                "sqlite3.o",
-                "-o",
-                "libsqlcipher.so",
-                "-Wl,-soname,libsqlcipher.so",
-                # Calls inside the library bind to itself, never to the libsqlite3.so that
-                # Python's own sqlite3 module loads into the same process.
-                "-Wl,-Bsymbolic",
-                *env["LDFLAGS"].split(),
-                "-lcrypto",
-                "-llog",
-                "-ldl",
-                "-lm",
-                _env=env,
-            )
+            shprint(cc, *cc_words[1:], *compile_args(cflags, self.defines), _env=env)
+            shprint(cc, *cc_words[1:], *link_args(env["CFLAGS"], env["LDFLAGS"]), _env=env)
 
 
 recipe = SQLCipherRecipe()
