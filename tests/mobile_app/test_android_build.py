@@ -19,6 +19,7 @@ from __future__ import annotations
 import configparser
 import hashlib
 import importlib.metadata
+import inspect
 import json
 import os
 import shutil
@@ -30,6 +31,7 @@ import urllib.request
 import zipfile
 from fnmatch import fnmatch
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pythonforandroid.build import Context
@@ -103,7 +105,7 @@ def test_the_spec_resolves_with_p4a_recipes_ours_and_pinned_pure_python_modules(
     assert bootstrap == "sdl2"
     local = (ROOT / "android" / "recipes").resolve()
     ours = {name for name in recipes if Path(recipe(ctx, name).get_recipe_dir()).parent == local}
-    assert ours == {"sqlcipher", "sqlcipher3"}
+    assert ours == {"sqlcipher", "sqlcipher3", "cryptography"}
     # sqlcipher3 comes after the SQLCipher library, which comes after OpenSSL and Python.
     order = recipes.index
     assert order("openssl") < order("sqlcipher") < order("sqlcipher3")
@@ -142,6 +144,28 @@ def test_our_recipes_are_p4a_recipes_with_checked_sources(resolved):
     assert binding.check_prebuilt(None) is False  # never a wheel with its own SQLCipher
     for patch in binding.patches:
         assert (Path(binding.get_recipe_dir()) / patch).is_file()
+
+
+def test_our_cryptography_recipe_is_p4a_s_plus_the_link_to_libpython(resolved, monkeypatch):
+    from pythonforandroid.recipe import RustCompiledComponentsRecipe
+    from pythonforandroid.recipes.cryptography import CryptographyRecipe as Upstream
+
+    _, _, _, ctx = resolved
+    ours = recipe(ctx, "cryptography")
+    assert isinstance(ours, Upstream) and type(ours) is not Upstream
+    upstream = inspect.getsource(RustCompiledComponentsRecipe) + inspect.getsource(Upstream)
+    assert "-lpython" not in upstream, (
+        "p4a links libpython now: delete android/recipes/cryptography"
+    )
+    monkeypatch.setattr(Upstream, "get_recipe_env", lambda self, arch, **kw: {"RUSTFLAGS": "-L/a"})
+    monkeypatch.setattr(ctx, "python_recipe", SimpleNamespace(link_version="3.14"), raising=False)
+    assert ours.get_recipe_env(None)["RUSTFLAGS"] == "-L/a -Clink-arg=-lpython3.14"
+    monkeypatch.setattr(
+        Upstream,
+        "get_recipe_env",
+        lambda self, arch, **kw: {"RUSTFLAGS": "-Clink-arg=-lpython3.14"},
+    )
+    assert ours.get_recipe_env(None)["RUSTFLAGS"] == "-Clink-arg=-lpython3.14"  # not twice
 
 
 @pytest.fixture(scope="module")
