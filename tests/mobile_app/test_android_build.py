@@ -27,6 +27,7 @@ import subprocess
 import sys
 import sysconfig
 import tarfile
+import tomllib
 import urllib.request
 import zipfile
 from fnmatch import fnmatch
@@ -34,6 +35,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from packaging.requirements import Requirement
 from pythonforandroid.build import Context
 from pythonforandroid.graph import get_recipe_order_and_bootstrap
 from pythonforandroid.recipe import PythonRecipe, Recipe
@@ -144,6 +146,18 @@ def test_our_recipes_are_p4a_recipes_with_checked_sources(resolved):
     assert binding.check_prebuilt(None) is False  # never a wheel with its own SQLCipher
     for patch in binding.patches:
         assert (Path(binding.get_recipe_dir()) / patch).is_file()
+
+
+def test_the_project_s_runtime_dependencies_are_in_the_apk():
+    """pyproject.toml's core and `app` dependencies (what the phone's code imports) are built."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["app"]]
+    names = {Requirement(item).name.lower() for item in declared}
+    apk_name = {"sqlcipher3-binary": "sqlcipher3"}  # the desktop wheel of our recipe's binding
+    missing = sorted(
+        apk_name.get(n, n) for n in names if apk_name.get(n, n) not in spec_requirements()
+    )
+    assert missing == [], f"buildozer.spec lacks {missing}"
 
 
 def test_our_cryptography_recipe_is_p4a_s_plus_the_link_to_libpython(resolved, monkeypatch):
@@ -331,8 +345,6 @@ def test_every_module_is_a_pure_python_wheel(wheels):
 
 def test_every_dependency_of_a_module_is_in_the_build(resolved, wheels):
     """Requires-Dist of each wheel, evaluated for the phone, is a recipe or a named module."""
-    from packaging.requirements import Requirement
-
     recipes, modules, _, ctx = resolved
     python = recipe(ctx, "python3").version
     phone = {
@@ -459,13 +471,17 @@ for name in sorted(modules):
 never = {n: importlib.util.find_spec(n) is not None for n in NEVER}
 from mobile_app.store import cipher
 import requests.compat
+import zoneinfo
+from shared_schema.timefmt import parse_zone
+
+zoneinfo.reset_tzpath(to=[])  # as on Android: no time-zone database Python can read, but tzdata
 
 store = os.path.join(os.environ["HOME"], "closure.sqlite3")
 conn = cipher.connect(store, bytes(range(32)))
 conn.execute("CREATE TABLE t (x)")
 conn.commit()
 conn.close()
-extras = {"encrypted": not cipher.is_plaintext(store),
+extras = {"encrypted": not cipher.is_plaintext(store), "zone": str(parse_zone("Asia/Shanghai")),
           "chardet": getattr(requests.compat.chardet, "__name__", None)}
 origins = sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.values())})
 print(json.dumps({"started": started, "imported": len(modules), "never": never,
@@ -513,6 +529,7 @@ def test_the_app_starts_from_main_py_with_only_the_apk_requirement_set(resolved,
     assert report["never"] == {name: False for name in NEVER_IN_APK}
     assert report["encrypted"] is True  # sqlcipher3 from the set wrote an encrypted file
     assert report["chardet"] == "chardet"  # requests without charset-normalizer
+    assert report["zone"] == "Asia/Shanghai"  # from the tzdata wheel
     paths = sysconfig.get_paths()
     stdlib = [Path(paths["stdlib"]).resolve(), Path(paths["platstdlib"]).resolve()]
     allowed = [app.resolve(), pure.resolve(), *linked, *stdlib]

@@ -25,6 +25,7 @@ IMPORT_NAMES = {
     "certifi": "certifi",
     "chardet": "chardet",  # requests' character detection (charset-normalizer: compiled wheels)
     "marshmallow": "marshmallow",
+    "tzdata": "tzdata",  # IANA zones for shared_schema.timefmt (zoneinfo imports it by name)
     "six": "six",
     "cryptography": "cryptography",
     "sqlcipher3": "sqlcipher3",  # our recipe, android/recipes (test_android_build.py)
