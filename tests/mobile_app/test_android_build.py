@@ -515,9 +515,13 @@ def test_the_app_starts_from_main_py_with_only_the_apk_requirement_set(resolved,
         f"APP, PURE, HOST = {str(app)!r}, {str(pure)!r}, {str(host)!r}\n"
         f"NEVER = {list(NEVER_IN_APK)!r}\n" + CLOSURE_SCRIPT
     )
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-           "KIVY_HOME": str(tmp_path / "kivy"), "KIVY_NO_CONSOLELOG": "1",
-           "KIVY_NO_FILELOG": "1", "TIANYE_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "KIVY_HOME": str(tmp_path / "kivy"),
+        "KIVY_NO_FILELOG": "1",  # Kivy logs to stderr, so a failure shows its traceback
+        "TIANYE_DATA_DIR": str(tmp_path / "data"),
+    }
     if "DISPLAY" in os.environ:
         env["DISPLAY"] = os.environ["DISPLAY"]
     result = subprocess.run([sys.executable, "-I", "-S", "-c", script], cwd=tmp_path, env=env,
