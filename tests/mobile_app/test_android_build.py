@@ -124,7 +124,6 @@ def test_the_spec_resolves_with_p4a_recipes_ours_and_pinned_pure_python_modules(
     for name, pinned in requirements.items():
         if name in recipes and pinned is not None:
             assert recipe(ctx, name).version == pinned, name
-    assert "charset-normalizer" not in requirements  # compiled wheels on Linux: see the spec
 
 
 def test_our_recipes_are_p4a_recipes_with_checked_sources(resolved):
@@ -357,8 +356,6 @@ def test_every_dependency_of_a_module_is_in_the_build(resolved, wheels):
         "implementation_name": "cpython",
         "extra": "",
     }
-    # requests asks for charset_normalizer; without it requests uses chardet (named in the spec)
-    optional = {"charset-normalizer"}
     missing = []
     for name, wheel in wheels.items():
         with zipfile.ZipFile(wheel) as archive:
@@ -369,9 +366,38 @@ def test_every_dependency_of_a_module_is_in_the_build(resolved, wheels):
                 req = Requirement(line.removeprefix("Requires-Dist:").strip())
                 dep = req.name.lower().replace("_", "-")
                 applies = req.marker is None or req.marker.evaluate(phone)
-                if applies and dep not in set(recipes) | set(modules) | optional:
+                if applies and dep not in set(recipes) | set(modules):
                     missing.append(f"{name} needs {req}")
     assert missing == []
+
+
+def test_p4a_s_dependency_resolution_adds_nothing_unnamed(resolved, tmp_path):
+    """p4a's own pip dry-run (build.process_python_modules) finds nothing the spec does not name.
+
+    python-for-android 2026.5.9 resolves the modules' dependencies with pip for each Android
+    architecture and adds every one the spec does not name as a wheel URL, which the build
+    machine's pip then refuses when it is an Android wheel (charset-normalizer 3.x,
+    kivy/buildozer#2051), and which would not be pinned anyway. Same command, same arguments.
+    """
+    from pythonforandroid.recipe import PyProjectRecipe
+
+    recipes, modules, _, ctx = resolved
+    python = recipe(ctx, "python3").version
+    ctx.ndk_api = int(spec_app()["android.minapi"])
+    named = {n.replace("_", "-") for n in [*recipes, *modules]}
+    for arch in spec_list("android.archs"):
+        platforms = PyProjectRecipe.get_wheel_platform_tags(arch, ctx)
+        report = tmp_path / f"{arch}.json"
+        pip(["install", *modules, "--dry-run", "--ignore-installed", "--only-binary=:all:",
+             "--report", str(report), "-q", "--python-version", python,
+             *[f"--platform={p}" for p in platforms]])  # fmt: skip
+        found = json.loads(report.read_text(encoding="utf-8"))["install"]
+        unnamed = sorted(
+            m["metadata"]["name"]
+            for m in found
+            if m["metadata"]["name"].lower().replace("_", "-") not in named
+        )
+        assert unnamed == [], f"{arch}: name and pin these in buildozer.spec: {unnamed}"
 
 
 def packaged_files(root: Path) -> list[Path]:
