@@ -3,9 +3,11 @@
 No Android SDK/NDK here, so this proves what can be proved without one (docs/android.md):
 - python-for-android's own recipe graph (`pythonforandroid.graph`), with our local recipes
   (android/recipes), resolves buildozer.spec's `requirements`: every name is a p4a recipe, one
-  of ours, or a pinned pure-Python wheel that the build machine's pip would pick;
-- our recipes are real p4a recipes, their source tarball matches its sha256, and the sqlcipher3
-  patch applies to it;
+  of ours, or a pinned pure-Python wheel that the build machine's pip would pick, and p4a's
+  own pip dry-run per architecture finds nothing the spec does not name;
+- our recipes are real p4a recipes, their source tarball matches its sha256, the sqlcipher3
+  patch applies to it, and their build steps (with this machine's compiler) make a working
+  SQLCipher; the cryptography override adds the libpython link p4a 2026.5.9 lacks;
 - an import closure: the files buildozer packages (its own include/exclude rules), the
   pure-Python wheels, the stdlib, and the host builds of the compiled recipes (kivy,
   cryptography, cffi, sqlcipher3) are all a fresh `python -I -S` sees; the app starts through
