@@ -52,7 +52,7 @@ HOST_BUILDS = {
     "cryptography": "cryptography",
     "cffi": "cffi",
     "pycparser": "pycparser",
-    "sqlcipher3": "sqlcipher3-binary",  # the same SQLCipher 4.12.0 amalgamation (recipe doc)
+    "sqlcipher3": "sqlcipher3-binary",  # the same SQLCipher 4.12.0 / SQLite 3.51.1 (recipe doc)
 }
 # Python recipes that have no host stand-in, and why that is fine for the closure.
 NOT_ON_HOST = {

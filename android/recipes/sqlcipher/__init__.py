@@ -6,9 +6,9 @@ shared library, its crypto provider OpenSSL, linked against the `libcrypto.so` o
 `openssl` recipe (the same libcrypto that Python's `_ssl` and `cryptography` use).
 
 Source: the amalgamation (`vendor/sqlite3.c`, `vendor/sqlite3.h`: SQLCipher 4.12.0 community on
-SQLite 3.51.1) that ships in the sdist of `sqlcipher3` 0.6.0 on PyPI. It is the same source the
-`sqlcipher3-binary` 0.6.0 wheel is built from, which is what the desktop tests run, so phone and
-tests use one SQLCipher; the tarball's sha256 is checked by p4a on download and by
+SQLite 3.51.1) that ships in the sdist of `sqlcipher3` 0.6.0 on PyPI: the same SQLCipher and
+SQLite versions as the `sqlcipher3-binary` 0.6.0 wheel the desktop tests run, so phone and tests
+use one SQLCipher; the tarball's sha256 is checked by p4a on download and by
 tests/mobile_app/test_android_build.py. The `sqlcipher3` recipe (next to this one) builds the
 Python binding from the same sdist against this library.
 
