@@ -14,6 +14,10 @@ ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || nee
 ldconfig -p | grep -q 'libGL.so.1' || need+=(libgl1)
 ldconfig -p | grep -q 'libEGL.so.1' || need+=(libegl1)
 ldconfig -p | grep -q 'libmtdev.so.1' || need+=(libmtdev1)
+# the Android recipe test compiles SQLCipher with the host compiler against OpenSSL and patches sources
+command -v cc >/dev/null || need+=(build-essential)
+command -v patch >/dev/null || need+=(patch)
+[ -e /usr/include/openssl/evp.h ] || need+=(libssl-dev)
 command -v convert >/dev/null && convert -version 2>/dev/null | grep -q ImageMagick || need+=(imagemagick)
 if [ ${#need[@]} -eq 0 ]; then
   echo "sysdeps: all present"; exit 0
