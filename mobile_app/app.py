@@ -54,8 +54,21 @@ def default_data_dir(app: App | None = None) -> Path:
     if os.environ.get("TIANYE_DATA_DIR"):
         return Path(os.environ["TIANYE_DATA_DIR"])
     if app is not None:
+        make_config_home()
         return Path(app.user_data_dir)
     return Path.home() / ".tianye"
+
+
+def make_config_home() -> None:
+    """Create `$XDG_CONFIG_HOME` (default `~/.config`) on a desktop: Kivy's `user_data_dir`
+    makes only its own last directory, so on an account that never ran a desktop program
+    the first start would die. Android, iOS, Windows and macOS give an existing parent."""
+    from kivy.utils import platform
+
+    if platform in ("android", "ios", "win", "macosx"):
+        return
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME", "~/.config")).expanduser()
+    config_home.mkdir(parents=True, exist_ok=True)
 
 
 class TianyeApp(App):
@@ -180,7 +193,7 @@ class TianyeApp(App):
                 continue
             renderer = getattr(self.sm.get_screen(name), "renderer", None)
             for field in getattr(renderer, "widgets", {}).values():
-                text_input = getattr(field, "input", None)
+                text_input: Any = getattr(field, "input", None)
                 if getattr(text_input, "focus", False):
                     text_input.focus = False
 

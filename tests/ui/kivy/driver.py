@@ -1,8 +1,9 @@
 """Drives the real Tianye Kivy app in this process, the way a grid worker would.
 
 Run as `python -m tests.ui.kivy.driver <scenario> <data_dir> <artifacts_dir> [server_url]`
-under an X display. A scenario is a generator: it taps and types through real touches on the
-window, yields to let frames pass, and asserts what the screen shows. Screenshots go to
+under an X display (`<data_dir>` `-`: the app's own default directory, as a real start).
+A scenario is a generator: it taps and types through real touches on the window, yields
+to let frames pass, and asserts what the screen shows. Screenshots go to
 `<artifacts_dir>/<name>.png`. Exit status 0 means every step passed; a failure prints the
 traceback and exits 1, so the pytest side sees the reason.
 """
@@ -185,7 +186,8 @@ def main(argv: list[str]) -> int:
         backend = LiveBackend()
     from mobile_app.app import TianyeApp
 
-    app = TianyeApp(data_dir=data_dir, server_url="")
+    # "-": no data directory given, as `python -m mobile_app` starts (the platform's default)
+    app = TianyeApp(data_dir=None if str(data_dir) == "-" else data_dir, server_url="")
     try:
         return run(getattr(scenarios, name), app, artifacts, backend)
     finally:

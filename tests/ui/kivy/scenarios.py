@@ -429,3 +429,14 @@ def pick_year(d: Driver, picker: Any, year: int) -> Step:
     yield from d.tap(option)
     yield 0.2
     assert picker.year == year and str(year) in heading.text
+
+
+def fresh_start(d: Driver) -> Step:
+    """A brand-new account: the app reaches the sign-in screen (its data in ~/.config)."""
+    yield from d.wait(lambda: d.app.sm.current == "signin")
+    ids = d.ids("signin")
+    yield from d.steady(ids.sign_in)
+    assert ids.username.get_root_window() is not None and ids.sign_in.get_root_window() is not None
+    yield 0.5
+    d.shot("fresh_start_signin")
+    print("DATA_ROOT", d.app.data_root)
