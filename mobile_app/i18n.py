@@ -151,6 +151,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Birth date and sex filled from the ID number",
     ),
     "member.saved": ("成员已保存（待同步）", "Member saved (to sync)"),
+    "form.limit": ("最多选 {n} 项（已选 {count} 项）", "Up to {n} ({count} chosen)"),
+    "form.limit_reached": (
+        "已选满 {n} 项：先取消一项才能再选",
+        "{n} chosen, the most allowed: untick one to choose another",
+    ),
     # visit form
     "visit.title": ("入户走访", "Household visit"),
     "visit.net_income": ("家庭纯收入：{value} 元", "Net income: {value} yuan"),

@@ -1,5 +1,8 @@
 """Computed values of a visit: net income, per-capita income, member ages.
 
+`member_age` is the one "age on the visit date" rule: the phone's forms, the risk rules, the
+record schemas, the console and the exports all call it.
+
 Records are plain wire-format dicts (dates as ISO strings). Money is handled as `Decimal` so
 that sums of amounts with two decimals stay exact; results are rounded to cents.
 """
@@ -65,10 +68,34 @@ def age_on(birth_date: date | str, on: date | str) -> int:
     return years
 
 
+def read_day(value: Any) -> date | None:
+    """A `date` from a date or an ISO `YYYY-MM-DD…` string; `None` for anything else."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def member_age(member: Mapping[str, Any], on: date | str | None) -> int | None:
+    """A member's age in whole years on a day (the visit date; today for a plain register).
+
+    `None` when the birth date or the day is missing or unreadable, or when the day is before
+    the birth: a form opened on partial or odd data never shows a made-up or negative age.
+    """
+    born, day = read_day(member.get("birth_date")), read_day(on)
+    if born is None or day is None or day < born:
+        return None
+    return age_on(born, day)
+
+
 def member_ages(members: Iterable[Mapping[str, Any]], on: date | str) -> dict[str, int]:
-    """Age of each member (by member id) on a day; members without a birth date are left out."""
+    """Age of each member (by member id) on a day; members without a known age are left out."""
     return {
-        str(m["id"]): age_on(m["birth_date"], on)
+        str(m["id"]): age
         for m in members
-        if m.get("birth_date") and m.get("id") is not None
+        if m.get("id") is not None and (age := member_age(m, on)) is not None
     }

@@ -1,6 +1,6 @@
-"""Renders a shared form definition (`shared_schema.forms`) into Kivy widgets.
+"""Renders the shared form model (`shared_schema.forms`) into Kivy widgets.
 
-`spec` turns the definition into plain `FormSpec`/`SectionSpec`/`FieldSpec` objects (no Kivy);
-`fields` holds one widget per field kind, each with its error label right under it;
+`definition` reads a form from its served JSON shape (bundled or pulled) and groups widget
+names; `fields` holds one widget per field kind, each with its error label right under it;
 `renderer` builds a section's widgets and keeps them in step with a form view-model.
 """

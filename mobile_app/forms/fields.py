@@ -15,10 +15,12 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.stacklayout import StackLayout
 
-from mobile_app.forms.spec import NUMBER_KINDS, FieldSpec
+from mobile_app.forms.definition import NUMBER_WIDGETS, shown_only
 from mobile_app.i18n import translate
 from mobile_app.widgets.common import COLORS, Chip, TButton, TInput, TLabel, TSpinner
 from mobile_app.widgets.datepicker import DatePicker, parse_iso
+from shared_schema.enums import ENUMS
+from shared_schema.forms import FieldDef
 
 OnChange = Callable[[str, Any], None]
 TEXT_COMMIT_DELAY = 0.4  # seconds of no typing before a text value is committed
@@ -31,11 +33,11 @@ class FieldBox(BoxLayout):
     label_text = StringProperty("")
     help_text = StringProperty("")
 
-    def __init__(self, spec: FieldSpec, lang: str, on_change: OnChange, **kw: Any) -> None:
+    def __init__(self, field_def: FieldDef, lang: str, on_change: OnChange, **kw: Any) -> None:
         super().__init__(orientation="vertical", size_hint_y=None, spacing=dp(4), **kw)
         self.bind(minimum_height=self.setter("height"))
-        self.spec = spec
-        self.path = spec.path
+        self.field_def = field_def
+        self.path = field_def.path
         self.on_change = on_change
         self.lang = lang
         self.label = TLabel(font_size="15sp", bold=True)
@@ -52,13 +54,13 @@ class FieldBox(BoxLayout):
     def relabel(self, lang: str) -> None:
         """Labels in a language (the input keeps its value)."""
         self.lang = lang
-        unit = self.spec.unit(lang)
-        star = " *" if self.spec.required else ""
+        unit = self.field_def.unit(lang)
+        star = " *" if self.field_def.required else ""
         suffix = ""
         if unit:
             suffix = f"（{unit}）" if lang == "zh" else f" ({unit})"
-        self.label.text = f"{self.spec.label(lang)}{suffix}{star}"
-        help_text = self.spec.help(lang) or ""
+        self.label.text = f"{self.field_def.label(lang)}{suffix}{star}"
+        help_text = self.field_def.help(lang) or ""
         self.help_label.text = help_text
         if help_text and self.help_label.parent is None:
             self.add_widget(self.help_label, index=0)
@@ -83,11 +85,11 @@ class TextField(FieldBox):
     """Text, numbers, dates, phone and ID numbers: a text input committed after a pause."""
 
     def make_input(self) -> TInput:
-        kind = self.spec.kind
+        kind = self.field_def.widget
         ti = TInput(multiline=kind == "textarea")
         if kind == "textarea":
             ti.height = dp(96)
-        if kind in NUMBER_KINDS or kind == "phone":
+        if kind in NUMBER_WIDGETS or kind == "phone":
             ti.input_type = "number"
         if kind == "date":
             ti.hint_text = translate("common.date_hint", self.lang)
@@ -122,7 +124,7 @@ class DateField(TextField):
 
     def __init__(
         self,
-        spec: FieldSpec,
+        field_def: FieldDef,
         lang: str,
         on_change: OnChange,
         today: Callable[[], date] | None = None,
@@ -130,7 +132,7 @@ class DateField(TextField):
     ) -> None:
         self.today = today or date.today
         self.picker: DatePicker | None = None
-        super().__init__(spec, lang, on_change, **kw)
+        super().__init__(field_def, lang, on_change, **kw)
 
     def input_row(self) -> BoxLayout:
         row = BoxLayout(size_hint_y=None, height=self.input.height, spacing=dp(6))
@@ -175,9 +177,7 @@ class SelectField(FieldBox):
 
     def relabel(self, lang: str) -> None:
         super().relabel(lang)
-        from shared_schema.enums import ENUMS
-
-        choices = ENUMS[self.spec.enum].choices(lang) if self.spec.enum in ENUMS else []
+        choices = ENUMS[self.field_def.enum].choices(lang) if self.field_def.enum in ENUMS else []
         self._codes = [c for c, _ in choices]
         self._labels = [label for _, label in choices]
         self._quiet = True
@@ -203,34 +203,69 @@ class SelectField(FieldBox):
 
 
 class MultiSelectField(FieldBox):
-    """Several codes of an enumeration as toggle chips (a list value)."""
+    """Several codes of an enumeration as toggle chips (a list value).
+
+    A field with `max_items` caps the choice: once that many are chosen, the other chips are
+    disabled and a note under them says why (untick one to choose another)."""
 
     def make_input(self) -> StackLayout:
         box = StackLayout(size_hint_y=None, spacing=dp(6))
         box.bind(minimum_height=box.setter("height"))
         self._chips: dict[str, Chip] = {}
         self._quiet = False
+        self.limit_label = TLabel(font_size="13sp", color=COLORS["muted"])
         return box
+
+    def input_row(self) -> BoxLayout:
+        row = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
+        row.bind(minimum_height=row.setter("height"))
+        row.add_widget(self.input)
+        if self.field_def.max_items is not None:
+            row.add_widget(self.limit_label)
+        return row
+
+    def chosen(self) -> list[str]:
+        """The codes ticked now, in enumeration order."""
+        return [c for c, chip in self._chips.items() if chip.state == "down"]
 
     def relabel(self, lang: str) -> None:
         super().relabel(lang)
-        from shared_schema.enums import ENUMS
-
-        selected = [c for c, chip in self._chips.items() if chip.state == "down"]
+        selected = self.chosen()
         self.input.clear_widgets()
         self._chips = {}
-        choices = ENUMS[self.spec.enum].choices(lang) if self.spec.enum in ENUMS else []
+        choices = ENUMS[self.field_def.enum].choices(lang) if self.field_def.enum in ENUMS else []
         for code, label in choices:
             chip = Chip(text=label, state="down" if code in selected else "normal")
             chip.bind(state=self._toggled)
             self._chips[code] = chip
             self.input.add_widget(chip)
+        self._cap()
 
-    def _toggled(self, *_: Any) -> None:
-        if not self._quiet:
-            self.on_change(
-                self.path, [c for c, chip in self._chips.items() if chip.state == "down"]
-            )
+    def _toggled(self, chip: Chip, state: str) -> None:
+        if self._quiet:
+            return
+        limit = self.field_def.max_items
+        if state == "down" and limit is not None and len(self.chosen()) > limit:
+            self._quiet = True
+            chip.state = "normal"  # over the limit: the tap is refused, the note says why
+            self._quiet = False
+            self._cap()
+            return
+        self._cap()
+        self.on_change(self.path, self.chosen())
+
+    def _cap(self) -> None:
+        """Disable unticked chips while the limit is reached; the note gives the count."""
+        limit = self.field_def.max_items
+        if limit is None:
+            return
+        count = len(self.chosen())
+        full = count >= limit
+        for chip in self._chips.values():
+            chip.disabled = full and chip.state != "down"
+        key = "form.limit_reached" if full else "form.limit"
+        self.limit_label.text = translate(key, self.lang, n=limit, count=count)
+        self.limit_label.color = COLORS["warn"] if full else COLORS["muted"]
 
     def show(self, value: Any) -> None:
         chosen = set(value or [])
@@ -238,6 +273,7 @@ class MultiSelectField(FieldBox):
         for code, chip in self._chips.items():
             chip.state = "down" if code in chosen else "normal"
         self._quiet = False
+        self._cap()
 
 
 class YesNoField(FieldBox):
@@ -281,24 +317,24 @@ class ReadOnlyField(FieldBox):
         if isinstance(value, list):
             value = ", ".join(map(str, value))
         self.input.text = translate("common.unknown", self.lang) if not value else str(value)
-        if self.spec.kind == "flags":
+        if self.field_def.widget == "flags":
             self.input.color = (
                 COLORS["danger"] if value and value.startswith("•") else COLORS["muted"]
             )
 
 
 def field_widget(
-    spec: FieldSpec, lang: str, on_change: OnChange, today: Callable[[], date] | None = None
+    field_def: FieldDef, lang: str, on_change: OnChange, today: Callable[[], date] | None = None
 ) -> FieldBox:
     """The widget for a field's kind (`today` is the device's date, for the date picker)."""
-    if spec.is_computed or spec.kind in ("gps", "photos", "datetime", "flags"):
-        return ReadOnlyField(spec, lang, on_change)
-    if spec.kind == "select":
-        return SelectField(spec, lang, on_change)
-    if spec.kind == "multiselect":
-        return MultiSelectField(spec, lang, on_change)
-    if spec.kind == "checkbox":
-        return YesNoField(spec, lang, on_change)
-    if spec.kind == "date":
-        return DateField(spec, lang, on_change, today=today)
-    return TextField(spec, lang, on_change)
+    if shown_only(field_def):
+        return ReadOnlyField(field_def, lang, on_change)
+    if field_def.widget == "select":
+        return SelectField(field_def, lang, on_change)
+    if field_def.widget == "multiselect":
+        return MultiSelectField(field_def, lang, on_change)
+    if field_def.widget == "checkbox":
+        return YesNoField(field_def, lang, on_change)
+    if field_def.widget == "date":
+        return DateField(field_def, lang, on_change, today=today)
+    return TextField(field_def, lang, on_change)

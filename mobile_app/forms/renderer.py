@@ -12,6 +12,7 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
 from mobile_app.forms.fields import FieldBox, field_widget
+from shared_schema.forms import FormDef
 
 
 class FormRenderer(BoxLayout):
@@ -20,19 +21,21 @@ class FormRenderer(BoxLayout):
     def __init__(self, vm: Any = None, **kw: Any) -> None:
         super().__init__(orientation="vertical", size_hint_y=None, spacing=dp(14), **kw)
         self.bind(minimum_height=self.setter("height"))
-        self.vm = None
+        self.vm: Any = None
         self.widgets: dict[str, FieldBox] = {}
-        self._spec = None
+        self._form: FormDef | None = None
         self.extra: list[Any] = []  # widgets a screen appends after the fields of a section
         if vm is not None:
             self.attach(vm)
 
     def attach(self, vm: Any) -> None:
-        """Follow a view-model (its spec, values, errors, relevance, section and language)."""
+        """Follow a view-model (its form, values, computed values, errors, relevance, section
+        and language)."""
         self.vm = vm
         vm.bind(
-            spec=lambda *_: self.rebuild(),
+            form=lambda *_: self.rebuild(),
             values=lambda *_: self.show_values(),
+            computed=lambda *_: self.show_values(),
             errors=lambda *_: self.show_errors(),
             relevant=lambda *_: self.arrange(),
             section_index=lambda *_: self.arrange(),
@@ -41,10 +44,10 @@ class FormRenderer(BoxLayout):
         self.rebuild()
 
     def rebuild(self) -> None:
-        """Create one widget per field of the spec."""
+        """Create one widget per field of the form."""
         self.widgets = {}
-        self._spec = self.vm.spec
-        for f in self._spec.fields():
+        self._form = self.vm.form
+        for f in self._form.fields():
             self.widgets[f.path] = field_widget(f, self.vm.lang, self._changed, today=self.vm.today)
         self.show_values()
         self.show_errors()
@@ -69,7 +72,7 @@ class FormRenderer(BoxLayout):
 
     def current_paths(self) -> list[str]:
         """Paths shown now: the current section's relevant fields."""
-        sections = self._spec.sections
+        sections = self._form.sections if self._form is not None else ()
         if not sections:
             return []
         section = sections[int(self.vm.section_index)]

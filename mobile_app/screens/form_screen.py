@@ -19,7 +19,7 @@ class FormScreen(BaseScreen):
         self.ids.form_host.add_widget(self.renderer)
         self.renderer.extra = self.extra_widgets()
         self.renderer.attach(self.vm)
-        self.vm.bind(section_index=self._tabs, lang=self._tabs, spec=self._tabs)
+        self.vm.bind(section_index=self._tabs, lang=self._tabs, form=self._tabs)
         self.vm.bind(section_index=self._scroll_top)
         self._tabs()
 
@@ -35,7 +35,7 @@ class FormScreen(BaseScreen):
         if tabs is None:
             return
         tabs.clear_widgets()
-        for i, section in enumerate(self.vm.spec.sections):
+        for i, section in enumerate(self.vm.form.sections):
             chip = Chip(
                 text=section.title(self.vm.lang),
                 state="down" if i == self.vm.section_index else "normal",

@@ -21,9 +21,10 @@ from kivy.properties import (
     StringProperty,
 )
 
-from mobile_app.forms.spec import NUMBER_KINDS, FieldSpec, FormSpec
+from mobile_app.forms.definition import NUMBER_WIDGETS, TEXT_WIDGETS
 from mobile_app.store import Store
 from mobile_app.viewmodels.base import ViewModel
+from shared_schema.forms import FieldDef, FormDef
 
 NUMBER_MESSAGES = {
     "integer": ("请输入整数", "Enter a whole number"),
@@ -64,15 +65,16 @@ def drop_path(data: dict[str, Any], path: str) -> None:
         target.pop(parts[-1], None)
 
 
-def parse_input(spec: FieldSpec, raw: Any) -> tuple[Any, tuple[str, str] | None]:
+def parse_input(field: FieldDef, raw: Any) -> tuple[Any, tuple[str, str] | None]:
     """A widget's raw value as the wire value, or (None, (zh, en) message) when unreadable."""
-    if spec.kind in NUMBER_KINDS or spec.kind == "date":
+    kind = field.widget
+    if kind in NUMBER_WIDGETS or kind == "date":
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return None, None
         if not isinstance(raw, str):
             return raw, None
         text = raw.strip().replace(",", "").replace("，", "")
-        if spec.kind == "date":
+        if kind == "date":
             try:
                 return date.fromisoformat(text).isoformat(), None
             except ValueError:
@@ -80,33 +82,34 @@ def parse_input(spec: FieldSpec, raw: Any) -> tuple[Any, tuple[str, str] | None]
         try:
             number = Decimal(text)
         except InvalidOperation:
-            return None, NUMBER_MESSAGES[spec.kind]
+            return None, NUMBER_MESSAGES[kind]
         if not number.is_finite():
-            return None, NUMBER_MESSAGES[spec.kind]
-        if spec.kind == "integer":
+            return None, NUMBER_MESSAGES[kind]
+        if kind == "integer":
             if number != number.to_integral_value():
                 return None, NUMBER_MESSAGES["integer"]
             return int(number), None
-        if spec.kind == "money" and number.as_tuple().exponent < -2:  # type: ignore[operator]
+        if kind == "money" and number.as_tuple().exponent < -2:  # type: ignore[operator]
             return None, NUMBER_MESSAGES["money"]
         return (int(number) if number == number.to_integral_value() else float(number)), None
-    if isinstance(raw, str) and spec.kind in ("text", "textarea", "phone", "id_number"):
+    if isinstance(raw, str) and kind in TEXT_WIDGETS:
         text = raw.strip()
         return (text or None), None
     return raw, None
 
 
-def display_value(spec: FieldSpec, value: Any) -> Any:
+def display_value(field: FieldDef, value: Any) -> Any:
     """A wire value as its widget shows it (text for inputs, the value itself otherwise)."""
-    if spec.kind == "datetime" and isinstance(value, str):
+    kind = field.widget
+    if kind == "datetime" and isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
         return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-    if spec.kind == "gps" and isinstance(value, dict):
+    if kind == "gps" and isinstance(value, dict):
         return f"{value.get('lat')}, {value.get('lon')}"
-    if spec.kind in NUMBER_KINDS or spec.kind in ("text", "textarea", "phone", "id_number", "date"):
+    if kind in NUMBER_WIDGETS or kind in TEXT_WIDGETS or kind == "date":
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():
@@ -125,16 +128,16 @@ class FormViewModel(ViewModel):
     section_index = NumericProperty(0)
     message = StringProperty("")
     saved = BooleanProperty(False)
-    spec = ObjectProperty(None, allownone=True)
+    form: Any = ObjectProperty(None, allownone=True)  # the shared FormDef rendered
     record_id = StringProperty("")
     computed = DictProperty({})  # computed-field key -> value (net income, flags, age...)
 
     entity = "visit"
 
-    def __init__(self, store: Store, spec: FormSpec, **kw: Any) -> None:
+    def __init__(self, store: Store, form: FormDef, **kw: Any) -> None:
         super().__init__(**kw)
         self.store = store
-        self.spec = spec
+        self.form = form
         self.touched: set[str] = set()
         self.show_all = False
         self._parse_errors: dict[str, tuple[str, str]] = {}
@@ -147,15 +150,15 @@ class FormViewModel(ViewModel):
 
     def display(self, path: str) -> Any:
         """What the field's widget should show (text for computed values)."""
-        spec = self.spec.field(path)
-        if spec.is_computed:
-            return self.computed_text(spec)
-        return display_value(spec, self.value(path))
+        field = self.form.field(path)
+        if field.computed is not None:
+            return self.computed_text(field)
+        return display_value(field, self.value(path))
 
-    def computed_text(self, spec: FieldSpec) -> str:
+    def computed_text(self, field: FieldDef) -> str:
         """A computed value as read-only text in the current language."""
-        value = self.computed.get(spec.computed)
-        if spec.kind == "flags":
+        value = self.computed.get(field.computed)
+        if field.widget == "flags":
             flags = value or []
             return "\n".join(f"• {f.message(self.lang)}" for f in flags) or self.tr(
                 "visit.no_flags"
@@ -177,8 +180,8 @@ class FormViewModel(ViewModel):
 
     def set_value(self, path: str, raw: Any) -> None:
         """A field changed in the UI: parse, store, re-evaluate relevance and errors."""
-        spec = self.spec.field(path)
-        value, problem = parse_input(spec, raw)
+        field = self.form.field(path)
+        value, problem = parse_input(field, raw)
         if problem:
             self._parse_errors[path] = problem
         else:
@@ -199,13 +202,13 @@ class FormViewModel(ViewModel):
     def _relevant_paths(self) -> set[str]:
         from shared_schema.forms import relevant_fields
 
-        return relevant_fields(self.spec.source, self.relevance_values())
+        return relevant_fields(self.form, self.relevance_values())
 
     def clean_data(self) -> dict[str, Any]:
         """The record to validate and save: this entity's values minus hidden fields."""
         data = copy.deepcopy(dict(self.values))
         shown = set(self.relevant)
-        for f in self.spec.fields():
+        for f in self.form.fields():
             if f.entity != self.entity or f.path not in shown:
                 drop_path(data, f.path)
         return data
@@ -279,10 +282,10 @@ class FormViewModel(ViewModel):
 
     # -- sections --------------------------------------------------------------------------
     def go_to_section(self, index: int) -> None:
-        self.section_index = max(0, min(int(index), len(self.spec.sections) - 1))
+        self.section_index = max(0, min(int(index), len(self.form.sections) - 1))
 
     def first_error_section(self) -> int | None:
-        for i, s in enumerate(self.spec.sections):
+        for i, s in enumerate(self.form.sections):
             if any(f.path in self.errors for f in s.fields):
                 return i
         return None

@@ -11,6 +11,7 @@ from mobile_app.store import Record, Store, ValidationFailed
 from mobile_app.viewmodels.base import ViewModel
 from mobile_app.viewmodels.flags import compute_flags, flag_rows
 from mobile_app.viewmodels.labels import code_text, field_text
+from shared_schema.computed import member_age
 
 
 class HouseholdViewModel(ViewModel):
@@ -34,7 +35,11 @@ class HouseholdViewModel(ViewModel):
         super().__init__(**kw)
         self.store = store
         self._members: list[Record] = []
-        self.bind(lang=lambda *_: self.household_id and self.load(self.household_id))
+        self.bind(lang=lambda *_: self._reload())
+
+    def _reload(self) -> None:
+        if self.household_id:
+            self.load(self.household_id)
 
     def load(self, household_id: str) -> None:
         """Read the household, its members, visits, drafts and flags from the store."""
@@ -72,16 +77,12 @@ class HouseholdViewModel(ViewModel):
 
     def _member_row(self, m: Record) -> dict[str, Any]:
         d = m.data
-        age = ""
-        if d.get("birth_date"):
-            from shared_schema.computed import age_on
-
-            age = str(age_on(d["birth_date"], self.today()))
+        age = member_age(d, self.today())
         line = self.tr(
             "household.member_line",
             relation=code_text("relation", d.get("relation"), self.lang),
             sex=code_text("sex", d.get("sex"), self.lang),
-            age=age or "?",
+            age="?" if age is None else age,
         )
         status = d.get("status", "present")
         if status != "present":

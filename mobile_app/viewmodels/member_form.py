@@ -7,21 +7,21 @@ worker does not type them twice and they cannot disagree with the number.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from kivy.properties import StringProperty
 
-from mobile_app.forms.spec import FormSpec, form_spec
+from mobile_app.forms.definition import bundled_form
 from mobile_app.store import Store, ValidationFailed
 from mobile_app.viewmodels.form_base import FormViewModel
+from shared_schema.forms import FormDef
 
 
-def member_spec() -> FormSpec:
-    """The bundled shared member form."""
-    from shared_schema.forms import MEMBER_FORM
-
-    return form_spec(MEMBER_FORM, "member")
+def member_form() -> FormDef:
+    """The bundled shared member form (read from its served JSON shape)."""
+    return bundled_form("member")
 
 
 class MemberFormViewModel(FormViewModel):
@@ -32,8 +32,8 @@ class MemberFormViewModel(FormViewModel):
     title = StringProperty("")
     filled_text = StringProperty("")
 
-    def __init__(self, store: Store, spec: FormSpec | None = None, **kw: Any) -> None:
-        super().__init__(store, spec or member_spec(), **kw)
+    def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
+        super().__init__(store, form or member_form(), **kw)
 
     def open_new(self, household_id: str) -> None:
         """A blank member of a household (present, resident ID, no insurance ticked)."""
@@ -102,7 +102,7 @@ class MemberFormViewModel(FormViewModel):
         spouse); problems the household already had are not blamed on this member."""
         from shared_schema.schemas.records import validate_household_members
 
-        others = [
+        others: list[Mapping[str, Any]] = [
             {**m.data, "id": m.id}
             for m in self.store.members.for_household(self.household_id)
             if m.id != self.record_id

@@ -17,21 +17,20 @@ from typing import Any
 
 from kivy.properties import ListProperty, StringProperty
 
-from mobile_app.forms.spec import FormSpec, form_spec
+from mobile_app.forms.definition import bundled_form
 from mobile_app.store import Store, ValidationFailed
 from mobile_app.store.clock import iso
 from mobile_app.viewmodels.flags import flag_rows, rules_config
 from mobile_app.viewmodels.form_base import FormViewModel, get_path, set_path
 from mobile_app.viewmodels.labels import code_text
+from shared_schema.forms import FormDef
 
 SERVER_OWNED = ("review_status", "review_comment")
 
 
-def visit_spec() -> FormSpec:
-    """The bundled shared visit form."""
-    from shared_schema.forms import VISIT_FORM
-
-    return form_spec(VISIT_FORM, "visit")
+def visit_form() -> FormDef:
+    """The bundled shared visit form (read from its served JSON shape)."""
+    return bundled_form("visit")
 
 
 def new_visit(household_id: str, today: date) -> dict[str, Any]:
@@ -62,11 +61,11 @@ class VisitFormViewModel(FormViewModel):
     draft_text = StringProperty("")
     review_comment = StringProperty("")
 
-    def __init__(self, store: Store, spec: FormSpec | None = None, **kw: Any) -> None:
+    def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
         self._household: dict[str, Any] = {}
         self._members: list[dict[str, Any]] = []
         self._previous: dict[str, Any] | None = None
-        super().__init__(store, spec or visit_spec(), **kw)
+        super().__init__(store, form or visit_form(), **kw)
 
     # -- opening ---------------------------------------------------------------------------
     def open_new(self, household_id: str) -> None:
@@ -125,7 +124,7 @@ class VisitFormViewModel(FormViewModel):
         self.revalidate()
 
     def _household_fields(self) -> list[Any]:
-        return [f for f in self.spec.fields() if f.entity == "household"]
+        return [f for f in self.form.fields() if f.entity == "household"]
 
     def _load_previous(self) -> None:
         day = str(self.values.get("visit_date") or "9999-12-31")

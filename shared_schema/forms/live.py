@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from shared_schema.computed import age_on
+from shared_schema.computed import member_age
 from shared_schema.config import RulesConfig
 from shared_schema.forms.model import FormDef
 from shared_schema.forms.relevance import lookup, relevant_fields
 from shared_schema.rules import RULES, make_context
-from shared_schema.rules.context import read_codes, read_date
+from shared_schema.rules.context import read_codes
 
 EDUCATION_RULES: tuple[str, ...] = ("EDU_DROPOUT",)
 MEDICAL_RULES: tuple[str, ...] = ("MED_UNINSURED", "MED_DOUBLE")
@@ -25,9 +25,7 @@ MEDICAL_RULES: tuple[str, ...] = ("MED_UNINSURED", "MED_DOUBLE")
 
 def member_values(member: Mapping[str, Any], *, as_of: date | str | None) -> dict[str, Any]:
     """A member's values for conditions: the record plus `age` on `as_of` (None if unknown)."""
-    born, day = read_date(member.get("birth_date")), read_date(as_of)
-    age = age_on(born, day) if born is not None and day is not None else None
-    return {**member, "age": age}
+    return {**member, "age": member_age(member, as_of)}
 
 
 def computed_values(

@@ -18,8 +18,9 @@ from shared_schema.computed import (
     CENT,
     NET_INCOME_DEDUCTIONS,
     NET_INCOME_PARTS,
-    age_on,
+    member_age,
     net_income,
+    read_day,
 )
 from shared_schema.config import RulesConfig
 from shared_schema.rules.flag import Flag
@@ -42,16 +43,7 @@ def read_number(value: Any) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def read_date(value: Any) -> date | None:
-    """A `date` from a date or an ISO string; `None` when it is not one."""
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+read_date = read_day  # the rules' name for it
 
 
 def read_codes(value: Any) -> tuple[str, ...] | None:
@@ -139,10 +131,7 @@ class RuleContext:
 
     def age(self, member: Mapping[str, Any]) -> int | None:
         """Age in whole years on the visit date; `None` without both dates."""
-        born = read_date(member.get("birth_date"))
-        if born is None or self.visit_date is None:
-            return None
-        return age_on(born, self.visit_date)
+        return member_age(member, self.visit_date)
 
     @cached_property
     def net_income(self) -> Decimal | None:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from marshmallow import fields, post_load, validate, validates_schema
 
-from shared_schema.computed import age_on
+from shared_schema.computed import member_age
 from shared_schema.enums import ENUMS
 from shared_schema.idnumber import (
     EARLIEST_BIRTH,
@@ -171,9 +171,9 @@ class MemberSchema(RecordSchema):
             or data.get("status") == "deceased"
         ):
             return
-        age = age_on(data["birth_date"], self.as_of)
+        age = member_age(data, self.as_of)
         low, high = COMPULSORY_SCHOOL_AGES
-        if low <= age <= high:
+        if age is not None and low <= age <= high:
             errors.add(
                 "not_in_school_reason",
                 self.msg("not_in_school_reason_required", age=age, **reason),

@@ -304,7 +304,7 @@ def test_visit_form_relevance_errors_and_live_income(store):
     seed_household(store, 4)
     vm = VisitFormViewModel(store, **SYNC)
     vm.open_new(hid(4))
-    assert [s.key for s in vm.spec.sections][:3] == ["visit", "members", "income"]
+    assert [s.key for s in vm.form.sections][:3] == ["visit", "members", "income"]
     assert "disaster_type" not in vm.relevant
     vm.set_value("risks", ["disaster"])
     assert "disaster_type" in vm.relevant

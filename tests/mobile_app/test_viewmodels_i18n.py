@@ -81,11 +81,11 @@ def test_translate_formats_and_unknown_key_is_a_bug():
 
 
 def test_form_labels_in_both_languages():
-    from mobile_app.viewmodels.member_form import member_spec
-    from mobile_app.viewmodels.visit_form import visit_spec
+    from mobile_app.viewmodels.member_form import member_form
+    from mobile_app.viewmodels.visit_form import visit_form
 
-    for spec in (visit_spec(), member_spec()):
-        for section in spec.sections:
+    for form in (visit_form(), member_form()):
+        for section in form.sections:
             assert CJK.search(section.title("zh")) and not CJK.search(section.title("en"))
             for field in section.fields:
                 assert CJK.search(field.label("zh")), field.path

@@ -30,7 +30,7 @@ class VisitScreen(FormScreen):
         return [self.members_box, self.flags_box]
 
     def _section_key(self) -> str:
-        sections = self.vm.spec.sections
+        sections = self.vm.form.sections
         return sections[int(self.vm.section_index)].key if sections else ""
 
     def _fill(self, *_: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, request
 from sqlalchemy import select
 
-from shared_schema.computed import age_on
+from shared_schema.computed import member_age
 from shared_schema.forms import HOUSEHOLD_FORM
 from shared_schema.rules import RULE_CODES
 from sync_server.console.blueprint import bp, lang, local_today, page, principal
@@ -105,10 +105,7 @@ def household(household_id: str) -> str:
         for f in HOUSEHOLD_FORM.fields()
         if f.entity == "household"
     ]
-    members = [
-        {**m, "age": age_on(m["birth_date"], today) if m.get("birth_date") else None}
-        for m in hh.members
-    ]
+    members = [{**m, "age": member_age(m, today)} for m in hh.members]
     timeline = [
         {"visit": v, "flags": data.flags_of(hh, v), "per_capita": data.per_capita(hh, v)}
         for v in reversed(hh.visits)

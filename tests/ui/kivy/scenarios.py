@@ -37,14 +37,14 @@ def shoot_screens(d: Driver, lang: str) -> Step:
     d.shot(f"household_{lang}")
     app.new_visit(hid(HOUSEHOLD))
     vm = app.vms["visit"]
-    for i, section in enumerate(vm.spec.sections):
+    for i, section in enumerate(vm.form.sections):
         vm.go_to_section(i)
         yield 0.4
         d.shot(f"visit_{i}_{section.key}_{lang}")
     app.back()
     app.new_member(hid(HOUSEHOLD))
     member = app.vms["member"]
-    for i, section in enumerate(member.spec.sections):
+    for i, section in enumerate(member.form.sections):
         member.go_to_section(i)
         yield 0.4
         d.shot(f"member_{i}_{section.key}_{lang}")
