@@ -285,9 +285,13 @@ class TianyeApp(App):
         self.sm.current = name
 
     def back(self) -> bool:
-        """Back to the previous screen; False at the root."""
+        """Back to the previous screen; False at the root. A screen with unsaved edits
+        (`may_leave`) may ask the worker first; Back then waits for the answer."""
         if not self.history:
             return False
+        may_leave = getattr(self.sm.current_screen, "may_leave", None)
+        if may_leave is not None and not may_leave():
+            return True
         name = self.history.pop()
         if name == "household" and self.vms["household"].household_id:
             self.vms["household"].load(self.vms["household"].household_id)

@@ -151,6 +151,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Birth date and sex filled from the ID number",
     ),
     "member.saved": ("成员已保存（待同步）", "Member saved (to sync)"),
+    "member.unsaved_title": ("有未保存的修改", "Unsaved changes"),
+    "member.unsaved_text": (
+        "这位成员的修改还没有保存。",
+        "This member's changes are not saved yet.",
+    ),
+    "member.unsaved_save": ("保存并返回", "Save and go back"),
+    "member.unsaved_discard": ("放弃修改", "Discard changes"),
+    "member.unsaved_stay": ("继续编辑", "Keep editing"),
     "form.limit": ("最多选 {n} 项（已选 {count} 项）", "Up to {n} ({count} chosen)"),
     "form.limit_reached": (
         "已选满 {n} 项：先取消一项才能再选",
@@ -166,6 +174,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "visit.draft_saved": ("草稿已自动保存 {time}", "Draft saved {time}"),
     "visit.saved": ("走访已保存，待同步", "Visit saved, waiting to sync"),
     "visit.has_errors": ("有 {n} 处需要修改", "Fields to fix: {n}"),
+    "visit.date_future": (
+        "走访日期不能晚于今天（{today}）",
+        "The visit date cannot be after today ({today})",
+    ),
+    "visit.date_too_early": (
+        "走访日期不能早于 {earliest}",
+        "The visit date cannot be before {earliest}",
+    ),
     "visit.members_hint": (
         "成员信息在农户详情中维护；此处列出本次走访时的常住成员",
         "Members are kept on the household page; here are the resident members",

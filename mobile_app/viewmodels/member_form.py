@@ -6,6 +6,7 @@ worker does not type them twice and they cannot disagree with the number.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Mapping
 from datetime import date
@@ -33,6 +34,7 @@ class MemberFormViewModel(FormViewModel):
     filled_text = StringProperty("")
 
     def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
+        self._opened: dict[str, Any] = {}
         super().__init__(store, form or member_form(), **kw)
 
     def open_new(self, household_id: str) -> None:
@@ -67,8 +69,30 @@ class MemberFormViewModel(FormViewModel):
         self.saved = False
         self.message = self.filled_text = ""
         self.section_index = 0
+        self.computed = {}  # nothing of the previously opened member may show
+        self._opened = copy.deepcopy(data)
         self.values = data
         self.revalidate()
+
+    # -- leaving -----------------------------------------------------------------------------
+    def has_unsaved_changes(self) -> bool:
+        """Whether the worker changed something since the member was opened or saved."""
+        return bool(self.record_id) and dict(self.values) != self._opened
+
+    def leave(self, choice: str) -> bool:
+        """The worker's answer to "unsaved changes" on Back: `save` (True when saved; errors
+        show otherwise), `discard` (the edits go, the stored member is untouched) or `stay`."""
+        if choice == "save":
+            return self.save()
+        if choice == "discard":
+            self.values = copy.deepcopy(self._opened)
+            self.touched = set()
+            self._parse_errors = {}
+            self.revalidate()
+            return True
+        if choice == "stay":
+            return False
+        raise ValueError(f"unknown choice {choice!r}")
 
     def compute(self) -> None:
         from shared_schema.forms import member_values
@@ -139,6 +163,7 @@ class MemberFormViewModel(FormViewModel):
             return False
         for rejection in self.store.rejected.for_record("member", self.record_id):
             self.store.rejected.dismiss(rejection.mutation_id)  # fixed and saved again
+        self._opened = copy.deepcopy(dict(self.values))
         self.message = self.tr("member.saved")
         self.saved = True
         return True

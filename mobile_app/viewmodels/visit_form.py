@@ -26,6 +26,7 @@ from mobile_app.viewmodels.labels import code_text
 from shared_schema.forms import FormDef
 
 SERVER_OWNED = ("review_status", "review_comment")
+EARLIEST_VISIT_DATE = date(2000, 1, 1)
 
 
 def visit_form() -> FormDef:
@@ -100,6 +101,7 @@ class VisitFormViewModel(FormViewModel):
         self.household_id = household_id
         self.household_title = f"{hh.data.get('household_no', '')} {hh.data.get('head_name', '')}"
         self.record_id = visit_id
+        self.computed = {}  # nothing of the previously opened visit may show
         self.touched = set()
         self.show_all = False
         self._parse_errors = {}
@@ -177,6 +179,10 @@ class VisitFormViewModel(FormViewModel):
 
     def schema_errors(self, data: dict[str, Any]) -> dict[str, list[str]]:
         errors = super().schema_errors(data)
+        if "visit_date" not in errors:  # the shared schema's own bound wins when it has one
+            problem = self.visit_date_problem(data.get("visit_date"))
+            if problem:
+                errors["visit_date"] = [problem]
         if self._household_fields():
             from shared_schema.schemas.records import validate_record
 
@@ -184,6 +190,20 @@ class VisitFormViewModel(FormViewModel):
             paths = {f.path for f in self._household_fields()}
             errors.update({k: v for k, v in hh_errors.items() if k in paths})
         return errors
+
+    def visit_date_problem(self, value: Any) -> str | None:
+        """A visit is dated on a day that has come: not after the device's today, not before
+        2000 (the server refuses the same, with a day of grace for clocks and time zones)."""
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            return None  # a blank or unreadable date has its own message
+        today = self.today()
+        if day > today:
+            return self.tr("visit.date_future", today=today.isoformat())
+        if day < EARLIEST_VISIT_DATE:
+            return self.tr("visit.date_too_early", earliest=EARLIEST_VISIT_DATE.isoformat())
+        return None
 
     def on_revalidated(self) -> None:
         net = self.computed.get("net_income")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from mobile_app.i18n import translate
@@ -412,8 +412,7 @@ def pick_dates(d: Driver, lang: str) -> Step:
     yield from d.tap(birth.picker.day_buttons[9])
     yield from d.wait(lambda: re.fullmatch(r"1968-\d\d-09", birth.input.text) is not None)
     yield from d.wait(lambda: birth.error_label.text == "")
-    app.back()
-    yield 0.3
+    yield from leave_member(d, "discard")  # the new member's dates are edits: Back asks
 
 
 def pick_year(d: Driver, picker: Any, year: int) -> Step:
@@ -440,3 +439,134 @@ def fresh_start(d: Driver) -> Step:
     yield 0.5
     d.shot("fresh_start_signin")
     print("DATA_ROOT", d.app.data_root)
+
+
+def tap_member_back(d: Driver) -> Step:
+    """Tap the Back button in the member form's header."""
+    from kivy.uix.button import Button
+
+    header = d.ids("member").header
+    [back] = [w for w in header.children if isinstance(w, Button)]
+    yield from d.tap(back)
+
+
+def leave_member(d: Driver, answer: str) -> Step:
+    """Back from a member form with unsaved edits: the dialog asks; tap `answer`."""
+    screen = d.screen("member")
+    yield from tap_member_back(d)
+    yield from d.wait(lambda: screen.dialog is not None and screen.dialog.parent is not None)
+    yield 0.3
+    yield from d.tap(screen.dialog.buttons[answer])
+    yield from d.wait(lambda: screen.dialog is None)
+    yield 0.2
+
+
+def form_guards(d: Driver) -> Step:
+    """Issue 16's form defects, tapped for real: a future visit date is refused next to the
+    field, the sixth risk cannot be ticked, a new visit shows no income left over from the
+    previous one, and Back on a member form with unsaved edits asks save / discard / stay."""
+    app = d.app
+    yield 0.5
+    yield from sign_in_offline(d, PIN)
+    app.open_household(hid(HOUSEHOLD))
+    yield 0.3
+    app.new_visit(hid(HOUSEHOLD))
+    yield from d.wait(lambda: app.sm.current == "visit")
+    vm = app.vms["visit"]
+    keys = [s.key for s in vm.form.sections]
+
+    # a visit dated tomorrow: the message is under the date field
+    vm.go_to_section(0)
+    yield 0.4
+    date_box = d.field("visit_date", "visit")
+    yield from fill(d, "visit", "visit_date", (vm.today() + timedelta(days=1)).isoformat())
+    yield from d.wait(lambda: "晚于今天" in date_box.error_label.text)
+    yield 0.3
+    d.shot("visit_date_future_zh")
+    yield from fill(d, "visit", "visit_date", vm.today().isoformat())
+    yield from d.wait(lambda: date_box.error_label.text == "")
+
+    # income of this visit, then a new visit of another household: none of it shows there
+    vm.go_to_section(keys.index("income"))
+    yield 0.4
+    for part, amount in (("wage", "24000"), ("operating", "6000"), ("property", "0")):
+        yield from fill(d, "visit", f"income.{part}", amount)
+    yield from fill(d, "visit", "income.transfer", "1200")
+    yield from fill(d, "visit", "income.costs", "1200")
+    net = d.field("net_income", "visit")
+    yield from d.wait(lambda: net.input.text == "30,000.00")
+
+    # five risks: the sixth chip is disabled, a real touch on it ticks nothing, a note says why
+    vm.go_to_section(keys.index("risks"))
+    yield 0.4
+    risks = d.field("risks", "visit")
+    codes = list(ENUMS["risk"].codes)
+    for code in codes[:5]:
+        yield from tap_chip(d, "visit", "risks", ENUMS["risk"].label(code, "zh"))
+    yield from d.wait(lambda: vm.value("risks") == codes[:5])
+    sixth = chip(risks, ENUMS["risk"].label(codes[5], "zh"))
+    assert sixth.disabled and "已选满 5 项" in risks.limit_label.text
+    d.scroll_to(risks.limit_label)
+    yield 0.4
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(*sixth.to_window(*sixth.center))
+    touch.touch_down()
+    yield 0.05
+    touch.touch_up()
+    yield 0.3
+    assert sixth.state == "normal" and vm.value("risks") == codes[:5]
+    d.shot("visit_risks_capped_zh")
+
+    app.back()
+    yield 0.3
+    other = hid(HOUSEHOLD + 4)  # never visited
+    app.open_household(other)
+    yield 0.3
+    app.new_visit(other)
+    yield from d.wait(lambda: app.sm.current == "visit" and vm.household_id == other)
+    vm.go_to_section(keys.index("income"))
+    yield 0.4
+    assert net.input.text == "—", net.input.text
+    assert d.field("per_capita_income", "visit").input.text == "—"
+    d.shot("visit_new_no_leftover_income_zh")
+    app.back()
+    yield 0.3
+
+    # Back on a member form with unsaved edits asks; each answer does what it says
+    app.open_household(hid(HOUSEHOLD))
+    yield 0.3
+    member = app.vms["member"]
+    spouse = app.vms["household"].members[-1]["member_id"]
+    stored = app.store.members.get(spouse).data.get("phone")
+    app.edit_member(spouse)
+    yield from d.wait(lambda: app.sm.current == "member")
+    member.go_to_section(0)
+    yield 0.4
+    yield from fill(d, "member", "phone", "13900001111")
+    screen = d.screen("member")
+    yield from tap_member_back(d)
+    yield from d.wait(lambda: screen.dialog is not None and screen.dialog.parent is not None)
+    yield 0.4
+    d.shot("member_unsaved_dialog_zh")
+    yield from d.tap(screen.dialog.buttons["stay"])
+    yield from d.wait(lambda: screen.dialog is None)
+    assert app.sm.current == "member" and member.value("phone") == "13900001111"
+    app._on_key(None, 27)  # the Android back key asks the same
+    yield from d.wait(lambda: screen.dialog is not None and screen.dialog.parent is not None)
+    yield 0.3
+    yield from d.tap(screen.dialog.buttons["discard"])
+    yield from d.wait(lambda: app.sm.current == "household")
+    assert app.store.members.get(spouse).data.get("phone") == stored
+    app.edit_member(spouse)
+    yield from d.wait(lambda: app.sm.current == "member")
+    member.go_to_section(0)
+    yield 0.4
+    yield from fill(d, "member", "phone", "13900001111")
+    yield from leave_member(d, "save")
+    yield from d.wait(lambda: app.sm.current == "household")
+    assert app.store.members.get(spouse).data["phone"] == "13900001111"
+    app.edit_member(spouse)  # nothing changed: Back goes straight back
+    yield from d.wait(lambda: app.sm.current == "member")
+    yield from tap_member_back(d)
+    yield from d.wait(lambda: app.sm.current == "household")
