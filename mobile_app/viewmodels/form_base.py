@@ -24,6 +24,7 @@ from kivy.properties import (
 from mobile_app.forms.definition import NUMBER_WIDGETS, TEXT_WIDGETS
 from mobile_app.store import Store
 from mobile_app.viewmodels.base import ViewModel
+from shared_schema.formatting import money_text
 from shared_schema.forms import FieldDef, FormDef
 
 NUMBER_MESSAGES = {
@@ -168,7 +169,7 @@ class FormViewModel(ViewModel):
         if isinstance(value, bool):
             return self.tr("common.yes" if value else "common.no")
         if isinstance(value, Decimal | float):
-            return f"{value:,.2f}"
+            return money_text(value)
         return str(value)
 
     def relevance_values(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from mobile_app.store.clock import iso
 from mobile_app.viewmodels.flags import flag_rows, rules_config
 from mobile_app.viewmodels.form_base import FormViewModel, get_path, set_path
 from mobile_app.viewmodels.labels import code_text
+from shared_schema.formatting import money_text
 from shared_schema.forms import FormDef
 
 SERVER_OWNED = ("review_status", "review_comment")
@@ -209,11 +210,11 @@ class VisitFormViewModel(FormViewModel):
         net = self.computed.get("net_income")
         per = self.computed.get("per_capita_income")
         self.net_income_text = self.tr(
-            "visit.net_income", value=f"{net:,.2f}" if net is not None else "—"
+            "visit.net_income", value=money_text(net) if net is not None else "—"
         )
         residents = [m for m in self._members if m.get("status", "present") == "present"]
         if per is not None:
-            self.per_capita_text = self.tr("visit.per_capita", value=f"{per:,.2f}")
+            self.per_capita_text = self.tr("visit.per_capita", value=money_text(per))
         elif residents:
             self.per_capita_text = self.tr("visit.per_capita", value="—")
         else:

@@ -23,6 +23,7 @@ from shared_schema.computed import (
     read_day,
 )
 from shared_schema.config import RulesConfig
+from shared_schema.formatting import money_text
 from shared_schema.rules.flag import Flag
 
 INCOME_KEYS: tuple[str, ...] = NET_INCOME_PARTS + NET_INCOME_DEDUCTIONS
@@ -76,9 +77,7 @@ def member_name(member: Mapping[str, Any], lang: str) -> str:
     return "(未填姓名)" if lang == "zh" else "(no name)"
 
 
-def yuan(amount: Decimal | int | float) -> str:
-    """An amount with thousands separators and two decimals: `5,400.00`."""
-    return f"{Decimal(str(amount)):,.2f}"
+yuan = money_text  # an amount in a rule's message: `5,400.00`
 
 
 def whole(amount: int | float | Decimal) -> str:

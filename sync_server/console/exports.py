@@ -26,14 +26,13 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared_schema.enums import ENUMS
+from shared_schema.formatting import export_value
 from shared_schema.labels import FIELD_LABELS, field_label
 from shared_schema.sync import flatten
 from shared_schema.timefmt import DEFAULT_TIME_ZONE, export_timestamp, parse_zone, zone_label
 from sync_server.console.cases import ELIMINATION_MODES, SOURCES, STATES, is_overdue
 from sync_server.console.i18n import pair, t
 from sync_server.console.scope import ScopeData, rules_config, work_calendar
-from sync_server.console.values import FIELD_KINDS
 from sync_server.extensions import Database
 from sync_server.models import Grid, MonitoringCase, Record
 
@@ -51,25 +50,9 @@ def leaf_fields(entity: str) -> list[str]:
 
 
 def cell(entity: str, path: str, value: Any, lang: str) -> Any:
-    """An export cell: enumeration labels, 是/否, lists joined; numbers and text as they are."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return t("common.yes" if value else "common.no", lang)
-    enum = FIELD_KINDS.get((entity, path), (None, ""))[0]
-    enumeration = ENUMS.get(enum) if enum else None
-    if isinstance(value, list):
-        sep = ", " if lang == "en" else "、"
-        if enumeration is not None:
-            return sep.join(
-                enumeration.label(v, lang) if v in enumeration.codes else str(v) for v in value
-            )
-        return sep.join(str(v) for v in value)
-    if enumeration is not None and isinstance(value, str) and value in enumeration.codes:
-        return enumeration.label(value, lang)
-    if isinstance(value, dict):
-        return str(value)
-    return value
+    """An export cell (the shared formatter): enumeration labels, 是/否, lists joined; numbers
+    stay numbers and text stays as it is."""
+    return export_value(entity, path, value, lang)
 
 
 class ExportQuery:
