@@ -11,6 +11,7 @@ from shared_schema.forms.definitions import (
     HOUSEHOLD_FORM,
     MEMBER_FORM,
     VISIT_FORM,
+    form_field,
     forms_to_dict,
 )
 from shared_schema.forms.live import (
@@ -50,6 +51,7 @@ __all__ = [
     "compile_condition",
     "computed_values",
     "evaluate_condition",
+    "form_field",
     "form_from_dict",
     "form_to_dict",
     "form_values",

@@ -564,6 +564,16 @@ FORMS: dict[str, FormDef] = {f.form_id: f for f in (VISIT_FORM, MEMBER_FORM, HOU
 """Every form by id."""
 
 
+def form_field(entity: str, path: str) -> FieldDef | None:
+    """The field storing `entity`'s `path` in the current forms (read live: a definition
+    swapped in `FORMS` is what validation and the console use); None when no form has it."""
+    for form in FORMS.values():
+        for f in form.fields():
+            if f.entity == entity and f.path == path:
+                return f
+    return None
+
+
 def forms_to_dict() -> dict[str, dict[str, Any]]:
     """Every form as JSON-ready data, by id (what the server ships with the rules config)."""
     return {form_id: form_to_dict(form) for form_id, form in FORMS.items()}

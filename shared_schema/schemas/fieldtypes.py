@@ -113,6 +113,52 @@ class ItemCount(validate.Length):
         return value
 
 
+class DefinedItemCount(ItemCount):
+    """At most the `max_items` the shared form definition gives a field, read when validating:
+    the form model is the one place a list's limit is written (the phone caps its widget with
+    the same number), and a changed definition is followed without another edit."""
+
+    def __init__(self, entity: str, path: str) -> None:
+        self.entity, self.path = entity, path
+        super().__init__(min=None, max=self.max)
+
+    @property
+    def max(self) -> int | None:
+        from shared_schema.forms import form_field  # the forms import the rules, not schemas
+
+        found = form_field(self.entity, self.path)
+        return found.max_items if found is not None else None
+
+    @max.setter
+    def max(self, _value: Any) -> None:
+        """Always the definition's."""
+
+
+class EnumChoice(validate.OneOf):
+    """`OneOf` the codes of a shared enumeration, read when validating (an option added to the
+    enumeration is accepted at once)."""
+
+    def __init__(self, enum_name: str) -> None:
+        self.enum_name = enum_name
+        super().__init__(ENUMS[enum_name].codes)
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return ENUMS[self.enum_name].codes
+
+    @choices.setter
+    def choices(self, _value: Any) -> None:
+        """Always the enumeration's."""
+
+    @property
+    def choices_text(self) -> str:
+        return ", ".join(self.choices)
+
+    @choices_text.setter
+    def choices_text(self, _value: Any) -> None:
+        """Always the enumeration's."""
+
+
 class Unique(LocalizedValidator):
     """A list without repeated items."""
 
@@ -201,9 +247,7 @@ class Code(_Validated, fields.String):
     def __init__(self, enum_name: str, **kwargs: Any) -> None:
         self.enum_name = enum_name
         metadata = {"enum_name": enum_name, **kwargs.pop("metadata", {})}
-        super().__init__(
-            validate=[validate.OneOf(ENUMS[enum_name].codes)], metadata=metadata, **kwargs
-        )
+        super().__init__(validate=[EnumChoice(enum_name)], metadata=metadata, **kwargs)
 
 
 class CodeList(_Validated, fields.List):
@@ -215,12 +259,16 @@ class CodeList(_Validated, fields.List):
         *,
         min_items: int | None = None,
         max_items: int | None = None,
+        defined_by: tuple[str, str] | None = None,
         extra: tuple[Any, ...] = (),
         **kwargs: Any,
     ) -> None:
+        """`defined_by` (entity, path): the limit is the shared form field's `max_items`."""
         validators: list[Any] = [Unique(), *extra]
         if min_items is not None or max_items is not None:
             validators.insert(0, ItemCount(min=min_items, max=max_items))
+        if defined_by is not None:
+            validators.insert(0, DefinedItemCount(*defined_by))
         super().__init__(Code(enum_name), validate=validators, **kwargs)
 
 

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from marshmallow import fields, validate, validates_schema
 
 from shared_schema.enums import ENUMS
+from shared_schema.forms.definitions import VISIT_FORM
 from shared_schema.schemas.base import RecordSchema, RuleErrors
 from shared_schema.schemas.fieldtypes import (
     Amount,
@@ -37,7 +38,7 @@ from shared_schema.schemas.fieldtypes import (
     Text,
 )
 
-MAX_RISKS = 5
+MAX_RISKS = VISIT_FORM.field("risks").max_items  # written once, in the form definition
 MAX_PHOTOS = 50
 MAX_FETCH_MINUTES = 1440
 """A round trip to fetch water longer than a day is a typing error, not a measurement."""
@@ -117,7 +118,7 @@ class VisitSchema(RecordSchema):
     food_ok = Flag(required=True)
     clothing_ok = Flag(required=True)
     water = fields.Nested(WaterSchema, required=True)
-    risks = CodeList("risk", max_items=MAX_RISKS, required=True)
+    risks = CodeList("risk", defined_by=("visit", "risks"), required=True)
     disaster_type = Code("disaster_type", allow_none=True)
     risk_notes = Text(max_length=500, multiline=True, allow_none=True)
     assistance = CodeList("assistance", required=True)

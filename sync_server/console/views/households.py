@@ -9,7 +9,7 @@ from flask import abort, request
 from sqlalchemy import select
 
 from shared_schema.computed import member_age
-from shared_schema.forms import HOUSEHOLD_FORM
+from shared_schema.forms import FORMS
 from shared_schema.rules import RULE_CODES
 from sync_server.console.blueprint import bp, lang, local_today, page, principal
 from sync_server.console.history import version_rows
@@ -102,7 +102,7 @@ def household(household_id: str) -> str:
     today = local_today()
     fields = [
         (f.label(lang()), format_value("household", f.path, hh.data.get(f.path), lang()))
-        for f in HOUSEHOLD_FORM.fields()
+        for f in FORMS["household"].fields()
         if f.entity == "household"
     ]
     members = [{**m, "age": member_age(m, today)} for m in hh.members]

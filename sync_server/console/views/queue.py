@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from shared_schema.computed import net_income
-from shared_schema.forms import VISIT_FORM
+from shared_schema.forms import FORMS
 from shared_schema.rules import RULE_CODES
 from shared_schema.sync import value_at
 from sync_server.console.blueprint import bp, lang, now, page, principal, tr
@@ -129,7 +129,7 @@ def _visit_context(visit_id: str) -> tuple[Household, dict[str, Any], ScopeData]
 def form_sections(visit: dict[str, Any], flagged: set[str]) -> list[dict[str, Any]]:
     """The visit form's sections with each stored field's label and formatted value."""
     sections = []
-    for section in VISIT_FORM.sections:
+    for section in FORMS["visit"].sections:  # the current definition, read per request
         fields = []
         for f in section.fields:
             if f.entity != "visit":
