@@ -76,7 +76,8 @@ class ViewModel(EventDispatcher):
             try:
                 result = work()
             except Exception as exc:  # delivered to the screen, never swallowed
-                self._post(lambda err=exc: on_error(err))
+                error: BaseException = exc  # `exc` is unbound after the except block
+                self._post(lambda: on_error(error))
                 return
             self._post(lambda: on_done(result))
 
