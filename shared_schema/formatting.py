@@ -24,17 +24,21 @@ SERVER_OWNED_KINDS: dict[tuple[str, str], tuple[str | None, str]] = {
 }
 
 _index: tuple[tuple[int, ...], dict[tuple[str, str], tuple[str | None, str]]] | None = None
+_forms: dict[str, Any] | None = None
 
 
 def _kinds() -> dict[tuple[str, str], tuple[str | None, str]]:
-    """(entity, path) → (enumeration, widget) of the current forms (rebuilt when FORMS change)."""
-    from shared_schema.forms import FORMS  # here: the rules (imported by forms) use yuan text
+    """(entity, path) → (enumeration, widget) of the current forms (rebuilt when FORMS change:
+    the check is the forms' identities, a fraction of a microsecond per call)."""
+    global _index, _forms
+    if _forms is None:
+        from shared_schema.forms import FORMS  # here: the rules (imported by forms) use money_text
 
-    global _index
-    key = tuple(id(form) for form in FORMS.values())
+        _forms = FORMS
+    key = tuple(map(id, _forms.values()))
     if _index is None or _index[0] != key:
         kinds: dict[tuple[str, str], tuple[str | None, str]] = {}
-        for form in FORMS.values():
+        for form in _forms.values():
             for f in form.fields():
                 if f.entity != "computed":
                     kinds.setdefault((f.entity, f.path), (f.enum, f.widget))
@@ -111,13 +115,19 @@ def format_value(
 ) -> str:
     """A stored value as text: labels for codes, 是/否, money with two decimals (and the unit
     when `units`), lists joined, `blank` for nothing (`empty_list` for `[]` when given)."""
-    if value == [] and empty_list is not None:
-        return empty_list
-    if value is None or value == [] or value == "":
+    if value is None or value == "":
         return blank
+    if isinstance(value, list) and not value:
+        return blank if empty_list is None else empty_list
     if isinstance(value, bool):
         return yes_no(value, lang)
-    enum, widget = field_kind(entity, path)
+    return _text(entity, path, value, lang, field_kind(entity, path), units)
+
+
+def _text(
+    entity: str, path: str, value: Any, lang: str, kind: tuple[str | None, str], units: bool
+) -> str:
+    enum, widget = kind
     if enum is not None:
         if isinstance(value, list):
             return list_separator(lang).join(code_text(enum, v, lang) for v in value)
@@ -138,12 +148,25 @@ def format_value(
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def export_value(entity: str, path: str, value: Any, lang: str = "zh") -> Any:
+def export_value(
+    entity: str,
+    path: str,
+    value: Any,
+    lang: str = "zh",
+    *,
+    kind: tuple[str | None, str] | None = None,
+) -> Any:
     """An export cell: like `format_value`, but numbers stay numbers (a spreadsheet sums them)
-    and nothing is written for no value."""
-    if value is None:
+    and nothing is written for no value. `kind` (from `field_kind`) may be looked up once per
+    column by a caller writing many rows."""
+    if value is None or value == "" or (isinstance(value, list) and not value):
         return ""
-    number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-    if number and field_kind(entity, path)[0] is None:
+    if isinstance(value, bool):
+        return yes_no(value, lang)
+    if kind is None:
+        kind = field_kind(entity, path)
+    if kind[0] is None and isinstance(value, int | float | Decimal):
         return value
-    return format_value(entity, path, value, lang, blank="", units=False)
+    if kind[0] is None and isinstance(value, str):
+        return value
+    return _text(entity, path, value, lang, kind, False)

@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared_schema.formatting import export_value
+from shared_schema.formatting import export_value, field_kind
 from shared_schema.labels import FIELD_LABELS, field_label
 from shared_schema.sync import flatten
 from shared_schema.timefmt import DEFAULT_TIME_ZONE, export_timestamp, parse_zone, zone_label
@@ -49,10 +49,12 @@ def leaf_fields(entity: str) -> list[str]:
     return [p for p in paths if not any(q.startswith(p + ".") for q in paths)]
 
 
-def cell(entity: str, path: str, value: Any, lang: str) -> Any:
+def cell(
+    entity: str, path: str, value: Any, lang: str, kind: tuple[str | None, str] | None = None
+) -> Any:
     """An export cell (the shared formatter): enumeration labels, 是/否, lists joined; numbers
-    stay numbers and text stays as it is."""
-    return export_value(entity, path, value, lang)
+    stay numbers and text stays as it is. `kind`: the field's, looked up once per export."""
+    return export_value(entity, path, value, lang, kind=kind)
 
 
 class ExportQuery:
@@ -148,6 +150,7 @@ def _entity_table(
         header.append(t("exp.col.version", lang))
         header.append(f"{t('exp.col.updated_at', lang)} ({zone_label(q.zone, _now_for(q))})")
         names = HouseholdNames(session, q.grid_ids)
+        columns = [(p, field_kind(entity, p)) for p in paths if p != "household_id"]
 
         def rows() -> Iterator[list[Any]]:
             for rec in _records(session, q, entity):
@@ -160,7 +163,7 @@ def _entity_table(
                 else:
                     row.append(rec.household_id)
                     row += names.of(rec.grid_id, rec.household_id)
-                row += [cell(entity, p, flat.get(p), lang) for p in paths if p != "household_id"]
+                row += [cell(entity, p, flat.get(p), lang, kind) for p, kind in columns]
                 row.append(rec.version)
                 row.append(export_timestamp(rec.updated_at, q.zone) if rec.updated_at else "")
                 yield row
