@@ -4,7 +4,7 @@
 set -euo pipefail
 HOST=${1:-127.0.0.1}; PORT=${2:-5000}; DB=${3:-instance/demo.sqlite3}
 PY=.venv/bin/python
-mkdir -p "$(dirname "$DB")"
+mkdir -p -m 700 "$(dirname "$DB")"
 export DATABASE_URL="sqlite:///$(realpath -m "$DB")"
 export SECRET_KEY=${SECRET_KEY:-demo-secret-key-change-me}
 if [ ! -s "$DB" ]; then

@@ -60,10 +60,8 @@ def _no_args(parser: argparse.ArgumentParser) -> None:
 def init_db(args: argparse.Namespace) -> int:
     from sync_server.migrations import upgrade
 
-    db = database(args)
+    db = database(args)  # a SQLite file and its folder are created private (extensions.py)
     assert db.engine is not None
-    if db.is_sqlite and db.engine.url.database:
-        Path(db.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
     upgrade(db.engine)
     db.dispose()
     print("database ready")
@@ -168,6 +166,8 @@ def serve(args: argparse.Namespace) -> int:
     # an unset key is made once here and inherited (set it yourself to share it across hosts
     # or restarts).
     os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+    # Without Redis each worker counts sign-in attempts in its own memory and allows its share.
+    os.environ["SERVER_PROCESSES"] = str(args.workers)
     argv = [
         sys.executable,
         "-m",

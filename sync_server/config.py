@@ -1,13 +1,20 @@
 """Server configuration, read from the environment (12-factor) with safe local defaults.
 
 Keys: `DATABASE_URL` (default `sqlite:///<instance>/tianye.sqlite3`; `postgresql://` is
-rewritten to the psycopg 3 driver), `SECRET_KEY`, `REDIS_URL` (optional: login rate limit in
-Redis instead of the database), `LOG_LEVEL`, `LOGIN_MAX_FAILURES` / `LOGIN_WINDOW_SECONDS`
-(rate limit per username), `LOGIN_MAX_FAILURES_PER_IP` (default 5 × per username: many phones
-share a township's address), `TRUST_PROXY=1` (behind one reverse proxy: take the client IP from
-`X-Forwarded-For`), `MAX_PUSH_BYTES` / `MAX_MUTATIONS` (413 limits), `MAX_REQUEST_BYTES` (cap on
-any request body, compressed or not), `TIME_ZONE` (the deployment's zone for everything shown to
-people and for "today": an IANA name or a fixed offset such as `UTC+8`; default `Asia/Shanghai`).
+rewritten to the psycopg 3 driver), `SECRET_KEY`, `REDIS_URL` (optional: the sign-in rate
+limits in Redis, shared by every process, instead of each process's memory), `LOG_LEVEL`,
+`LOGIN_MAX_FAILURES` / `LOGIN_WINDOW_SECONDS` (sign-in attempts per username and address, with
+backoff: docs/security.md), `LOGIN_MAX_FAILURES_PER_IP` (attempts per address, any username;
+default 5 × per username: many phones share a township's address), `TRUST_PROXY=1` (behind one
+reverse proxy: take the client IP from `X-Forwarded-For`), `MAX_PUSH_BYTES` / `MAX_MUTATIONS`
+(413 limits), `MAX_REQUEST_BYTES` (cap on any request body, compressed or not),
+`CONSOLE_SECURE_COOKIES` (`auto`, the default: console cookies are Secure when the request came
+over HTTPS, directly or through a proxy trusted with `TRUST_PROXY`; `1`: always, the setting
+for a server behind HTTPS; `0`: never), `RATE_LIMIT_KEY_PREFIX` (default `tianye`: the prefix of
+the rate-limit keys in Redis, for deployments sharing one Redis), `SERVER_PROCESSES` (set by
+`serve` to its worker count: without Redis each process counts sign-ins on its own and allows
+its share of the limit), `TIME_ZONE` (the deployment's zone for everything shown to people and
+for "today": an IANA name or a fixed offset such as `UTC+8`; default `Asia/Shanghai`).
 """
 
 from __future__ import annotations
@@ -21,6 +28,17 @@ from shared_schema.schemas.protocol import MAX_MUTATIONS, MAX_PUSH_BYTES
 from shared_schema.timefmt import DEFAULT_TIME_ZONE
 
 INSTANCE_DIR = Path(os.environ.get("TIANYE_INSTANCE", Path.cwd() / "instance"))
+SECURE_COOKIE_VALUES = ("auto", "1", "true", "yes", "on", "0", "false", "no", "off")
+
+
+def secure_cookies_setting(value: str) -> str:
+    """`CONSOLE_SECURE_COOKIES` checked at start: a typo must not silently mean "auto"."""
+    setting = value.strip().lower()
+    if setting not in SECURE_COOKIE_VALUES:
+        raise ValueError(
+            f"CONSOLE_SECURE_COOKIES={value!r}: use one of {', '.join(SECURE_COOKIE_VALUES)}"
+        )
+    return setting
 
 
 def normalize_database_url(url: str) -> str:
@@ -52,6 +70,11 @@ class Config:
         self.MAX_MUTATIONS = int(env.get("MAX_MUTATIONS", str(MAX_MUTATIONS)))
         self.MAX_REQUEST_BYTES = int(env.get("MAX_REQUEST_BYTES", str(MAX_PUSH_BYTES)))
         self.TIME_ZONE = env.get("TIME_ZONE") or DEFAULT_TIME_ZONE
+        self.CONSOLE_SECURE_COOKIES = secure_cookies_setting(
+            env.get("CONSOLE_SECURE_COOKIES", "auto")
+        )
+        self.RATE_LIMIT_KEY_PREFIX = env.get("RATE_LIMIT_KEY_PREFIX") or "tianye"
+        self.SERVER_PROCESSES = int(env.get("SERVER_PROCESSES", "1"))
         self.TESTING = False
         for key, value in overrides.items():
             if key == "DATABASE_URL":

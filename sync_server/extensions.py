@@ -4,19 +4,31 @@ SQLite connections get WAL, foreign keys and a busy timeout on connect, and writ
 start with `BEGIN IMMEDIATE` so two writers never deadlock upgrading a read lock (the single
 SQLite writer is what keeps versions in commit order there). Services receive the `Database`
 as a plain argument and own their transactions through `read()` and `write()`.
+
+A SQLite database file is private to the server's user: a missing folder is made 0700, a new
+file 0600 before SQLite opens it (SQLite gives its `-wal`/`-shm` files the database file's
+mode), and an existing file readable by others is narrowed to 0600 with a warning.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync_server.services.login_throttle import LoginPolicy, LoginThrottle
+
 EXTENSION_KEY = "tianye_db"
+log = logging.getLogger("tianye.db")
 
 
 class Database:
@@ -40,6 +52,7 @@ class Database:
         kwargs: dict[str, Any] = {"future": True, "hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+            prepare_sqlite_file(url)
         else:
             kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
         engine = create_engine(url, **kwargs)
@@ -91,6 +104,38 @@ class Database:
             self.engine.dispose()
 
 
+def prepare_sqlite_file(url: str) -> None:
+    """Make the database file of a SQLite `url` private (see the module docstring)."""
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    make_private_dirs(path.parent)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning("database file %s was mode %o: narrowed to 600", path, mode)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                candidate = Path(f"{path}{suffix}")
+                if candidate.exists():
+                    candidate.chmod(0o600)
+    else:
+        os.close(fd)
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create `folder` and its missing parents with mode 0700 (existing ones are left alone)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for part in reversed(missing):
+        part.mkdir(mode=0o700, exist_ok=True)
+        part.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -106,6 +151,41 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+THROTTLE_KEY = "tianye_throttle"
+
+
+def init_rate_limits(app: Flask) -> None:
+    """Flask-Limiter on `app`: Redis storage when `REDIS_URL` is set, else memory; and the
+    sign-in throttle on top of its strategy (`sync_server.services.login_throttle`)."""
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    config = app.config
+    uri = config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
+    config["RATELIMIT_STORAGE_URI"] = uri
+    config.setdefault("RATELIMIT_KEY_PREFIX", config.get("RATE_LIMIT_KEY_PREFIX") or "tianye")
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=uri,
+        strategy="moving-window",
+        key_prefix=config["RATELIMIT_KEY_PREFIX"],
+    )
+    app.extensions[THROTTLE_KEY] = LoginThrottle(limiter.limiter, config["RATELIMIT_KEY_PREFIX"])
+
+
+def current_throttle() -> LoginThrottle:
+    """The current app's sign-in throttle."""
+    throttle: LoginThrottle = current_app.extensions[THROTTLE_KEY]
+    return throttle
+
+
+def login_policy() -> LoginPolicy:
+    """The sign-in limits of the current app's configuration (read per request)."""
+    shared = not str(current_app.config["RATELIMIT_STORAGE_URI"]).startswith("memory")
+    return LoginPolicy.from_config(current_app.config, shared_storage=shared)
 
 
 def current_db() -> Database:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
@@ -17,7 +16,7 @@ from shared_schema.schemas.protocol import (
     UuidString,
 )
 from sync_server.api.context import now, principal
-from sync_server.extensions import current_db
+from sync_server.extensions import current_db, current_throttle, login_policy
 from sync_server.services import identity
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in and out.")
@@ -32,21 +31,6 @@ class RevokeQuerySchema(Schema):
     )
 
 
-def limiter() -> identity.LoginLimiter:
-    """The login limiter of this app (Redis when configured, else the database)."""
-    cached = current_app.extensions.get("tianye_limiter")
-    if cached is None:
-        window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-        url = current_app.config.get("REDIS_URL")
-        if url:
-            cached = identity.RedisLimiter(url, window)
-        else:
-            cached = identity.DatabaseLimiter(current_db(), window)
-        current_app.extensions["tianye_limiter"] = cached
-    limiter_: identity.LoginLimiter = cached
-    return limiter_
-
-
 @blp.route("/token")
 class Token(MethodView):
     @blp.doc(security=[])
@@ -58,16 +42,14 @@ class Token(MethodView):
         """Exchange a password for a token bound to this user and client."""
         grant = identity.issue_token(
             current_db(),
-            limiter(),
+            current_throttle(),
             username=body["username"],
             password=body["password"],
             client_id=body["client_id"],
             device_name=body["device_name"],
             ip=request.remote_addr or "unknown",
             now=now(),
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            max_failures_per_ip=current_app.config["LOGIN_MAX_FAILURES_PER_IP"],
-            window_minutes=max(1, current_app.config["LOGIN_WINDOW_SECONDS"] // 60),
+            policy=login_policy(),
         )
         return {"token": grant.token, "user": grant.user, "grids": grant.grids}
 

@@ -33,6 +33,7 @@ from sqlalchemy.engine import URL, make_url
 
 from sync_server.backup import BackupError
 from sync_server.config import normalize_database_url
+from sync_server.extensions import make_private_dirs
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
@@ -196,8 +197,10 @@ def _restore_sqlite(src: Path, target: Path, advance: int) -> BackupInfo:
                 f"{path} exists and is not empty: stop the server and move the old database "
                 "away first (restore writes only into a new or empty file)"
             )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(target.parent)
     partial = _partial(target)
+    partial.unlink(missing_ok=True)
+    _create_private(partial)  # the restored database is as private as the live one
     conn = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
     try:
         _copy_sqlite(conn, partial)

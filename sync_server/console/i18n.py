@@ -42,6 +42,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Sign in"),
     "login.failed": ("用户名或密码错误", "Wrong username or password"),
+    "login.bad_username": (
+        "用户名无效：最多 64 个字符，且不能含控制字符",
+        "Invalid username: at most 64 characters and no control characters",
+    ),
     "login.worker_refused": (
         "网格员请使用手机应用，工作台仅供督导员和管理员使用",
         "Grid workers use the phone app; the console is for supervisors and administrators",

@@ -1,9 +1,9 @@
 """Users, passwords (argon2), bearer tokens bound to a user and a client, login rate limit.
 
 Tokens are 32 random bytes (urlsafe text); only their sha256 is stored, so a database leak
-gives no usable token. The login rate limit counts failures per username and per IP over a
-sliding window in a store shared by every server process: the database, or Redis when
-`REDIS_URL` is set. Reaching the limit answers 429 before the password is even checked.
+gives no usable token. Sign-in attempts are rate limited per username + address and per
+address (`sync_server.services.login_throttle`, shared with the console); at a limit the
+answer is 429 before the password is even checked.
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
-from sync_server.models import ApiToken, Client, Grid, LoginAttempt, User
+from sync_server.models import ApiToken, Client, Grid, User
+from sync_server.services.login_throttle import LoginPolicy, LoginThrottle
 from sync_server.services.principal import ADMIN, SUPERVISOR, WORKER, Principal
 
 # `TIANYE_FAST_PASSWORD_HASH=1` (set by the test suite only) uses cheap argon2 parameters so
@@ -52,66 +53,6 @@ def verify_password(password_hash: str, password: str) -> bool:
 def hash_token(token: str) -> str:
     """What the database stores for a token."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-class LoginLimiter(Protocol):
-    """Failure counting shared across processes."""
-
-    def failures(self, key: str, now: datetime) -> int: ...
-    def record_failure(self, keys: list[str], now: datetime) -> None: ...
-    def clear(self, key: str) -> None: ...
-
-
-class DatabaseLimiter:
-    """Failures as rows of `login_attempts` (old rows are pruned as new ones arrive)."""
-
-    def __init__(self, db: Database, window: timedelta) -> None:
-        self.db = db
-        self.window = window
-
-    def failures(self, key: str, now: datetime) -> int:
-        with self.db.read() as s:
-            count = s.scalar(
-                select(func.count())
-                .select_from(LoginAttempt)
-                .where(LoginAttempt.key == key, LoginAttempt.at > now - self.window)
-            )
-        return int(count or 0)
-
-    def record_failure(self, keys: list[str], now: datetime) -> None:
-        with self.db.write() as s:
-            s.execute(delete(LoginAttempt).where(LoginAttempt.at <= now - self.window))
-            s.add_all(LoginAttempt(key=key, at=now) for key in keys)
-
-    def clear(self, key: str) -> None:
-        with self.db.write() as s:
-            s.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
-
-
-class RedisLimiter:
-    """Failures as Redis sorted sets (score = time), expiring with the window."""
-
-    def __init__(self, url: str, window: timedelta) -> None:
-        import redis
-
-        self.redis: Any = redis.Redis.from_url(url)
-        self.window = window
-
-    def failures(self, key: str, now: datetime) -> int:
-        low = (now - self.window).timestamp()
-        return int(self.redis.zcount(f"tianye:login:{key}", low, "+inf"))
-
-    def record_failure(self, keys: list[str], now: datetime) -> None:
-        pipe = self.redis.pipeline()
-        for key in keys:
-            name = f"tianye:login:{key}"
-            pipe.zadd(name, {secrets.token_hex(8): now.timestamp()})
-            pipe.zremrangebyscore(name, "-inf", (now - self.window).timestamp())
-            pipe.expire(name, int(self.window.total_seconds()) + 1)
-        pipe.execute()
-
-    def clear(self, key: str) -> None:
-        self.redis.delete(f"tianye:login:{key}")
 
 
 @dataclass(frozen=True)
@@ -150,7 +91,7 @@ def grids_of(session: Session, user: User) -> list[Grid]:
 
 def issue_token(
     db: Database,
-    limiter: LoginLimiter,
+    throttle: LoginThrottle,
     *,
     username: str,
     password: str,
@@ -158,31 +99,20 @@ def issue_token(
     device_name: str,
     ip: str,
     now: datetime,
-    max_failures: int,
-    window_minutes: int,
-    max_failures_per_ip: int | None = None,
+    policy: LoginPolicy,
 ) -> TokenGrant:
     """Check the password (rate limited) and return a fresh token bound to `client_id`.
 
-    Failures count per username (`max_failures`) and per IP (`max_failures_per_ip`, default
-    5 × that: a township office shares one address) within the window.
+    The attempt is counted before the password is checked (`login_throttle`): at a limit the
+    answer is 429 even for the right password.
     """
-    keys = [f"user:{username.lower()}", f"ip:{ip}"]
-    per_ip = max_failures_per_ip if max_failures_per_ip is not None else 5 * max_failures
-    if limiter.failures(keys[0], now) >= max_failures or limiter.failures(keys[1], now) >= per_ip:
-        raise ServiceError(
-            429,
-            "rate_limited",
-            headers={"Retry-After": str(window_minutes * 60)},
-            minutes=window_minutes,
-        )
+    throttle.attempt(username, ip, policy)
     with db.read() as s:
         user = s.scalar(select(User).where(User.username == username))
         ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
-        limiter.record_failure(keys, now)
         raise ServiceError(401, "bad_credentials")
-    limiter.clear(keys[0])
+    throttle.succeeded(username, ip, policy)
     token = secrets.token_urlsafe(32)
     with db.write() as s:
         client = s.get(Client, client_id, with_for_update=True)

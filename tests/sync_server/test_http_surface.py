@@ -276,7 +276,13 @@ def test_login_rate_limit_in_redis_is_shared(db_url, seed, monkeypatch):
     seed.user("wang", grids=["g1"])
     name = f"rl-{uuid.uuid4().hex[:8]}"
     seed.user(name, grids=[])
-    config = {"DATABASE_URL": db_url, "REDIS_URL": url, "LOG_LEVEL": "WARNING"}
+    prefix = f"tianye-test-{uuid.uuid4().hex}"
+    config = {
+        "DATABASE_URL": db_url,
+        "REDIS_URL": url,
+        "RATE_LIMIT_KEY_PREFIX": prefix,
+        "LOG_LEVEL": "WARNING",
+    }
     apps = [create_app(config), create_app(config)]
     first, second = apps[0].test_client(), apps[1].test_client()
     try:
@@ -292,9 +298,10 @@ def test_login_rate_limit_in_redis_is_shared(db_url, seed, monkeypatch):
     finally:
         for flask_app in apps:
             flask_app.extensions["tianye_db"].dispose()
-            flask_app.extensions["tianye_limiter"].redis.close()
+            flask_app.extensions["tianye_throttle"].strategy.storage.storage.close()
         r = redis.Redis.from_url(url)
-        for key in r.scan_iter("tianye:login:*"):
+        assert list(r.scan_iter(f"*{prefix}*"))  # the counts really were in Redis
+        for key in r.scan_iter(f"*{prefix}*"):
             r.delete(key)
         r.close()
 

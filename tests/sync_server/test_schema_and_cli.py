@@ -145,19 +145,23 @@ def test_cli_loads_plugin_commands():
     )
 
 
-def test_rate_limit_is_shared_by_server_processes(seed, live_server_factory):
-    """Failures counted in the database: ten spread over two gunicorn workers reach the limit."""
+def test_rate_limit_without_redis_never_lets_more_through(seed, live_server_factory):
+    """In memory each of the two gunicorn workers allows its share (5 of 10): spread over both,
+    no more than ten attempts get a password check; then 429 with `Retry-After`."""
     seed.grid("g1")
     seed.user("wang", grids=["g1"])
     url = live_server_factory(workers=2).url
     body = {"username": "wang", "client_id": str(uuid.uuid4()), "device_name": "p"}
-    for _ in range(10):  # a new connection each time: the workers take turns
+    statuses = []
+    for _ in range(20):  # a new connection each time: the workers take turns
         r = requests.post(
             f"{url}/api/v1/auth/token", json=body | {"password": "wrong-1"}, timeout=30
         )
-        assert r.status_code == 401
+        statuses.append(r.status_code)
+    assert set(statuses) == {401, 429} and 5 <= statuses.count(401) <= 10, statuses
     r = requests.post(
         f"{url}/api/v1/auth/token", json=body | {"password": seed.password}, timeout=30
     )
-    assert r.status_code == 429 and r.headers["Content-Type"] == "application/json"
-    assert int(r.headers["Retry-After"]) == 900
+    if r.status_code == 429:  # the other worker may still have its share left
+        assert r.headers["Content-Type"] == "application/json"
+        assert 0 < int(r.headers["Retry-After"]) <= 900

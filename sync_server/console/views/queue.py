@@ -14,6 +14,7 @@ from shared_schema.forms import FORMS
 from shared_schema.rules import RULE_CODES
 from shared_schema.sync import value_at
 from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.redirects import safe_target
 from sync_server.console.scope import Household, ScopeData, load_scope
 from sync_server.console.values import format_value
 from sync_server.console.views.common import PAGE_SIZE, page_number
@@ -106,7 +107,7 @@ def queue_bulk_approve() -> ResponseReturnValue:
     flash(tr("queue.bulk_done", count=done), "ok")
     if skipped:
         flash(tr("queue.bulk_skipped", count=skipped), "info")
-    return redirect(request.form.get("back") or url_for("console.queue"))
+    return redirect(safe_target(request.form.get("back"), url_for("console.queue")))
 
 
 def _visit_context(visit_id: str) -> tuple[Household, dict[str, Any], ScopeData]:

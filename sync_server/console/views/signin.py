@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, url_for
+import unicodedata
+
+from flask import flash, make_response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from sync_server.console import auth
 from sync_server.console.blueprint import bp, now, page, principal, tr
+from sync_server.console.redirects import safe_target
 from sync_server.errors import ServiceError
-from sync_server.extensions import current_db
-from sync_server.services.identity import DatabaseLimiter
+from sync_server.extensions import current_db, current_throttle, login_policy
 
-LOGIN_SCOPE = "console"
+MAX_USERNAME_LENGTH = 64  # the users table's column (and the API's TokenRequestSchema)
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site console paths are followed after sign-in (no open redirect)."""
-    if target and target.startswith("/console/") and not target.startswith("//"):
-        return target
-    return url_for("console.dashboard")
+    return safe_target(target, url_for("console.dashboard"))
 
 
-def _limiter() -> DatabaseLimiter:
-    from datetime import timedelta
-
-    return DatabaseLimiter(
-        current_db(), timedelta(seconds=current_app.config.get("LOGIN_WINDOW_SECONDS", 900))
+def _plausible_username(username: str) -> bool:
+    """A username that could exist: at most 64 characters, none of them a control character
+    (NUL cannot even be sent to PostgreSQL). Anything else is a 400 before any lookup."""
+    return 0 < len(username) <= MAX_USERNAME_LENGTH and not any(
+        unicodedata.category(ch) == "Cc" for ch in username
     )
+
+
+def _login_page(status: int, error: str, username: str = "") -> ResponseReturnValue:
+    next_url = safe_target(request.form.get("next"), "")
+    html = page("login.html", error=error, username=username, next_url=next_url)
+    return html, status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,34 +41,25 @@ def login() -> ResponseReturnValue:
         if principal() is not None:
             return redirect(_safe_next(request.args.get("next")))
         error = tr("login.expired") if request.args.get("expired") else None
-        return page("login.html", error=error, next_url=request.args.get("next", ""))
+        next_url = safe_target(request.args.get("next"), "")
+        return page("login.html", error=error, next_url=next_url)
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    keys = [f"{LOGIN_SCOPE}:user:{username.lower()}", f"{LOGIN_SCOPE}:ip:{request.remote_addr}"]
-    limiter = _limiter()
+    if not _plausible_username(username):
+        return _login_page(400, tr("login.bad_username"))
+    # The API's throttle and keys: one budget per username + address, whichever door is used.
+    address = request.remote_addr or "unknown"
     try:
-        failures = max(limiter.failures(key, now()) for key in keys)
-        if failures >= current_app.config.get("LOGIN_MAX_FAILURES", 10):
-            raise ServiceError(429, "rate_limited")
+        current_throttle().attempt(username, address, login_policy())
+    except ServiceError as exc:
+        response = make_response(_login_page(429, tr("login.rate_limited"), username))
+        response.headers.update(exc.headers)
+        return response
+    try:
         user = auth.check_credentials(current_db(), username, password)
     except auth.LoginRefused as exc:
-        limiter.record_failure(keys, now())
-        html = page(
-            "login.html",
-            error=tr(exc.key),
-            username=username,
-            next_url=request.form.get("next", ""),
-        )
-        return html, 401 if exc.key == "login.failed" else 403
-    except ServiceError:
-        html = page(
-            "login.html",
-            error=tr("login.rate_limited"),
-            username=username,
-            next_url=request.form.get("next", ""),
-        )
-        return html, 429
-    limiter.clear(keys[0])
+        return _login_page(401 if exc.key == "login.failed" else 403, tr(exc.key), username)
+    current_throttle().succeeded(username, address, login_policy())
     auth.start_session(user, now())
     return redirect(_safe_next(request.form.get("next")))
 
