@@ -103,7 +103,12 @@ class LoginThrottle:
         for kind, key in throttle_keys(username, address).items():
             for item in limits[kind]:
                 if not self._call("hit", item, kind, key):
-                    wait = self._wait(item, kind, key)
+                    # The longest of the exhausted tiers is the real wait (the backoff).
+                    wait = max(
+                        self._wait(tier, kind, key)
+                        for tier in limits[kind]
+                        if tier is item or not self._call("test", tier, kind, key)
+                    )
                     raise ServiceError(
                         429,
                         "rate_limited",
