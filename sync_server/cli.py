@@ -20,6 +20,7 @@ from typing import Any
 from sync_server.config import Config
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
+from sync_server.slow_clients import THREADS as SLOW_CLIENT_THREADS
 
 Handler = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, str]] = {}
@@ -152,8 +153,9 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--threads",
         type=int,
-        default=4,
-        help="threads per worker (gthread): long streamed exports don't trip --timeout",
+        default=SLOW_CLIENT_THREADS,
+        help="threads per worker (gthread): slow clients and long streamed exports each hold "
+        "one (sync_server/slow_clients.py)",
     )
 
 
@@ -184,6 +186,8 @@ def serve(args: argparse.Namespace) -> int:
         str(args.keep_alive),
         "--access-logfile",
         "-" if os.environ.get("GUNICORN_ACCESS_LOG") else "/dev/null",
+        "--worker-class",
+        "sync_server.gunicorn_worker.TianyeThreadWorker",
         "--config",
         "python:sync_server.gunicorn_conf",
         "sync_server.wsgi:app",

@@ -26,6 +26,7 @@ _DEFAULT_KEYS = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "too_large",
     415: "not_json",
     422: "validation",
@@ -125,6 +126,8 @@ def register_error_handlers(app: Flask) -> None:
         if status == 429:
             return error_response(429, "rate_limited", errors, minutes=15)
         response = error_response(status, key, errors)
+        if status == 408:  # the rest of a body that came too slowly is not read: no keep-alive
+            response.headers["Connection"] = "close"
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response

@@ -1,5 +1,6 @@
 """HTTP plumbing around the API: gzip request bodies (with a decompressed-size cap), gzip
-responses, request ids, the 415 check, and one structured JSON log line per request.
+responses, request ids, the 415 check, deadlines for slow clients (`slow_clients`), and one
+structured JSON log line per request.
 
 The log line holds request id, method, path, status, duration, user and client — never a
 body, a password, a token or an ID number.
@@ -7,7 +8,9 @@ body, a password, a token or an ID number.
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import io
 import json
 import logging
@@ -22,6 +25,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from sync_server.errors import ServiceError
+from sync_server.slow_clients import SlowClientMiddleware
 
 access_log = logging.getLogger("tianye.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -149,6 +153,8 @@ def install(app: Flask) -> None:
     app.wsgi_app = GzipRequestMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, app.config["MAX_REQUEST_BYTES"]
     )
+    # Outermost: the header deadline ends here and every body read keeps a minimum rate.
+    app.wsgi_app = SlowClientMiddleware(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.before_request
     def _start() -> None:
@@ -181,6 +187,8 @@ def install(app: Flask) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+        if request.path.startswith("/api/"):
+            _api_security_headers(response)
         _maybe_gzip(response)
         principal = getattr(g, "principal", None)
         started = getattr(g, "started", None)
@@ -199,6 +207,36 @@ def install(app: Flask) -> None:
             },
         )
         return response
+
+
+DOCS_PATH = "/api/docs"
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+# Swagger UI (served from the package, no CDN): its own scripts and styles, the inline
+# bootstrap script by hash, inline styles (its components set them), data: icons, and calls
+# to this origin only ("Try it out", /api/openapi.json).
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def _api_security_headers(response: Response) -> None:
+    """A Content-Security-Policy on every /api answer: nothing may run or load from JSON, and
+    the docs page may run exactly its own scripts (the inline one by its sha256)."""
+    if request.path == DOCS_PATH and response.mimetype == "text/html":
+        scripts = _INLINE_SCRIPT.findall(response.get_data())
+        hashes = " ".join(
+            f"'sha256-{base64.b64encode(hashlib.sha256(s).digest()).decode()}'" for s in scripts
+        )
+        response.headers["Content-Security-Policy"] = DOCS_POLICY.format(hashes=hashes)
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers.setdefault("Content-Security-Policy", API_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
 
 
 def _maybe_gzip(response: Response) -> None:

@@ -29,6 +29,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "conflict_closed": ("该冲突已解决。", "This conflict is already resolved."),
     "too_large": ("请求过大。", "The request is too large."),
+    "request_timeout": (
+        "请求体发送过慢，连接已关闭，请重试。",
+        "The request body came too slowly; the connection was closed. Try again.",
+    ),
     "too_many_mutations": (
         "一次最多提交 {limit} 条变更。",
         "At most {limit} mutations per request.",

@@ -47,7 +47,7 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-PUBLIC_ENDPOINTS = {"console.login", "console.static"}
+PUBLIC_ENDPOINTS = {"console.login", "console.static", "console.unknown_page"}
 NAV_ITEMS: list[tuple[str, str]] = [
     ("console.dashboard", "nav.dashboard"),
     ("console.queue", "nav.queue"),
@@ -226,6 +226,12 @@ def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
         return exc
     message = exc.description if status == 400 and exc.description else _error_message(status)
     return _error_page(status, message)
+
+
+@bp.route("/<path:unknown>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def unknown_page(unknown: str) -> ResponseReturnValue:
+    """Any other /console/ URL: the console's HTML 404 page (zh/en), not the API's JSON."""
+    abort(404)
 
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
