@@ -4,15 +4,16 @@ Decisions:
 - Flask's signed-cookie session holds the user id, the sign-in and last-seen times and the CSRF
   token; the user is re-read from the database on every request, so deactivating a user or
   changing their role takes effect at once. The cookie is HttpOnly, SameSite=Lax, and Secure
-  when `CONSOLE_SECURE_COOKIES` is true (default: true unless the app is in debug/testing or
-  the setting is "0" — set it when the server is behind HTTPS).
+  as the environment's `CONSOLE_SECURE_COOKIES` says (`auto`, the default: over HTTPS; `1`:
+  always, set it when the server is behind HTTPS; `0`: never).
 - Expiry: idle after `CONSOLE_IDLE_MINUTES` (default 60) without a request, and absolutely
   `CONSOLE_SESSION_HOURS` (default 12) after sign-in.
 - CSRF: one random token per session (rotated at sign-in), sent back in the hidden form field
   `csrf_token` or the `X-CSRF-Token` header and compared in constant time on every POST; a
   missing or wrong token is a 400 and changes nothing.
-- Workers are refused (they use the phone app); the password check and the failed-login rate
-  limit are the API's (`sync_server.services.identity`).
+- Workers are refused (they use the phone app); the password check is the API's
+  (`sync_server.services.identity`), and so is the sign-in rate limit
+  (`sync_server.services.login_throttle`: one budget per username + address for both doors).
 """
 
 from __future__ import annotations
