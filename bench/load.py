@@ -53,6 +53,7 @@ import requests
 
 from bench.sync_quick import ROOT, serve, workload
 from mobile_app.sync.client import CONNECT_TIMEOUT, READ_TIMEOUT
+from sync_server.slow_clients import THREADS as SERVE_THREADS
 
 PASSWORD = "load-pass-1"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -715,7 +716,7 @@ def run(
             "devices": devices,
             "steps": steps,
             "workers": workers,
-            "threads_per_worker": 4,
+            "threads_per_worker": SERVE_THREADS,
             "duration_s": duration,
             "think_s": list(think),
             "realistic_think_s": list(realistic) if realistic else None,

@@ -14,7 +14,10 @@ for a server behind HTTPS; `0`: never), `RATE_LIMIT_KEY_PREFIX` (default `tianye
 the rate-limit keys in Redis, for deployments sharing one Redis), `SERVER_PROCESSES` (set by
 `serve` to its worker count: without Redis each process counts sign-ins on its own and allows
 its share of the limit), `TIME_ZONE` (the deployment's zone for everything shown to people and
-for "today": an IANA name or a fixed offset such as `UTC+8`; default `Asia/Shanghai`).
+for "today": an IANA name or a fixed offset such as `UTC+8`; default `Asia/Shanghai`),
+`REQUEST_HEADER_TIMEOUT` / `REQUEST_BODY_TIMEOUT` / `REQUEST_BODY_MIN_RATE` (15 s, 20 s, 500
+bytes/s: the slow-client deadlines of `sync_server/slow_clients.py`, read by each `serve` worker
+at start).
 """
 
 from __future__ import annotations

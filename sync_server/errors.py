@@ -78,6 +78,8 @@ def error_response(
     body.update(extra or {})
     response = jsonify(body)
     response.status_code = status
+    if status == 408:  # the rest of a body that came too slowly is not read: no keep-alive
+        response.headers["Connection"] = "close"
     return response
 
 
@@ -126,8 +128,6 @@ def register_error_handlers(app: Flask) -> None:
         if status == 429:
             return error_response(429, "rate_limited", errors, minutes=15)
         response = error_response(status, key, errors)
-        if status == 408:  # the rest of a body that came too slowly is not read: no keep-alive
-            response.headers["Connection"] = "close"
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response

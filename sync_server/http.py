@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import RequestTimeout
 
 from sync_server.errors import ServiceError
 from sync_server.slow_clients import SlowClientMiddleware
@@ -55,9 +56,12 @@ class GzipRequestMiddleware:
             if encoding != "gzip":
                 environ[BODY_ERROR_KEY] = (415, "not_json")
             else:
-                raw = environ["wsgi.input"].read(self.limit + 1)
                 try:
+                    raw = environ["wsgi.input"].read(self.limit + 1)
                     body = self._inflate(raw)
+                except RequestTimeout:  # a body too slow (slow_clients): 408 from the app
+                    environ[BODY_ERROR_KEY] = (408, "request_timeout")
+                    body = b""
                 except ValueError:
                     environ[BODY_ERROR_KEY] = (413, "too_many_bytes")
                     body = b""

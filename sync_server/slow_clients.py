@@ -23,16 +23,19 @@ middleware does nothing.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 from werkzeug.exceptions import RequestTimeout
 
-HEADER_TIMEOUT = 15.0
-BODY_TIMEOUT = 20.0
-BODY_MIN_RATE = 500  # bytes per second that earn one more second
+# Read once per process from the environment (documented in sync_server/config.py).
+HEADER_TIMEOUT = float(os.environ.get("REQUEST_HEADER_TIMEOUT", "15"))
+BODY_TIMEOUT = float(os.environ.get("REQUEST_BODY_TIMEOUT", "20"))
+BODY_MIN_RATE = int(os.environ.get("REQUEST_BODY_MIN_RATE", "500"))  # bytes/s per extra second
 THREADS = 32
 
 
@@ -74,8 +77,15 @@ class DeadlineInput:
         allowed = BODY_TIMEOUT + self.received / BODY_MIN_RATE
         remaining = self.started + allowed - time.monotonic()
         if remaining <= 0:
-            raise RequestTimeout()
+            self._give_up()
         self.sock.settimeout(remaining)
+
+    def _give_up(self) -> NoReturn:
+        """Stop reading this connection (the unread rest makes gunicorn close it after the
+        answer instead of waiting to drain it) and answer 408."""
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RD)
+        raise RequestTimeout()
 
     def _count(self, data: bytes) -> bytes:
         self.received += len(data)
@@ -86,14 +96,14 @@ class DeadlineInput:
         try:
             return self._count(self.stream.read(size))
         except TimeoutError:
-            raise RequestTimeout() from None
+            self._give_up()
 
     def readline(self, size: int | None = -1) -> bytes:
         self._arm()
         try:
             return self._count(self.stream.readline(size))
         except TimeoutError:
-            raise RequestTimeout() from None
+            self._give_up()
 
     def readlines(self, hint: int | None = None) -> list[bytes]:
         return list(iter(self.readline, b""))

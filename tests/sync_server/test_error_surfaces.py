@@ -183,3 +183,52 @@ def test_a_stalled_body_is_cut_and_a_steady_one_is_not(monkeypatch: pytest.Monke
     finally:
         server.close()
         client.close()
+
+
+# --- the slow-client deadlines on a live server (shortened through the environment) --------
+
+
+@pytest.fixture
+def impatient(live_server_factory: Any) -> Any:
+    env = {"REQUEST_HEADER_TIMEOUT": "1", "REQUEST_BODY_TIMEOUT": "1"}
+    return live_server_factory(workers=1, env=env)
+
+
+@pytest.mark.parametrize("gzip", [False, True], ids=["json", "gzip"])
+def test_a_stalled_body_gets_408_in_json_and_the_connection_closes(
+    impatient: Any, gzip: bool
+) -> None:
+    head = (
+        b"POST /api/v1/auth/token HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n"
+        + (b"Content-Encoding: gzip\r\n" if gzip else b"")
+        + b"Content-Length: 100\r\n\r\n"
+    )
+    started = time.monotonic()
+    code, headers, body = _raw(impatient.port, head + b"\x1f\x8b" if gzip else head + b"{")
+    assert code == 408 and headers["Content-Type"] == "application/json"
+    assert json.loads(body)["code"] == 408
+    assert time.monotonic() - started < 4  # answered, then closed (`_raw` reads to the end)
+
+
+def test_a_trickling_request_head_is_cut_at_its_deadline(impatient: Any) -> None:
+    with socket.create_connection(("127.0.0.1", impatient.port), timeout=15) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\n")
+        started = time.monotonic()
+        closed_after = None
+        while time.monotonic() - started < 8:
+            try:
+                sock.sendall(b"X")
+                time.sleep(0.2)
+                sock.setblocking(False)
+                try:
+                    if sock.recv(1024) == b"":
+                        closed_after = time.monotonic() - started
+                        break
+                except BlockingIOError:
+                    pass
+                finally:
+                    sock.setblocking(True)
+            except OSError:  # reset by the server
+                closed_after = time.monotonic() - started
+                break
+    assert closed_after is not None and closed_after < 4, closed_after
