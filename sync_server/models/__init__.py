@@ -3,7 +3,7 @@
 from sync_server.models.base import Base, new_id, utcnow
 from sync_server.models.case import CaseEvent, CaseMeasure, MonitoringCase
 from sync_server.models.grids import Grid
-from sync_server.models.identity import ApiToken, Client, LoginAttempt, User
+from sync_server.models.identity import ApiToken, Client, User
 from sync_server.models.records import ConflictRow, Record, RecordVersion, Removal
 from sync_server.models.sync import MutationLog, Setting, SyncCounter
 
@@ -15,7 +15,6 @@ __all__ = [
     "Client",
     "ConflictRow",
     "Grid",
-    "LoginAttempt",
     "MonitoringCase",
     "MutationLog",
     "Record",
