@@ -111,6 +111,7 @@ def issue_token(
         user = s.scalar(select(User).where(User.username == username))
         ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
+        throttle.failed(username, ip, policy)
         raise ServiceError(401, "bad_credentials")
     throttle.succeeded(username, ip, policy)
     token = secrets.token_urlsafe(32)

@@ -1,11 +1,17 @@
 """Sign-in rate limits (Flask-Limiter's storage and strategies), shared by the API and the console.
 
 Decisions (docs/security.md, "Password guessing"):
-- **Every attempt is counted before the password is checked**, with one atomic "hit" per limit
-  (the moving-window strategy: a Lua script in Redis, a lock in memory). Counting failures after
-  the fact is check-then-act: concurrent guesses all pass the check before any failure is
-  written (13 sign-ins got through a limit of 10 that way). A successful sign-in clears its
-  username+address count, so a worker's earlier typing slips are forgotten.
+- **Every attempt for a username + address is counted before the password is checked**, with
+  one atomic "hit" per limit (the moving-window strategy: a Lua script in Redis, a lock in
+  memory). Counting failures after the fact is check-then-act: concurrent guesses all pass the
+  check before any failure is written (13 sign-ins got through a limit of 10 that way). A right
+  password clears its username + address count, so a worker's earlier typing slips are
+  forgotten.
+- **The address limit counts failures only** (a township office signs dozens of workers in
+  from one address in a morning): checked before the password, counted after a wrong one. So
+  under concurrency it can be passed by the requests in flight at that moment (at most the
+  server's threads); the username + address limit, which is what stops guessing one account,
+  is exact.
 - **Keyed on username + address**, as Auth0's brute-force protection does: guesses from one
   address lock that address out for that user only, so an attacker elsewhere cannot lock a
   worker out. A second limit per address (any username) stops one address from spraying many
@@ -28,7 +34,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import MemoryStorage
@@ -98,29 +104,44 @@ class LoginThrottle:
         self._fallback_until = 0.0
 
     def attempt(self, username: str, address: str, policy: LoginPolicy) -> None:
-        """Count one attempt, or raise a 429 (with `Retry-After`) when a limit is reached."""
+        """Before the password check: count the attempt for its username + address (atomic),
+        and check the address's failures; raise a 429 (with `Retry-After`) at a limit."""
+        keys = throttle_keys(username, address)
         limits = login_limits(policy)
-        for kind, key in throttle_keys(username, address).items():
-            for item in limits[kind]:
-                if not self._call("hit", item, kind, key):
-                    # The longest of the exhausted tiers is the real wait (the backoff).
-                    wait = max(
-                        self._wait(tier, kind, key)
-                        for tier in limits[kind]
-                        if tier is item or not self._call("test", tier, kind, key)
-                    )
-                    raise ServiceError(
-                        429,
-                        "rate_limited",
-                        headers={"Retry-After": str(wait)},
-                        minutes=max(1, math.ceil(wait / 60)),
-                    )
+        for item in limits["pair"]:
+            if not self._call("hit", item, "pair", keys["pair"]):
+                self._refuse(limits["pair"], "pair", keys["pair"], item)
+        for item in limits["address"]:
+            if not self._call("test", item, "address", keys["address"]):
+                self._refuse(limits["address"], "address", keys["address"], item)
+
+    def failed(self, username: str, address: str, policy: LoginPolicy) -> None:
+        """A wrong password (or unknown user): count it against the address."""
+        key = throttle_keys(username, address)["address"]
+        for item in login_limits(policy)["address"]:
+            self._call("hit", item, "address", key)
 
     def succeeded(self, username: str, address: str, policy: LoginPolicy) -> None:
         """A right password: forget this username+address's earlier attempts."""
         key = throttle_keys(username, address)["pair"]
         for item in login_limits(policy)["pair"]:
             self._call("clear", item, "pair", key)
+
+    def _refuse(
+        self, tiers: list[RateLimitItem], kind: str, key: str, breached: RateLimitItem
+    ) -> NoReturn:
+        # The longest of the exhausted tiers is the real wait (the backoff).
+        wait = max(
+            self._wait(tier, kind, key)
+            for tier in tiers
+            if tier is breached or not self._call("test", tier, kind, key)
+        )
+        raise ServiceError(
+            429,
+            "rate_limited",
+            headers={"Retry-After": str(wait)},
+            minutes=max(1, math.ceil(wait / 60)),
+        )
 
     def _wait(self, item: RateLimitItem, kind: str, key: str) -> int:
         stats = self._call("get_window_stats", item, kind, key)

@@ -58,7 +58,11 @@ def login() -> ResponseReturnValue:
     try:
         user = auth.check_credentials(current_db(), username, password)
     except auth.LoginRefused as exc:
-        return _login_page(401 if exc.key == "login.failed" else 403, tr(exc.key), username)
+        if exc.key == "login.failed":
+            current_throttle().failed(username, address, login_policy())
+            return _login_page(401, tr(exc.key), username)
+        current_throttle().succeeded(username, address, login_policy())  # right password
+        return _login_page(403, tr(exc.key), username)
     current_throttle().succeeded(username, address, login_policy())
     auth.start_session(user, now())
     return redirect(_safe_next(request.form.get("next")))
