@@ -50,6 +50,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "server_error": ("服务器内部错误。", "Internal server error."),
     "unknown_household": ("该户不存在。", "Unknown household."),
     "unknown_grid": ("网格不存在。", "Unknown grid."),
+    "unstorable": ("数据库无法保存其中的某个值。", "The database cannot store a value of it."),
+    "not_finite": ("数值超出范围（必须是有限数）。", "Not a finite number."),
+    "non_canonical_id": (
+        "编号必须是小写、带连字符的标准 UUID。",
+        "Not a canonical UUID (lower-case, hyphenated).",
+    ),
     "unknown_user": ("用户不存在。", "Unknown user."),
     "grid_exists": ("网格编号已存在。", "A grid with this id already exists."),
     "user_exists": ("用户名已存在。", "This username is taken."),

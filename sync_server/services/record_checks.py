@@ -18,7 +18,10 @@ request; conflict resolution uses this module for that reason too.)
 from __future__ import annotations
 
 import copy
+import math
+import re
 import threading
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -28,6 +31,8 @@ from marshmallow import Schema, ValidationError, fields
 from shared_schema.schemas.base import RecordSchema
 from shared_schema.schemas.fieldtypes import localize_field
 from shared_schema.schemas.records import SCHEMAS, flatten_errors, schema_for
+from shared_schema.sync.decide import CHANGES, CREATE, RECORD
+from sync_server.messages import message
 
 _BUILD = threading.Lock()
 
@@ -109,3 +114,64 @@ def create_is_valid(entity: str, data: Any, *, lang: str, as_of: date | None) ->
     except ValidationError:
         return False
     return True
+
+
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_ID_FIELDS = ("household_id",)
+"""Record fields that name another record: compared and stored as sent, so they must be in
+the one canonical form (docs/protocol-notes.md "Ids in record data")."""
+
+
+def unstorable_paths(data: Any) -> list[str]:
+    """Paths of values no database here can store as JSON: non-finite numbers (`1e400`
+    parses as infinity; PostgreSQL's json refuses it, SQLite would keep `Infinity`)."""
+    found: list[str] = []
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        if type(node) is float and not math.isfinite(node):
+            found.append(path or "_schema")
+        elif isinstance(node, Mapping):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}.{i}") for i, v in enumerate(node))
+    return sorted(found)
+
+
+def _storable_errors(data: Any, lang: str) -> dict[str, list[str]]:
+    """What the database could not store or the server could not compare: a non-finite number
+    anywhere in the data, an id field not in canonical form."""
+    errors: dict[str, list[str]] = {
+        path: [message("not_finite", lang)] for path in unstorable_paths(data)
+    }
+    if isinstance(data, Mapping):
+        for name in _ID_FIELDS:
+            value = data.get(name)
+            if isinstance(value, str) and not _CANONICAL_UUID.fullmatch(value):
+                errors.setdefault(name, []).append(message("non_canonical_id", lang))
+    return errors
+
+
+def check_record(
+    entity: str, data: Any, kind: str, as_of: date | None, *, lang: str
+) -> dict[str, list[str]]:
+    """The push's one validation call (`shared_schema.sync.decide.RecordCheck`, with `lang`
+    bound): field errors of `data` as `kind` — CREATE (a whole new record with the client's
+    rights: only whether it is empty counts), CHANGES (a client's partial changes) or RECORD
+    (a whole merged record, the server's rights). Messages are built only for bad data.
+
+    The client's data (CREATE, CHANGES) must also be storable (`_storable_errors`); a merged
+    record is not re-checked for that, so a record stored before these checks stays editable.
+    """
+    if kind == RECORD:
+        return validate_record(entity, data, lang=lang, as_of=as_of)
+    if kind == CREATE:
+        valid = create_is_valid(entity, data, lang=lang, as_of=as_of)
+        errors = {} if valid else {"_create": ["not a valid whole record"]}
+    elif kind == CHANGES:
+        errors = validate_changes(entity, data, lang=lang, as_of=as_of)
+    else:
+        raise ValueError(f"unknown check kind {kind!r}")
+    if errors:
+        return errors
+    return _storable_errors(data, lang)

@@ -1,58 +1,49 @@
-"""Push (exactly-once, per-field three-way merge) and pull (version order, scope, removals).
+"""Push (load → decide → apply, exactly once) and pull (version order, scope, removals).
 
-A push batch is one transaction that starts by locking the client's row (`FOR UPDATE` on
-PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so two deliveries of the same batch serialize and
-the second only replays stored results. Each mutation is validated (its partial data, then the
-merged record), merged with `shared_schema.sync.merge` against the history entry at or below
-its `base_version`, written with a fresh global version, and logged with its result.
+A push batch is one transaction, in three phases a reader can follow top to bottom:
+1. **Load** (`_load`): lock the client's row (`FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on
+   SQLite) so two deliveries of the same batch serialize, take the version counter's row lock
+   (every record writer holds it until commit, so what is read next is current), then one round
+   of queries: the records the batch names and the households of those it edits, the history
+   entries its older bases need, its already-logged mutation ids, the grids it names and the
+   caller's scope.
+2. **Decide** (`shared_schema.sync.decide.decide_batch`): pure; every merge and exactly-once
+   rule of the protocol is stated there, with the record check (`record_checks.check_record`)
+   passed in.
+3. **Apply** (`_apply`): the decided rows in bulk (`versions.write_batch`; conflict and
+   mutation-log rows in one multi-row INSERT each), the counter moved once to the batch's last
+   version, the client's progress. A household moved to another grid takes its members and
+   visits along (`versions.move_household`, after the batch's versions).
 
-Decisions (see also docs/protocol-notes.md):
-- A conflict that takes no field still re-stamps the record (new version, no history entry),
-  so every device pulls it again with its `open_conflicts`.
-- A new visit without `review_status` is stored as `submitted`.
-- A member or visit must name an existing household (else rejected on `household_id`), a
-  household an existing grid (else rejected on `grid_id`; for a worker an unknown grid is
-  outside their scope, hence the batch's 403); a household moved to another grid takes its
-  members and visits along.
-- A member or visit upsert (create or edit) whose household another device has deleted is
-  edit vs delete, not a rejection: the child is written as a tombstone (it follows its
-  household's delete; a create keeps its submitted data there, in history) and a `_deleted`
-  conflict carries the submitted data. Restoring it (`services.conflicts`) brings back the
-  household, the children its delete took along, and the child.
-- An edit with a `base_version` of a record the server never had is rejected on `base_version`.
-- An already-used mutation id whose entity, id or op differ from the logged mutation is not a
-  redelivery (the phone's numbering was reset): the batch stops there with the gap's 409, so
-  the phone renumbers from `last_mutation_id + 1` instead of receiving a foreign result.
-
-Speed (bench/README.md has the profile): the batch's records, and the households its members
-and visits name, are loaded in one query per entity up front and kept in a `KnownRecords` map
-that the writes keep current, so a mutation issues no primary-key SELECTs; the schemas are
-compiled once per settings (`record_checks`); the batch's versions are reserved with one
-counter UPDATE (`plan_versions`, unused ones released before commit); records are flushed
-once at commit (the ORM then batches the INSERTs/UPDATEs), except where a query needs them
-earlier (autoflush); history and mutation-log rows go in one multi-row INSERT per table at the
-end, or earlier when the batch reads those tables (a `base_version`, a repeated mutation
-id). A database error still rolls back the whole batch, as before: results are only answered
-after the commit.
+Per-mutation atomicity: if the database refuses the bulk write (a value it cannot store), the
+transaction is rolled back and the batch runs again in careful mode: each mutation is written
+inside its own savepoint, and one the database refuses is `rejected` alone (the batch is
+decided again from there on, as if it had been rejected up front); savepoints are used only on
+that path. Decisions where PROTOCOL.md is silent are in docs/protocol-notes.md and
+docs/sync-server.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from shared_schema.sync import (
-    DELETE,
-    DELETED_FIELD,
-    STATUS_NOOP,
-    Deleted,
-    apply_changes,
-    flatten,
-    merge,
+from shared_schema.sync.decide import (
+    HOUSEHOLD,
+    BatchDecision,
+    BatchState,
+    LoggedMutation,
+    Outcome,
+    StoredRecord,
+    decide_batch,
 )
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
@@ -67,39 +58,23 @@ from sync_server.models import (
     Removal,
 )
 from sync_server.models.base import new_id
-from sync_server.services.principal import Principal, scope_grid_query, scope_grids
-from sync_server.services.record_checks import (
-    create_is_valid,
-    validate_changes,
-    validate_record,
+from sync_server.services.principal import (
+    WORKER,
+    Principal,
+    scope_grid_query,
+    scope_grids,
 )
+from sync_server.services.record_checks import check_record, unstorable_paths
 from sync_server.services.versions import (
-    KnownRecords,
-    find_record,
-    grid_of_household,
-    plan_versions,
-    release_versions,
-    restamp,
-    write_record,
+    lock_versions,
+    move_household,
+    set_last_version,
+    write_batch,
 )
 
+log = logging.getLogger("tianye.push")
 
-@dataclass
-class _Pending:
-    """History and mutation-log rows of the batch, inserted in bulk (`_insert_pending`)."""
-
-    history: list[dict[str, Any]] = field(default_factory=list)
-    log: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _insert_pending(session: Session, pending: _Pending) -> None:
-    """One multi-row INSERT per table; called before reading either table and at the end."""
-    if pending.history:
-        session.execute(insert(RecordVersion), pending.history)
-        pending.history = []
-    if pending.log:
-        session.execute(insert(MutationLog), pending.log)
-        pending.log = []
+_CHUNK = 500  # keys per IN list
 
 
 @dataclass(frozen=True)
@@ -111,13 +86,17 @@ class PushOutcome:
     gap: bool = False
 
 
-def _lock_client(session: Session, principal: Principal, client_id: str) -> Client:
-    if principal.client_id != client_id:
-        raise ServiceError(403, "client_mismatch")
-    client = session.scalar(select(Client).where(Client.client_id == client_id).with_for_update())
-    if client is None or client.user_id != principal.user_id:
-        raise ServiceError(403, "client_mismatch")
-    return client
+class _Unstorable(Exception):
+    """The bulk write hit a value the database refused: redo the batch mutation by mutation."""
+
+
+def _is_unstorable(exc: Exception) -> bool:
+    """A database (or driver) refusal of a value: bad input, never a server fault."""
+    if isinstance(exc, DataError | IntegrityError | OverflowError):
+        return True
+    if isinstance(exc, StatementError):  # raised while binding, before the database saw it
+        return isinstance(exc.orig, ValueError | OverflowError | TypeError)
+    return False
 
 
 def push(
@@ -130,385 +109,440 @@ def push(
     now: datetime,
 ) -> PushOutcome:
     """Apply a batch exactly once; raises 403 (`out_of_scope_batch`) writing nothing."""
+    try:
+        return _push(db, principal, client_id, mutations, lang=lang, now=now, careful=False)
+    except _Unstorable:
+        return _push(db, principal, client_id, mutations, lang=lang, now=now, careful=True)
+
+
+def _push(
+    db: Database,
+    principal: Principal,
+    client_id: str,
+    mutations: list[dict[str, Any]],
+    *,
+    lang: str,
+    now: datetime,
+    careful: bool,
+) -> PushOutcome:
     with db.write() as s:
         client = _lock_client(s, principal, client_id)
-        last = client.last_mutation_id
-        plan: list[tuple[str, dict[str, Any]]] = []
-        gap = False
-        batch: dict[int, tuple[str, str, str]] = {}  # ids this batch applies, not yet logged
-        for m in mutations:
-            mid = m["mutation_id"]
-            if mid <= last:
-                logged = s.get(MutationLog, (client_id, mid))
-                earlier = (logged.entity, logged.record_id, logged.op) if logged else batch.get(mid)
-                if earlier is not None and earlier != (m["entity"], m["id"], m["op"]):
-                    # Not a redelivery: the phone reused an id (e.g. its numbering was reset).
-                    # Answer like a gap so it renumbers from last_mutation_id + 1.
-                    gap = True
-                    break
-                plan.append(("replay", m))
-            elif mid == last + 1:
-                plan.append(("apply", m))
-                batch[mid] = (m["entity"], m["id"], m["op"])
-                last = mid
-            else:
-                gap = True
-                break
-        fresh = [(i, m) for i, (kind, m) in enumerate(plan) if kind == "apply"]
-        # Versions first: the counter row lock also orders this batch's reads after every
-        # committed writer (PostgreSQL), so the prefetched records are current.
-        plan_versions(s, len(fresh))
-        known = _prefetch(s, [m for _, m in fresh])
-        grids: dict[str, bool] = {}  # grid id -> exists (the identity map holds rows weakly)
-        errors = _scope_errors(s, principal, fresh, lang, known)
-        if errors:
+        state = _load(s, principal, client, mutations, now)
+        check = partial(check_record, lang=lang)
+        decision = decide_batch(state, mutations, check)
+        if decision.out_of_scope:
+            errors = {
+                f"mutations.{i}": [f"{message('out_of_scope', lang)} ({', '.join(grids)})"]
+                for i, grids in decision.out_of_scope.items()
+            }
             raise ServiceError(403, "out_of_scope_batch", errors)
-        results: list[dict[str, Any]] = []
-        pending = _Pending()
-        for kind, m in plan:
-            if kind == "replay":
-                _insert_pending(s, pending)  # the id may be one this batch applied
-                results.append(_replay(s, client_id, m["mutation_id"], lang))
-                continue
-            result = _apply(s, principal, client_id, m, known, grids, pending, lang=lang, now=now)
-            pending.log.append(
-                {
-                    "client_id": client_id,
-                    "mutation_id": m["mutation_id"],
-                    "user_id": principal.user_id,
-                    "entity": m["entity"],
-                    "record_id": m["id"],
-                    "op": m["op"],
-                    "base_version": m.get("base_version"),
-                    "data": m.get("data") or {},
-                    "hlc": m.get("hlc"),
-                    "status": result["status"],
-                    "result": result,
-                    "created_at": now,
-                }
-            )
-            client.last_mutation_id = m["mutation_id"]
-            results.append(result)
-        _insert_pending(s, pending)
-        release_versions(s)
+        if careful:
+            decision, done = _apply_carefully(s, state, mutations, decision, principal, lang, now)
+            results = _results(decision, {}, lang, done)
+        else:
+            ids = _conflict_ids(decision)
+            results = _results(decision, ids, lang)
+            try:
+                _apply(s, decision, ids, results, principal, now)
+            except Exception as exc:
+                if _is_unstorable(exc):
+                    log.info("a push hit a value the database refused; redoing it carefully")
+                    raise _Unstorable from exc
+                raise
+        if decision.last_version != state.last_version:
+            set_last_version(s, decision.last_version)
+        for o in decision.fresh:
+            if o.move is not None:
+                move_household(s, o.move.household_id, o.move.old_grid, o.move.new_grid, now)
+        client.last_mutation_id = decision.last_mutation_id
         client.last_push_at = now
         client.last_seen = now
-        return PushOutcome(results, client.last_mutation_id, gap)
+        return PushOutcome(results, decision.last_mutation_id, decision.gap)
 
 
-def _prefetch(session: Session, fresh: list[dict[str, Any]]) -> KnownRecords:
-    """The records the batch touches or names as household (and the households of the
-    members and visits it edits), one query per entity.
-
-    Every looked-up key is in the map, absent ones as None, so the mutations need no
-    primary-key SELECTs. Called with the counter row lock held (`plan_versions`): no other
-    transaction can write a record until this one commits, so the map stays current.
-    """
-    wanted: dict[str, set[str]] = {}
-    for m in fresh:
-        wanted.setdefault(m["entity"], set()).add(m["id"])
-        hid = (m.get("data") or {}).get("household_id")
-        if m["entity"] != "household" and isinstance(hid, str):
-            wanted.setdefault("household", set()).add(hid.lower())
-    known: KnownRecords = {}
-    _load_known(session, known, wanted)
-    # The households of the members and visits the batch edits (an edit rarely names its
-    # household, yet a deleted household makes it a conflict): one more query.
-    owners = {
-        rec.household_id
-        for rec in known.values()
-        if rec is not None and rec.entity != "household" and rec.household_id
-    }
-    owners -= {key for entity, key in known if entity == "household"}
-    if owners:
-        _load_known(session, known, {"household": owners})
-    return known
+def _lock_client(session: Session, principal: Principal, client_id: str) -> Client:
+    if principal.client_id != client_id:
+        raise ServiceError(403, "client_mismatch")
+    client = session.scalar(select(Client).where(Client.client_id == client_id).with_for_update())
+    if client is None or client.user_id != principal.user_id:
+        raise ServiceError(403, "client_mismatch")
+    return client
 
 
-def _load_known(session: Session, known: KnownRecords, wanted: dict[str, set[str]]) -> None:
-    """Put each wanted key into `known`: its record, or None when there is none."""
-    for entity, ids in wanted.items():
-        for key in ids:
-            known[(entity, key)] = None
-        chunk = sorted(ids)
-        for start in range(0, len(chunk), 500):
-            rows = session.scalars(
-                select(Record).where(
-                    Record.entity == entity, Record.id.in_(chunk[start : start + 500])
-                )
-            )
-            for rec in rows:
-                known[(rec.entity, rec.id)] = rec
+# --- load ---------------------------------------------------------------------------------
 
 
-def _replay(session: Session, client_id: str, mutation_id: int, lang: str) -> dict[str, Any]:
-    row = session.get(MutationLog, (client_id, mutation_id))
-    if row is None:
-        return {
-            "mutation_id": mutation_id,
-            "status": "rejected",
-            "version": None,
-            "conflicts": [],
-            "errors": {"mutation_id": [message("unknown_mutation", lang)]},
-        }
-    return dict(row.result)
+def _chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
 
-def _scope_errors(
+def _load(
     session: Session,
     principal: Principal,
-    fresh: list[tuple[int, dict[str, Any]]],
-    lang: str,
-    known: KnownRecords,
-) -> dict[str, list[str]]:
-    """`mutations.<i>` → reason, for each mutation that touches a grid outside the scope."""
-    allowed = scope_grids(session, principal)
-    if allowed is None:
-        return {}
-    batch_grid: dict[str, str | None] = {}
-    errors: dict[str, list[str]] = {}
-    for index, m in fresh:
-        data = m.get("data") or {}
-        rec = find_record(session, m["entity"], m["id"], known)
-        touched: set[str | None] = set()
-        if rec is not None:
-            touched.add(rec.grid_id)
-        if m["entity"] == "household":
-            new_grid = data.get("grid_id") if isinstance(data.get("grid_id"), str) else None
-            if new_grid is not None:
-                touched.add(new_grid)
-            batch_grid[m["id"]] = new_grid or (rec.grid_id if rec else None)
-        else:
-            hid = data.get("household_id")
-            if isinstance(hid, str):
-                grid = batch_grid.get(hid.lower()) or grid_of_household(session, hid.lower(), known)
-                if grid is not None:
-                    touched.add(grid)
-        outside = {g for g in touched if g is not None and g not in allowed}
-        if outside:
-            errors[f"mutations.{index}"] = [
-                f"{message('out_of_scope', lang)} ({', '.join(sorted(outside))})"
-            ]
-    return errors
-
-
-def _grid_exists(session: Session, grids: dict[str, bool], grid_id: str) -> bool:
-    """Whether a grid exists, asked once per batch and grid (grids are never deleted)."""
-    if grid_id not in grids:
-        grids[grid_id] = session.get(Grid, grid_id) is not None
-    return grids[grid_id]
-
-
-def _as_of(entity: str, record: dict[str, Any] | None, now: datetime) -> date:
-    """Age rules are judged on the visit date for visits, today otherwise."""
-    if entity == "visit" and record and isinstance(record.get("visit_date"), str):
-        try:
-            return date.fromisoformat(record["visit_date"])
-        except ValueError:
-            pass
-    return now.date()
-
-
-def _base_at(session: Session, rec: Record, base_version: int | None) -> dict[str, Any] | None:
-    """The record as of `base_version`: the latest history entry at or below it."""
-    if base_version is None:
-        return None
-    entry = session.scalar(
-        select(RecordVersion)
-        .where(
-            RecordVersion.entity == rec.entity,
-            RecordVersion.record_id == rec.id,
-            RecordVersion.version <= base_version,
-        )
-        .order_by(RecordVersion.version.desc())
-        .limit(1)
+    client: Client,
+    mutations: list[dict[str, Any]],
+    now: datetime,
+) -> BatchState:
+    """Everything the batch reads, in one round of queries (see the module docstring)."""
+    last = client.last_mutation_id
+    logged = _load_logged(session, client.client_id, [m["mutation_id"] for m in mutations], last)
+    new = [m for m in mutations if m["mutation_id"] > last]
+    records: dict[tuple[str, str], StoredRecord] = {}
+    bases: dict[tuple[str, str, int], Mapping[str, Any]] = {}
+    grids: frozenset[str] = frozenset()
+    scope: set[str] | None = None
+    counter = 0
+    if new:
+        # The counter row lock first: no other writer commits a record until this
+        # transaction does, so the records read below stay current.
+        counter = lock_versions(session)
+        wanted: dict[str, set[str]] = {}
+        for m in new:
+            wanted.setdefault(m["entity"], set()).add(m["id"])
+            hid = (m.get("data") or {}).get("household_id")
+            if m["entity"] != HOUSEHOLD and isinstance(hid, str):
+                wanted.setdefault(HOUSEHOLD, set()).add(hid)
+        records = _load_records(session, wanted)
+        # The households of the members and visits the batch edits (an edit rarely names
+        # its household, yet a deleted household makes it a conflict): one more query.
+        owners = {
+            rec.household_id
+            for rec in records.values()
+            if rec.entity != HOUSEHOLD and rec.household_id
+        } - wanted.get(HOUSEHOLD, set())
+        if owners:
+            records |= _load_records(session, {HOUSEHOLD: owners})
+        bases = _load_bases(session, new, records)
+        named = {g for m in new if isinstance(g := (m.get("data") or {}).get("grid_id"), str)}
+        grids = _load_grids(session, named)
+        scope = scope_grids(session, principal)
+    return BatchState(
+        client_id=client.client_id,
+        last_mutation_id=last,
+        last_version=counter,
+        records=records,
+        bases=bases,
+        logged=logged,
+        grids=grids,
+        scope=frozenset(scope) if scope is not None else None,
+        today=now.date(),
+        closes_visits=principal.role == WORKER,
     )
-    return dict(entry.data) if entry is not None else {}
 
 
-def _result(
-    m: dict[str, Any],
-    status: str,
-    version: int | None,
-    conflicts: list[str] | None = None,
-    errors: dict[str, list[str]] | None = None,
-) -> dict[str, Any]:
+def _load_logged(
+    session: Session, client_id: str, mutation_ids: list[int], last: int
+) -> dict[int, LoggedMutation]:
+    seen = sorted({mid for mid in mutation_ids if mid <= last})
+    out: dict[int, LoggedMutation] = {}
+    for chunk in _chunks(seen):
+        rows = session.execute(
+            select(
+                MutationLog.mutation_id,
+                MutationLog.entity,
+                MutationLog.record_id,
+                MutationLog.op,
+                MutationLog.result,
+            ).where(MutationLog.client_id == client_id, MutationLog.mutation_id.in_(chunk))
+        )
+        for mid, entity, record_id, op, result in rows:
+            out[mid] = LoggedMutation(entity, record_id, op, result)
+    return out
+
+
+def _load_records(
+    session: Session, wanted: dict[str, set[str]]
+) -> dict[tuple[str, str], StoredRecord]:
+    out: dict[tuple[str, str], StoredRecord] = {}
+    for entity, ids in wanted.items():
+        for chunk in _chunks(sorted(ids)):
+            rows = session.execute(
+                select(
+                    Record.entity,
+                    Record.id,
+                    Record.version,
+                    Record.deleted,
+                    Record.data,
+                    Record.grid_id,
+                    Record.household_id,
+                ).where(Record.entity == entity, Record.id.in_(chunk))
+            )
+            for row in rows:
+                out[(row.entity, row.id)] = StoredRecord(*row)
+    return out
+
+
+def _load_bases(
+    session: Session,
+    new: list[dict[str, Any]],
+    records: Mapping[tuple[str, str], StoredRecord],
+) -> dict[tuple[str, str, int], Mapping[str, Any]]:
+    """The history entries of edits made on an older base than the record's version: the
+    versions first (primary-key index only), then the data of the ones needed."""
+    needed: dict[tuple[str, str], set[int]] = {}
+    for m in new:
+        rec = records.get((m["entity"], m["id"]))
+        bv = m.get("base_version")
+        if rec is not None and bv is not None and bv < rec.version:
+            needed.setdefault((rec.entity, rec.id), set()).add(bv)
+    if not needed:
+        return {}
+    top = max(max(bvs) for bvs in needed.values())
+    versions: dict[tuple[str, str], list[int]] = {}
+    by_entity: dict[str, list[str]] = {}
+    for entity, rid in needed:
+        by_entity.setdefault(entity, []).append(rid)
+    for entity, ids in by_entity.items():
+        for chunk in _chunks(sorted(ids)):
+            rows = session.execute(
+                select(RecordVersion.record_id, RecordVersion.version).where(
+                    RecordVersion.entity == entity,
+                    RecordVersion.record_id.in_(chunk),
+                    RecordVersion.version <= top,
+                )
+            )
+            for rid, version in rows:
+                versions.setdefault((entity, rid), []).append(version)
+    picks: dict[tuple[str, str, int], int] = {}
+    for key, bvs in needed.items():
+        have = sorted(versions.get(key, []))
+        for bv in bvs:
+            at_or_below = [v for v in have if v <= bv]
+            if at_or_below:
+                picks[(*key, bv)] = at_or_below[-1]
+    data: dict[tuple[str, str, int], Mapping[str, Any]] = {}
+    wanted = sorted({(e, rid, v) for (e, rid, _), v in picks.items()})
+    for chunk in _chunks(wanted):
+        rows = session.execute(
+            select(
+                RecordVersion.entity,
+                RecordVersion.record_id,
+                RecordVersion.version,
+                RecordVersion.data,
+            ).where(
+                tuple_(RecordVersion.entity, RecordVersion.record_id, RecordVersion.version).in_(
+                    chunk
+                )
+            )
+        )
+        for row in rows:
+            data[(row.entity, row.record_id, row.version)] = row.data
     return {
-        "mutation_id": m["mutation_id"],
-        "status": status,
-        "version": version,
-        "conflicts": conflicts or [],
-        "errors": errors or {},
+        key: data[(key[0], key[1], v)] for key, v in picks.items() if (key[0], key[1], v) in data
     }
+
+
+def _load_grids(session: Session, named: set[str]) -> frozenset[str]:
+    found: set[str] = set()
+    for chunk in _chunks(sorted(named)):
+        found.update(session.scalars(select(Grid.id).where(Grid.id.in_(chunk))))
+    return frozenset(found)
+
+
+# --- results and apply --------------------------------------------------------------------
+
+
+def _conflict_ids(decision: BatchDecision) -> dict[tuple[int, int], str]:
+    """A fresh id for each conflict row: (mutation id, index within it) → id."""
+    return {(o.mutation_id, i): new_id() for o in decision.fresh for i in range(len(o.conflicts))}
+
+
+def _results(
+    decision: BatchDecision,
+    ids: Mapping[tuple[int, int], str],
+    lang: str,
+    done: Mapping[int, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """The wire result of each mutation (`done`: fresh results already written); messages
+    are rendered only for rejections."""
+    results: list[dict[str, Any]] = []
+    by_id: dict[int, dict[str, Any]] = {}
+    for o in decision.outcomes:
+        if o.kind == "fresh" and done is not None:
+            result = by_id[o.mutation_id] = done[o.mutation_id]
+        elif o.kind == "replay":
+            result = dict(o.logged) if o.logged is not None else _unknown(o.mutation_id, lang)
+        elif o.kind == "repeat":
+            result = dict(by_id[o.mutation_id])
+        else:
+            errors = dict(o.errors)
+            if o.refusal is not None:
+                errors[o.refusal.field] = [message(o.refusal.key, lang)]
+            result = {
+                "mutation_id": o.mutation_id,
+                "status": o.status,
+                "version": o.version,
+                "conflicts": [ids[(o.mutation_id, i)] for i in range(len(o.conflicts))],
+                "errors": errors,
+            }
+            by_id[o.mutation_id] = result
+        results.append(result)
+    return results
+
+
+def _unknown(mutation_id: int, lang: str) -> dict[str, Any]:
+    return {
+        "mutation_id": mutation_id,
+        "status": "rejected",
+        "version": None,
+        "conflicts": [],
+        "errors": {"mutation_id": [message("unknown_mutation", lang)]},
+    }
+
+
+def _conflict_rows(
+    outcomes: tuple[Outcome, ...],
+    ids: Mapping[tuple[int, int], str],
+    principal: Principal,
+    client_id: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": ids[(o.mutation_id, i)],
+            "entity": row.entity,
+            "record_id": row.record_id,
+            "field": row.conflict.field,
+            "base_value": row.conflict.base_value,
+            "server_value": row.conflict.server_value,
+            "client_value": row.conflict.client_value,
+            "client_data": row.conflict.client_data,
+            "author": principal.username,
+            "client_id": client_id,
+            "mutation_id": row.mutation_id,
+            "version": row.version,
+            "status": "open",
+            "created_at": now,
+        }
+        for o in outcomes
+        for i, row in enumerate(o.conflicts)
+    ]
+
+
+def _log_rows(
+    outcomes: list[tuple[Outcome, dict[str, Any]]],
+    principal: Principal,
+    client_id: str,
+    now: datetime,
+    *,
+    refused: frozenset[int] = frozenset(),
+) -> list[dict[str, Any]]:
+    """Mutation-log rows. A rejected mutation whose data cannot be stored (`1e400`), and one
+    the database refused, keep only what replays need: the result says why."""
+    rows = []
+    for o, result in outcomes:
+        m = o.mutation
+        stored = o.mutation_id not in refused and not (
+            o.status == "rejected" and _unstorable_mutation(m)
+        )
+        rows.append(
+            {
+                "client_id": client_id,
+                "mutation_id": o.mutation_id,
+                "user_id": principal.user_id,
+                "entity": m["entity"],
+                "record_id": m["id"],
+                "op": m["op"],
+                "base_version": m.get("base_version") if stored else None,
+                "data": (m.get("data") or {}) if stored else {},
+                "hlc": m.get("hlc") if stored else None,
+                "status": result["status"],
+                "result": result,
+                "created_at": now,
+            }
+        )
+    return rows
+
+
+def _unstorable_mutation(m: Mapping[str, Any]) -> bool:
+    """Whether a (rejected) mutation holds a value its log row could not store."""
+    base = m.get("base_version")
+    return bool(unstorable_paths(m.get("data"))) or (base is not None and base >= 2**63)
 
 
 def _apply(
     session: Session,
+    decision: BatchDecision,
+    ids: Mapping[tuple[int, int], str],
+    results: list[dict[str, Any]],
     principal: Principal,
-    client_id: str,
-    m: dict[str, Any],
-    known: KnownRecords,
-    grids: dict[str, bool],
-    pending: _Pending,
-    *,
+    now: datetime,
+) -> None:
+    """The decided rows in bulk: records and history, conflicts, the mutation log."""
+    client_id = principal.client_id
+    fresh = [(o, r) for o, r in zip(decision.outcomes, results, strict=True) if o.kind == "fresh"]
+    history = [o.history for o, _ in fresh if o.history is not None]
+    write_batch(
+        session,
+        list(decision.final_records().values()),
+        history,
+        author=principal.username,
+        client_id=client_id,
+        now=now,
+    )
+    conflicts = _conflict_rows(decision.fresh, ids, principal, client_id or "", now)
+    if conflicts:
+        session.execute(insert(ConflictRow), conflicts)
+    if fresh:
+        session.execute(insert(MutationLog), _log_rows(fresh, principal, client_id or "", now))
+
+
+def _apply_carefully(
+    session: Session,
+    state: BatchState,
+    mutations: list[dict[str, Any]],
+    decision: BatchDecision,
+    principal: Principal,
     lang: str,
     now: datetime,
-) -> dict[str, Any]:
-    """One mutation: validate, merge, write, record conflicts; returns its wire result."""
-    entity, rid, op = m["entity"], m["id"], m["op"]
-    data: dict[str, Any] = m.get("data") or {}
-    rec = find_record(session, entity, rid, known)
-    current_version = rec.version if rec is not None else None
-    # A create whose data is a valid whole record passes both checks below: one load decides
-    # (record_checks.create_is_valid); otherwise both run, with the errors they always gave.
-    whole = (
-        op == "upsert"
-        and rec is None
-        and m.get("base_version") is None
-        and create_is_valid(entity, data, lang=lang, as_of=_as_of(entity, data, now))
-    )
-    if op == "upsert":
-        errors = (
-            {}
-            if whole
-            else validate_changes(entity, data, lang=lang, as_of=_as_of(entity, data, now))
-        )
-        if errors:
-            return _result(m, "rejected", current_version, errors=errors)
-        grid_id = data.get("grid_id")
-        if (
-            entity == "household"
-            and isinstance(grid_id, str)
-            and not _grid_exists(session, grids, grid_id)
-        ):
-            return _result(
-                m, "rejected", current_version, errors={"grid_id": [message("unknown_grid", lang)]}
-            )
-    orphan = False  # a member/visit upsert whose household another device has deleted
-    if op == "upsert" and entity != "household":
-        if "household_id" in data:
-            hh = find_record(session, "household", str(data["household_id"]).lower(), known)
-            if hh is None:
-                return _result(
-                    m,
-                    "rejected",
-                    current_version,
-                    errors={"household_id": [message("unknown_household", lang)]},
+) -> tuple[BatchDecision, dict[int, dict[str, Any]]]:
+    """Each mutation in its own savepoint; one the database refuses is rejected alone and the
+    batch is decided again with it refused (earlier decisions do not change). Returns the
+    final decision and the results written, by mutation id."""
+    client_id = principal.client_id or ""
+    refused: dict[int, dict[str, list[str]]] = {}
+    done: dict[int, dict[str, Any]] = {}
+    in_db = set(state.records)  # keys with a `records` row by now
+    index = 0
+    while index < len(decision.outcomes):
+        o = decision.outcomes[index]
+        if o.kind != "fresh":
+            index += 1
+            continue
+        ids = {(o.mutation_id, i): new_id() for i in range(len(o.conflicts))}
+        single = BatchDecision((o,), o.mutation_id, decision.last_version)
+        result = _results(single, ids, lang)[0]
+        try:
+            with session.begin_nested():
+                if o.record is not None:
+                    key = (o.record.entity, o.record.id)
+                    write_batch(
+                        session,
+                        [(o.record, key not in in_db)],
+                        [o.history] if o.history is not None else [],
+                        author=principal.username,
+                        client_id=client_id,
+                        now=now,
+                    )
+                conflicts = _conflict_rows((o,), ids, principal, client_id, now)
+                if conflicts:
+                    session.execute(insert(ConflictRow), conflicts)
+                rows = _log_rows(
+                    [(o, result)], principal, client_id, now, refused=frozenset(refused)
                 )
-        else:
-            hid = rec.household_id if rec is not None else None
-            hh = find_record(session, "household", hid, known) if hid else None
-        orphan = hh is not None and hh.deleted
-    if rec is None:
-        if m.get("base_version") is not None and op == "upsert":
-            return _result(
-                m,
-                "rejected",
-                None,
-                errors={"base_version": [message("base_unknown", lang)]},
-            )
-        base = None
-        server: dict[str, Any] | Deleted | None = Deleted({}) if orphan else None
-    else:
-        base_version = m.get("base_version")
-        if base_version is not None and base_version >= rec.version:
-            # Nothing was written to the record after the device's base (the usual edit): the
-            # base is the current state, as every data change writes a history entry with the
-            # record's data and re-stamps change no data. No flush, no history SELECT.
-            base = dict(rec.data)
-        else:
-            if base_version is not None:
-                _insert_pending(session, pending)  # the base may be a version of this batch
-            base = _base_at(session, rec, base_version)
-        gone = rec.deleted or orphan
-        server = Deleted(dict(rec.data)) if gone else dict(rec.data)
-    outcome = merge(base, server, DELETE if op == "delete" else data)
-    merged = outcome.merged
-    if entity == "visit" and rec is None and merged is not None:
-        merged.setdefault("review_status", "submitted")
-    if merged is not None and not outcome.deleted and outcome.status != STATUS_NOOP and not whole:
-        errors = validate_record(entity, merged, lang=lang, as_of=_as_of(entity, merged, now))
-        if errors:
-            return _result(m, "rejected", current_version, errors=errors)
-    written: Record | None = rec
-    if orphan and outcome.conflicts and (rec is None or not rec.deleted):
-        # Edit vs delete of the household: the child is kept as a tombstone (it follows its
-        # household's delete) holding what the restore would bring back, so it is validated
-        # like any record; the conflict below carries the submitted data.
-        kept = _orphan_tombstone(entity, rec, data)
-        errors = validate_record(entity, kept, lang=lang, as_of=_as_of(entity, kept, now))
-        if errors:
-            return _result(m, "rejected", current_version, errors=errors)
-        written = write_record(
-            session,
-            entity=entity,
-            record_id=rid,
-            data=kept,
-            deleted=True,
-            changed=[DELETED_FIELD, *(sorted(flatten(kept)) if rec is None else [])],
-            author=principal.username,
-            now=now,
-            client_id=client_id,
-            mutation_id=m["mutation_id"],
-            hlc=m.get("hlc"),
-            known=known,
-            flush=False,
-            history=pending.history,
-        )
-    elif outcome.changed:
-        record_data = merged if merged is not None else (dict(rec.data) if rec else {})
-        written = write_record(
-            session,
-            entity=entity,
-            record_id=rid,
-            data=record_data,
-            deleted=outcome.deleted,
-            changed=list(outcome.changed),
-            author=principal.username,
-            now=now,
-            client_id=client_id,
-            mutation_id=m["mutation_id"],
-            hlc=m.get("hlc"),
-            known=known,
-            flush=False,
-            history=pending.history,
-        )
-    elif outcome.conflicts and rec is not None:
-        restamp(session, rec, now, flush=False)
-    ids: list[str] = []
-    for c in outcome.conflicts:
-        row = ConflictRow(
-            id=new_id(),
-            entity=entity,
-            record_id=rid,
-            field=c.field,
-            base_value=c.base_value,
-            server_value=c.server_value,
-            client_value=c.client_value,
-            client_data=c.client_data,
-            author=principal.username,
-            client_id=client_id,
-            mutation_id=m["mutation_id"],
-            version=written.version if written is not None else None,
-            status="open",
-            created_at=now,
-        )
-        session.add(row)
-        ids.append(row.id)
-    status = "applied" if outcome.status == STATUS_NOOP else outcome.status
-    return _result(m, status, written.version if written is not None else None, ids)
-
-
-def _orphan_tombstone(entity: str, rec: Record | None, data: dict[str, Any]) -> dict[str, Any]:
-    """The data a child of a deleted household is stored with: a create's submitted record
-    (a new visit as `submitted`), or an existing child's current data (its edit waits in the
-    conflict, applied only if a supervisor restores it)."""
-    if rec is not None:
-        return dict(rec.data)
-    kept = apply_changes(None, data)
-    if entity == "visit":
-        kept.setdefault("review_status", "submitted")
-    return kept
+                session.execute(insert(MutationLog), rows)
+        except Exception as exc:
+            if not _is_unstorable(exc) or o.mutation_id in refused:
+                raise
+            log.info("mutation %s refused by the database: %s", o.mutation_id, type(exc).__name__)
+            refused[o.mutation_id] = {"_schema": [message("unstorable", lang)]}
+            decision = decide_batch(state, mutations, partial(check_record, lang=lang), refused)
+            continue  # the same index, now rejected
+        if o.record is not None:
+            in_db.add((o.record.entity, o.record.id))
+        done[o.mutation_id] = result
+        index += 1
+    return decision, done
 
 
 def pull(

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from shared_schema.sync.decide import HistoryRow, StoredRecord
 from sync_server.models import Grid, Record, RecordVersion, Removal, SyncCounter, User
 from sync_server.services.principal import SUPERVISOR
 
@@ -51,10 +52,86 @@ def _bump(session: Session, count: int) -> int:
     return int(last)
 
 
-def lock_versions(session: Session) -> None:
+def lock_versions(session: Session) -> int:
     """Take the counter row lock without reserving a version: reads made after it see every
-    record a concurrent writer committed (that writer held the lock until its commit)."""
-    _bump(session, 0)
+    record a concurrent writer committed (that writer held the lock until its commit).
+    Returns the last version handed out."""
+    return _bump(session, 0)
+
+
+def set_last_version(session: Session, value: int) -> None:
+    """Move the counter to `value` (a push that allocated its versions itself, with the lock
+    of `lock_versions` held since it read the counter)."""
+    session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(value=value))
+
+
+def write_batch(
+    session: Session,
+    records: list[tuple[StoredRecord, bool]],
+    history: list[HistoryRow],
+    *,
+    author: str | None,
+    client_id: str | None,
+    now: datetime,
+) -> None:
+    """Write a push's records (final state, `True` = new) and history rows in bulk: one
+    multi-row INSERT per table for new rows, one executemany UPDATE by primary key for the
+    existing records (pipelined by psycopg on PostgreSQL). The versions are the caller's,
+    allocated under the counter lock; the record and its history row share one data dict."""
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for rec, created in records:
+        row = {
+            "entity": rec.entity,
+            "id": rec.id,
+            "grid_id": rec.grid_id,
+            "household_id": rec.household_id,
+            "version": rec.version,
+            "deleted": rec.deleted,
+            "data": rec.data,
+            "updated_at": now,
+        }
+        if created:
+            row["created_at"] = now
+            inserts.append(row)
+        else:
+            updates.append(row)
+    if inserts:
+        session.execute(insert(Record), inserts)
+    if updates:
+        session.execute(update(Record), updates)
+    if history:
+        session.execute(
+            insert(RecordVersion),
+            [
+                {
+                    "entity": h.entity,
+                    "record_id": h.record_id,
+                    "version": h.version,
+                    "data": h.data,
+                    "deleted": h.deleted,
+                    "changed_fields": list(h.changed_fields),
+                    "author": author,
+                    "client_id": client_id,
+                    "mutation_id": h.mutation_id,
+                    "hlc": h.hlc,
+                    "created_at": now,
+                }
+                for h in history
+            ],
+        )
+
+
+def move_household(
+    session: Session, household_id: str, old_grid: str, new_grid: str | None, now: datetime
+) -> None:
+    """A household a push moved to another grid (written already): its members and visits
+    follow, re-stamped, and the users who lose it get `removed` entries."""
+    household = session.get(Record, ("household", household_id))
+    if household is None:
+        return
+    children = _move_children(session, household_id, new_grid, now)
+    _note_scope_loss(session, [household, *children], old_grid, new_grid, now)
 
 
 def plan_versions(session: Session, expected: int) -> None:
