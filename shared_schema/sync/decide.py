@@ -426,7 +426,9 @@ class _Batch:
         status = "applied" if outcome.status == STATUS_NOOP else outcome.status
         if written is None:
             return Outcome(m, "fresh", status, current_version)
-        return self._with_conflicts(replace(written, status=status), outcome.conflicts)
+        if written.status != status:
+            written = replace(written, status=status)
+        return self._with_conflicts(written, outcome.conflicts)
 
     def _closed(self, rec: StoredRecord, orphan: bool) -> bool:
         """A worker's edit of an approved or rejected visit (that is not a tombstone)."""
@@ -463,6 +465,8 @@ class _Batch:
         return self._with_conflicts(written, conflicts)
 
     def _with_conflicts(self, written: Outcome, conflicts: tuple[Conflict, ...]) -> Outcome:
+        if not conflicts:
+            return written
         rows = tuple(
             ConflictRow(
                 written.mutation["entity"],

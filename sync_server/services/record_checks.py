@@ -18,6 +18,7 @@ request; conflict resolution uses this module for that reason too.)
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 import threading
@@ -125,6 +126,12 @@ the one canonical form (docs/protocol-notes.md "Ids in record data")."""
 def unstorable_paths(data: Any) -> list[str]:
     """Paths of values no database here can store as JSON: non-finite numbers (`1e400`
     parses as infinity; PostgreSQL's json refuses it, SQLite would keep `Infinity`)."""
+    try:
+        json.dumps(data, allow_nan=False)  # in C: the common case costs one encode
+    except ValueError:
+        pass
+    else:
+        return []
     found: list[str] = []
     stack: list[tuple[Any, str]] = [(data, "")]
     while stack:

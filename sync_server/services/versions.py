@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from shared_schema.sync.decide import HistoryRow, StoredRecord
@@ -50,6 +50,22 @@ def _bump(session: Session, count: int) -> int:
         .returning(SyncCounter.value)
     ).scalar_one()
     return int(last)
+
+
+_RECORDS: Table = Record.__table__  # type: ignore[assignment]
+_HISTORY: Table = RecordVersion.__table__  # type: ignore[assignment]
+_UPDATE_RECORD = (
+    update(_RECORDS)
+    .where(_RECORDS.c.entity == bindparam("key_entity"), _RECORDS.c.id == bindparam("key_id"))
+    .values(
+        grid_id=bindparam("grid_id"),
+        household_id=bindparam("household_id"),
+        version=bindparam("version"),
+        deleted=bindparam("deleted"),
+        data=bindparam("data", type_=_RECORDS.c.data.type),
+        updated_at=bindparam("updated_at", type_=_RECORDS.c.updated_at.type),
+    )
+)
 
 
 def lock_versions(session: Session) -> int:
@@ -95,14 +111,17 @@ def write_batch(
             row["created_at"] = now
             inserts.append(row)
         else:
+            row["key_entity"], row["key_id"] = row.pop("entity"), row.pop("id")
             updates.append(row)
+    # Core statements on the tables (no ORM bulk bookkeeping per row): executemany, which
+    # SQLAlchemy sends as multi-row INSERTs ("insertmanyvalues") and psycopg pipelines.
     if inserts:
-        session.execute(insert(Record), inserts)
+        session.execute(insert(_RECORDS), inserts)
     if updates:
-        session.execute(update(Record), updates)
+        session.execute(_UPDATE_RECORD, updates)
     if history:
         session.execute(
-            insert(RecordVersion),
+            insert(_HISTORY),
             [
                 {
                     "entity": h.entity,
