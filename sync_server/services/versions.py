@@ -4,18 +4,16 @@
 lock it takes is held until the transaction commits, so transactions that write versions
 commit in version order and a pulled cursor never skips a later-committed smaller version.
 
-A push writes up to 500 versions in one transaction. Rather than one counter `UPDATE` per
-record, `plan_versions` reserves the batch's expected count in one `UPDATE` (taking the same
-row lock, held until commit, before the push reads any record), `next_versions` hands out
-from that block (reserving more, contiguously, if it runs out), and `release_versions`
-returns the unused tail before commit. Nobody else can move the counter
-while the lock is held, so the committed counter and versions are exactly those the
-one-by-one `UPDATE`s would have given: consecutive, no gaps, in commit order.
+A push allocates its versions itself: `lock_versions` takes the same row lock (held until
+commit, before the push reads any record) and returns the counter, the pure decide step hands
+out the following versions, and `set_last_version` moves the counter once; nobody else can
+move it meanwhile, so the versions are consecutive, gap-free and in commit order, exactly as
+one `UPDATE` per record would give. `write_batch` writes the push's records and history rows in
+bulk; this module is the one writer of `records`, `record_versions` and `removals`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,20 +23,6 @@ from sqlalchemy.orm import Session
 from shared_schema.sync.decide import HistoryRow, StoredRecord
 from sync_server.models import Grid, Record, RecordVersion, Removal, SyncCounter, User
 from sync_server.services.principal import SUPERVISOR
-
-_BLOCK_KEY = "tianye_version_block"
-
-# (entity, id) -> the record, or None when known not to exist; lets a push that prefetched its
-# records skip the per-record primary-key SELECTs.
-KnownRecords = dict[tuple[str, str], Record | None]
-
-
-@dataclass
-class _Block:
-    """Versions reserved by this transaction: `next`..`end` are still free."""
-
-    next: int = 0
-    end: int = -1
 
 
 def _bump(session: Session, count: int) -> int:
@@ -153,58 +137,16 @@ def move_household(
     _note_scope_loss(session, [household, *children], old_grid, new_grid, now)
 
 
-def plan_versions(session: Session, expected: int) -> None:
-    """Reserve `expected` versions now (nothing when 0), handed out by `next_versions`.
-
-    Every record writer takes the counter row lock, so once this returns, no other
-    transaction writes a record before this one commits: reads made after it are current.
-    """
-    block = _Block()
-    if expected > 0:
-        block.end = _bump(session, expected)
-        block.next = block.end - expected + 1
-    session.info[_BLOCK_KEY] = block
-
-
 def next_versions(session: Session, count: int = 1) -> int:
     """Reserve `count` consecutive versions; returns the first."""
-    block: _Block | None = session.info.get(_BLOCK_KEY)
-    if block is None:
-        return _bump(session, count) - count + 1
-    free = block.end - block.next + 1
-    if free < count:  # extend: the lock is held, so the new versions follow `end` directly
-        more = count - max(free, 0)
-        block.end = _bump(session, more)
-        block.next = block.end - count + 1
-    first = block.next
-    block.next += count
-    return first
+    return _bump(session, count) - count + 1
 
 
-def release_versions(session: Session) -> None:
-    """Give back the reserved but unused versions (call before commit, inside the transaction)."""
-    block: _Block | None = session.info.pop(_BLOCK_KEY, None)
-    if block is None or block.end < block.next:
-        return
-    session.execute(update(SyncCounter).where(SyncCounter.id == 1).values(value=block.next - 1))
-
-
-def find_record(
-    session: Session, entity: str, record_id: str, known: KnownRecords | None = None
-) -> Record | None:
-    """A record by key, from `known` when it holds the key, else from the session."""
-    if known is not None and (entity, record_id) in known:
-        return known[(entity, record_id)]
-    return session.get(Record, (entity, record_id))
-
-
-def grid_of_household(
-    session: Session, household_id: str | None, known: KnownRecords | None = None
-) -> str | None:
+def grid_of_household(session: Session, household_id: str | None) -> str | None:
     """The grid of a household record (None when unknown)."""
     if not household_id:
         return None
-    rec = find_record(session, "household", household_id, known)
+    rec = session.get(Record, ("household", household_id))
     return rec.grid_id if rec is not None else None
 
 
@@ -221,29 +163,19 @@ def write_record(
     client_id: str | None = None,
     mutation_id: int | None = None,
     hlc: str | None = None,
-    known: KnownRecords | None = None,
-    flush: bool = True,
-    history: list[dict[str, Any]] | None = None,
 ) -> Record:
-    """Write a new version of a record (current state + history entry).
-
-    `known` (a push's prefetched records) is consulted and kept up to date; `flush=False`
-    leaves the INSERT/UPDATE to the next flush (a push flushes once, at commit); `history`
-    collects the history row for one bulk INSERT instead of adding an ORM object (the caller
-    inserts it before anything reads `record_versions`).
-    """
+    """Write a new version of one record (current state + history entry): the console's,
+    the review's and the seed's writes (a push writes in bulk, `write_batch`)."""
     version = next_versions(session)
-    rec = find_record(session, entity, record_id, known)
+    rec = session.get(Record, (entity, record_id))
     if entity == "household":
         grid_id, household_id = data.get("grid_id"), None
     else:
         household_id = data.get("household_id")
-        grid_id = grid_of_household(session, household_id, known)
+        grid_id = grid_of_household(session, household_id)
     if rec is None:
         rec = Record(entity=entity, id=record_id, created_at=now)
         session.add(rec)
-        if known is not None:
-            known[(entity, record_id)] = rec
     old_grid = rec.grid_id
     rec.grid_id = grid_id
     rec.household_id = household_id
@@ -264,12 +196,8 @@ def write_record(
         "hlc": hlc,
         "created_at": now,
     }
-    if history is not None:
-        history.append(row)
-    else:
-        session.add(RecordVersion(**row))
-    if flush:
-        session.flush()
+    session.add(RecordVersion(**row))
+    session.flush()
     if entity == "household" and old_grid is not None and old_grid != grid_id:
         children = _move_children(session, record_id, grid_id, now)
         _note_scope_loss(session, [rec, *children], old_grid, grid_id, now)
@@ -350,9 +278,8 @@ def add_removals(
             version += 1
 
 
-def restamp(session: Session, rec: Record, now: datetime, *, flush: bool = True) -> None:
+def restamp(session: Session, rec: Record, now: datetime) -> None:
     """Give a record a fresh version without a history entry (its data did not change)."""
     rec.version = next_versions(session)
     rec.updated_at = now
-    if flush:
-        session.flush()
+    session.flush()
