@@ -48,6 +48,7 @@ from shared_schema.sync.merge import (
     STATUS_NOOP,
     Conflict,
     Deleted,
+    MergeResult,
     merge,
 )
 from shared_schema.sync.paths import flatten, value_at, values_equal
@@ -394,7 +395,12 @@ class _Batch:
             server = Deleted(dict(rec.data)) if gone else dict(rec.data)
             if self._closed(rec, orphan):
                 return self._closed_conflict(m, rec, base, data)
-        outcome = merge(base, server, DELETE if op == "delete" else data)
+        if whole and server is None:
+            # A valid create merges to its own data: `merge`'s copy (flatten + unflatten)
+            # gives an equal dict; a shallow copy does (nothing mutates the nested parts).
+            outcome = MergeResult(dict(data), False, changed=tuple(sorted(flatten(data))))
+        else:
+            outcome = merge(base, server, DELETE if op == "delete" else data)
         merged = outcome.merged
         if entity == VISIT and rec is None and merged is not None:
             merged.setdefault("review_status", "submitted")
