@@ -41,6 +41,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}不能包含控制字符",
         "{field} may not contain control characters",
     ),
+    "bidi_characters": (
+        "{field}不能包含双向文字控制字符（U+202A–U+202E、U+2066–U+2069）",
+        "{field} may not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)",
+    ),
     "length_between": (
         "{field}长度应为 {min} 至 {max} 个字符",
         "{field} must be {min} to {max} characters long",
@@ -55,6 +59,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}应在 {min} 至 {max} 之间",
         "{field} must be between {min} and {max}",
     ),
+    # dates
+    "date_too_early": ("{field}不能早于 {earliest}", "{field} may not be before {earliest}"),
+    "date_too_late": ("{field}不能晚于 {latest}", "{field} may not be after {latest}"),
     "range_min": ("{field}不能小于 {min}", "{field} must be at least {min}"),
     "range_max": ("{field}不能大于 {max}", "{field} must be at most {max}"),
     "too_many_decimals": (

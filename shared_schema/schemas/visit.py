@@ -8,7 +8,10 @@ Decisions where data-model.md is silent:
   for tap water and required for any other source (convenience); `interruption_days` optional.
 - `water.fetch_minutes` ≤ 1440 (a day) and `water.interruption_days` ≤ 366 (the trailing
   year): upper bounds that no real answer exceeds, so that a slip of the finger is caught.
-- `gps`: `lat` and `lon` required, `accuracy_m` optional (≥ 0).
+- `gps`: `lat` and `lon` required, `accuracy_m` optional (0 … 100,000 m).
+- `water.quantity_lpd` 0 … 1,000 litres per person per day (`bounds.MAX_QUANTITY_LPD`).
+- `visit_date`, and the day of `started_at` / `ended_at`: 2000-01-01 … `today` + 1 day
+  (`bounds`; `today` is the caller's, passed to the schema).
 - `photos`: at most 50 references, each 1–255 characters.
 - `started_at` / `ended_at` must both carry a UTC offset or both lack one to be compared.
 - From a client (`origin="client"`), `review_status` may only be `submitted` and
@@ -25,6 +28,7 @@ from marshmallow import fields, validate, validates_schema
 from shared_schema.enums import ENUMS
 from shared_schema.forms.definitions import VISIT_FORM
 from shared_schema.schemas.base import RecordSchema, RuleErrors
+from shared_schema.schemas.bounds import EARLIEST_DAY, MAX_ACCURACY_M, MAX_QUANTITY_LPD
 from shared_schema.schemas.fieldtypes import (
     Amount,
     Code,
@@ -66,7 +70,7 @@ class WaterSchema(RecordSchema):
     entity: ClassVar[str] = "visit"
 
     source = Code("water_source", required=True)
-    quantity_lpd = Quantity(validate=validate.Range(min=0), required=True)
+    quantity_lpd = Quantity(validate=validate.Range(min=0, max=MAX_QUANTITY_LPD), required=True)
     quality_ok = Flag(required=True)
     fetch_minutes = Count(validate=validate.Range(min=0, max=MAX_FETCH_MINUTES), allow_none=True)
     reliability_pct = Quantity(validate=validate.Range(min=0, max=100), required=True)
@@ -98,7 +102,7 @@ class GpsSchema(RecordSchema):
 
     lat = Quantity(validate=validate.Range(min=-90, max=90), required=True)
     lon = Quantity(validate=validate.Range(min=-180, max=180), required=True)
-    accuracy_m = Quantity(validate=validate.Range(min=0), allow_none=True)
+    accuracy_m = Quantity(validate=validate.Range(min=0, max=MAX_ACCURACY_M), allow_none=True)
 
 
 class VisitSchema(RecordSchema):
@@ -106,13 +110,14 @@ class VisitSchema(RecordSchema):
 
     entity: ClassVar[str] = "visit"
     server_owned: ClassVar[tuple[str, ...]] = ("review_status", "review_comment")
+    uses_today: ClassVar[bool] = True
 
     household_id = fields.UUID(required=True)
-    visit_date = Day(required=True)
+    visit_date = Day(earliest=EARLIEST_DAY, required=True)
     visit_type = Code("visit_type", required=True)
     contact_mode = Code("contact_mode", required=True)
-    started_at = Moment(allow_none=True)
-    ended_at = Moment(allow_none=True)
+    started_at = Moment(earliest=EARLIEST_DAY, allow_none=True)
+    ended_at = Moment(earliest=EARLIEST_DAY, allow_none=True)
     gps = fields.Nested(GpsSchema, allow_none=True)
     income = fields.Nested(IncomeSchema, required=True)
     food_ok = Flag(required=True)

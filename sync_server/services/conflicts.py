@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_schema.schemas.bounds import local_today
 from shared_schema.sync import DELETED_FIELD, STATUS_NOOP, Deleted, resolve_conflict
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
@@ -165,7 +166,13 @@ def resolve(
             ) from None
         if outcome.status != STATUS_NOOP:
             if outcome.merged is not None and not outcome.deleted:
-                errors = validate_record(rec.entity, outcome.merged, lang=lang, as_of=now.date())
+                errors = validate_record(
+                    rec.entity,
+                    outcome.merged,
+                    lang=lang,
+                    as_of=now.date(),
+                    today=local_today(now),
+                )
                 if errors:
                     raise ServiceError(
                         422, "validation", {f"value.{k}": v for k, v in errors.items()}
