@@ -515,3 +515,28 @@ def localize_field(field: fields.Field, lang: str, label: str) -> None:
                 validator.error = text  # type: ignore[attr-defined]
     if isinstance(field, fields.List):
         localize_field(field.inner, lang, label)
+
+
+def text_errors(
+    value: str,
+    *,
+    label: str,
+    lang: str = "zh",
+    max_length: int,
+    multiline: bool = False,
+    min_length: int = 0,
+) -> list[str]:
+    """The messages a `Text` field of these settings gives `value` (empty: acceptable).
+
+    For text typed outside a record (a review comment, a case's reason, an admin form): the
+    same kinds as the record fields — no control characters (multi-line: tab and line breaks
+    only), no bidirectional overrides, bounded length — and the same localized messages.
+    """
+    field = Text(min_length=min_length, max_length=max_length, multiline=multiline)
+    localize_field(field, lang, label)
+    try:
+        field.deserialize(value)
+    except ValidationError as exc:
+        messages = exc.messages
+        return [str(m) for m in messages] if isinstance(messages, list) else [str(messages)]
+    return []

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared_schema.schemas.protocol import ErrorSchema, ReviewRequestSchema, ReviewResponseSchema
-from sync_server.api.context import now, principal
+from sync_server.api.context import lang, now, principal
 from sync_server.extensions import current_db
 from sync_server.services.review import review_visit
 
@@ -24,5 +24,11 @@ class Review(MethodView):
     def post(self, body: dict[str, Any], visit_id: str) -> dict[str, Any]:
         """Approve, return or reject a visit (a new version with status and comment)."""
         return review_visit(
-            current_db(), principal(), visit_id, body["action"], body["comment"], now=now()
+            current_db(),
+            principal(),
+            visit_id,
+            body["action"],
+            body["comment"],
+            now=now(),
+            lang=lang(),
         )

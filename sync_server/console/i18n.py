@@ -76,6 +76,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "common.submit": ("提交", "Submit"),
     "common.yes": ("是", "Yes"),
     "common.no": ("否", "No"),
+    "common.out_of_range": ("（超出范围）", " (out of range)"),
     "common.none": ("无", "None"),
     "common.empty": ("暂无数据", "Nothing here"),
     "common.grid": ("网格", "Grid"),

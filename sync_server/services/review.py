@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from shared_schema.labels import field_label
+from shared_schema.schemas.fieldtypes import text_errors
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
 from sync_server.models import Record
@@ -15,12 +17,32 @@ STATUS_OF_ACTION = {"approve": "approved", "return": "returned", "reject": "reje
 
 
 def review_visit(
-    db: Database, principal: Principal, visit_id: str, action: str, comment: str, *, now: datetime
+    db: Database,
+    principal: Principal,
+    visit_id: str,
+    action: str,
+    comment: str,
+    *,
+    now: datetime,
+    lang: str = "zh",
 ) -> dict[str, Any]:
-    """Set `review_status`/`review_comment` as a new version the worker's phone pulls."""
+    """Set `review_status`/`review_comment` as a new version the worker's phone pulls.
+
+    The comment is judged as the record's `review_comment` field (no control characters but
+    tab and line breaks, no bidirectional overrides, ≤ 1000 characters): a value the worker's
+    phone would refuse is refused here, not stored."""
     require_role(principal, SUPERVISOR, ADMIN)
     if action not in STATUS_OF_ACTION:
         raise ServiceError(422, "validation", {"action": ["approve, return or reject"]})
+    problems = text_errors(
+        comment or "",
+        label=field_label("visit", "review_comment", lang),
+        lang=lang,
+        max_length=1000,
+        multiline=True,
+    )
+    if problems:
+        raise ServiceError(422, "validation", {"comment": problems})
     with db.write() as s:
         rec = s.get(Record, ("visit", visit_id.lower()), with_for_update=True)
         if rec is None or rec.deleted:

@@ -9,11 +9,11 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from shared_schema.computed import net_income
 from shared_schema.forms import FORMS
 from shared_schema.rules import RULE_CODES
 from shared_schema.sync import value_at
 from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.readings import net_income_of
 from sync_server.console.redirects import safe_target
 from sync_server.console.scope import Household, ScopeData, load_scope
 from sync_server.console.values import format_value
@@ -162,7 +162,7 @@ def visit(visit_id: str) -> str:
         flags=flags,
         sections=form_sections(visit, flagged),
         flagged_members={p.split(".")[1] for p in flagged if p.startswith("members.")},
-        net=net_income(visit.get("income")),
+        net=net_income_of(visit.get("income")),
         per_capita=data.per_capita(hh, visit),
         threshold=data.config.monitoring_threshold,
     )
@@ -178,10 +178,13 @@ def visit_review(visit_id: str) -> ResponseReturnValue:
     if len(comment) > 1000:
         abort(400)
     try:
-        review_visit(current_db(), principal(), visit_id, action, comment, now=now())
+        review_visit(current_db(), principal(), visit_id, action, comment, now=now(), lang=lang())
     except ServiceError as exc:
         if exc.status == 422:
-            abort(400)
+            for texts in exc.errors.values():
+                for text in texts:
+                    flash(text, "error")
+            return redirect(url_for("console.visit", visit_id=visit_id))
         raise
     flash(tr("visit.reviewed"), "ok")
     return redirect(url_for("console.visit", visit_id=visit_id))
