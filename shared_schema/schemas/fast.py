@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 from marshmallow.utils import missing
 
@@ -42,10 +42,17 @@ from shared_schema.schemas.fieldtypes import (
     Count,
     Day,
     Flag,
+    FullMatch,
+    ItemCount,
     Moment,
+    NoBidiControls,
+    NotBlank,
     Phone,
+    PlainText,
     Quantity,
     Text,
+    TextLength,
+    Unique,
     localize_field,
 )
 from shared_schema.schemas.records import SCHEMAS, flatten_errors, schema_for
@@ -147,21 +154,81 @@ deserialize differently and is not compilable until it is listed here)."""
 # -- fields --------------------------------------------------------------------------------
 
 
+Predicate = Callable[[Any], bool]
+
+
+def _length_ok(low: int | None, high: int | None, equal: int | None) -> Predicate:
+    """`validate.Length.__call__` as a predicate."""
+    if equal is not None:
+        return lambda value: len(value) == equal
+
+    def ok(value: Any) -> bool:
+        length = len(value)
+        return (low is None or length >= low) and (high is None or length <= high)
+
+    return ok
+
+
+def _range_ok(validator: validate.Range) -> Predicate:
+    """`validate.Range.__call__` as a predicate (same bounds, same inclusiveness)."""
+    low, high = validator.min, validator.max
+    low_in, high_in = validator.min_inclusive, validator.max_inclusive
+
+    def ok(value: Any) -> bool:
+        if low is not None and (value < low if low_in else value <= low):
+            return False
+        return not (high is not None and (value > high if high_in else value >= high))
+
+    return ok
+
+
+def _predicate(validator: Any) -> Predicate:
+    """One of the field's validator objects as a predicate: the common kinds read from the
+    object's own settings (pattern, bounds, choices), any other one called as it is."""
+    kind = type(validator)
+    if kind in (PlainText, NoBidiControls):
+        search = validator.pattern.search
+        return lambda value: search(value) is None
+    if kind is NotBlank:
+        return lambda value: bool(value.strip())
+    if kind is TextLength:
+        length_ok = _length_ok(validator.min, validator.max, validator.equal)
+        return lambda value: value == "" or length_ok(value)
+    if kind is ItemCount:
+        return _length_ok(validator.min, validator.max, None)
+    if kind is validate.Range:
+        return _range_ok(validator)
+    if kind is FullMatch:
+        fullmatch = validator.regex.fullmatch
+        return lambda value: fullmatch(value) is not None
+    if kind is validate.OneOf and all(isinstance(c, str) for c in validator.choices):
+        choices = frozenset(validator.choices)
+        return lambda value: isinstance(value, str) and value in choices
+    if kind is Unique:
+        return lambda value: len(set(value)) == len(value)
+
+    def call(value: Any) -> bool:
+        try:
+            return validator(value) is not False
+        except ValidationError:
+            return False
+
+    return call
+
+
 def _with_validators(convert: Checker, validators: list[Any]) -> Checker:
-    """`convert` then the field's own validator objects, as `Field._validate` runs them."""
+    """`convert` then the field's own validators, as `Field._validate` runs them."""
     if not validators:
         return convert
+    predicates = tuple(_predicate(v) for v in validators)
 
     def check(value: Any) -> Any:
         out = convert(value)
         if out is FAIL:
             return FAIL
-        try:
-            for validator in validators:
-                if validator(out) is False:
-                    return FAIL
-        except ValidationError:
-            return FAIL
+        for ok in predicates:
+            if not ok(out):
+                return FAIL
         return out
 
     return check
