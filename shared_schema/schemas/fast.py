@@ -413,7 +413,8 @@ def fast_load(
     origin: str = "client",
 ) -> Any:
     """The compiled path alone: what `schema.load(data)` returns, or `FAIL` (then marshmallow
-    must decide). Exposed for the equivalence tests and the benchmark."""
+    must decide). For the push (which keeps its own marshmallow path for the messages), the
+    equivalence tests and the benchmark."""
     as_of, today = _schema_settings(entity, as_of, today)
     _, checker = _compiled(entity, as_of, today, partial, origin)
     if checker is None:

@@ -6,6 +6,10 @@ cost of a push. A schema instance holds only its settings (entity, lang, as_of, 
 origin) and `load` keeps no state on it, so one instance per settings tuple is reused, also
 across threads. The checks and error shapes are exactly those of `shared_schema`.
 
+The compiled checks of `shared_schema.schemas.fast` decide the common case first: when they
+vouch for the data, marshmallow would accept it too (proven by tests/shared_schema/
+test_fast_checks.py), so no schema runs; anything else, and every message, is marshmallow's.
+
 One catch: marshmallow copies fields shallowly, so every instance of a schema class shares
 its fields' validator objects, and `localize_field` writes the language's message into them
 (the last schema built wins). A cached schema therefore gets its own copies of its validators
@@ -29,6 +33,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
+from shared_schema.schemas import fast
 from shared_schema.schemas.base import RecordSchema
 from shared_schema.schemas.fieldtypes import localize_field
 from shared_schema.schemas.records import SCHEMAS, flatten_errors, schema_for
@@ -92,6 +97,9 @@ def _validate(
     origin: str,
     today: date | None,
 ) -> dict[str, list[str]]:
+    loaded = fast.fast_load(entity, data, today=today, as_of=as_of, partial=partial, origin=origin)
+    if loaded is not fast.FAIL:
+        return {}  # the compiled check vouches: marshmallow would accept it (no schema run)
     try:
         _cached(entity, lang, as_of, partial, origin, today).load(data)
     except ValidationError as exc:
@@ -131,6 +139,9 @@ def create_is_valid(
     rights only drop the server-owned-field rule. When it fails, the caller runs the two checks
     as before, so a bad create gets the same errors as before.
     """
+    loaded = fast.fast_load(entity, data, today=today, as_of=as_of, partial=False, origin="client")
+    if loaded is not fast.FAIL:
+        return True
     try:
         _cached(entity, lang, as_of, False, "client", today).load(data)
     except ValidationError:
