@@ -76,6 +76,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate_items": ("{field}不能有重复项", "{field} may not contain duplicates"),
     "too_many_items": ("{field}最多选择 {max} 项", "{field}: at most {max} items"),
     "too_few_items": ("{field}至少选择 {min} 项", "{field}: at least {min} item(s)"),
+    "hash_format": (
+        "{field}应为 64 位小写十六进制 SHA-256",
+        "{field} must be a SHA-256 in 64 lowercase hex digits",
+    ),
     # resident ID number (GB 11643-1999)
     "id_length": (
         "身份证号码应为 18 位，当前为 {length} 位",

@@ -36,6 +36,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # string is already a syntax error. Without any of these, no string needs to be searched.
 _MAYBE_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\xed[\xa0-\xbf]")
 BODY_ERROR_KEY = "tianye.body_error"
+ATTACHMENTS_PATH = "/api/v1/attachments"
 
 
 class GzipRequestMiddleware:
@@ -179,6 +180,7 @@ def install(app: Flask) -> None:
         if (
             request.method in ("POST", "PUT", "PATCH")
             and request.path.startswith("/api/")
+            and not request.path.startswith(ATTACHMENTS_PATH)  # tus: octet-stream bodies
             and (request.content_length or 0) > 0
             and not request.is_json
         ):

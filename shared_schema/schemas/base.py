@@ -79,6 +79,13 @@ class RecordSchema(Schema):
                 field.nested = nested_class(
                     lang=lang, as_of=as_of, today=today, origin=origin, path_prefix=path + "."
                 )
+            elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+                item_class = field.inner.nested  # a list of objects: each item is a part too
+                if not (isinstance(item_class, type) and issubclass(item_class, RecordSchema)):
+                    raise TypeError(f"{path}: nested parts must be RecordSchema classes")
+                field.inner.nested = item_class(
+                    lang=lang, as_of=as_of, origin=origin, path_prefix=path + "."
+                )
             localize_field(field, lang, self.label(path))
             for validator in field.validators:  # private copies (localize_field)
                 if isinstance(validator, DayBounds):

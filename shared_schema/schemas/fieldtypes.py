@@ -223,6 +223,18 @@ class Unique(LocalizedValidator):
         return value
 
 
+class Sha256Hex(LocalizedValidator):
+    """A SHA-256 in exactly 64 lowercase hex digits (a file's only name, PROTOCOL.md)."""
+
+    key = "hash_format"
+    _SHAPE = re.compile(r"[0-9a-f]{64}")
+
+    def __call__(self, value: str) -> str:
+        if self._SHAPE.fullmatch(value) is None:
+            raise self.fail()
+        return value
+
+
 class Cents(LocalizedValidator):
     """At most two decimal places (1.005 is rejected; 12.5 and 3 are fine)."""
 

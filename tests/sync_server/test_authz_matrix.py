@@ -325,6 +325,11 @@ def test_table_covers_every_api_route(world: World) -> None:
         ("POST", "/api/v1/admin/assignments"),
         ("GET", "/api/v1/admin/config"),
         ("PUT", "/api/v1/admin/config"),
+        # tus uploads and scoped file reads: their own matrix in test_attachments.py
+        ("POST", "/api/v1/attachments"),
+        ("PATCH", "/api/v1/attachments/<sha256>"),
+        ("DELETE", "/api/v1/attachments/<sha256>"),
+        ("GET", "/api/v1/attachments/<sha256>"),
     }
     routes = {
         (method, rule.rule.replace("<string:", "<"))
