@@ -124,7 +124,8 @@ def visit_paradata(
         metres = distance_m(fix, home)
         if metres > FAR_METRES + slack:
             flags.append(ParaFlag("far_from_home", (("metres", round(metres)),)))
-    for item in visit.get("attachments") or ():
+    items = visit.get("attachments")
+    for item in items if isinstance(items, list) else ():
         if not isinstance(item, Mapping) or item.get("kind") == "document":
             continue
         taken = _moment(item.get("taken_at"))
