@@ -42,6 +42,12 @@ from shared_schema.labels import FIELD_LABELS, field_label
 from shared_schema.sync import flatten
 from shared_schema.timefmt import DEFAULT_TIME_ZONE, export_timestamp, parse_zone, zone_label
 from sync_server.console.cases import ELIMINATION_MODES, SOURCES, STATES, is_overdue
+from sync_server.console.evidence import (
+    EVIDENCE_FIELDS,
+    evidence_cells,
+    evidence_header,
+    load_states,
+)
 from sync_server.console.i18n import pair, t
 from sync_server.console.scope import ScopeData, rules_config, work_calendar
 from sync_server.extensions import Database
@@ -115,8 +121,9 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
 
 
 def leaf_fields(entity: str) -> list[str]:
-    """Labelled leaf paths of an entity in data-model order (objects drop out for their leaves)."""
-    paths = list(FIELD_LABELS[entity])
+    """Labelled leaf paths of an entity in data-model order (objects drop out for their leaves;
+    a visit's `attachments` list becomes the evidence columns instead)."""
+    paths = [p for p in FIELD_LABELS[entity] if p.split(".")[0] not in EVIDENCE_FIELDS]
     return [p for p in paths if not any(q.startswith(p + ".") for q in paths)]
 
 
@@ -220,24 +227,33 @@ def _entity_table(
         header += [field_label(entity, p, lang) for p in paths if p != "household_id"]
         header.append(t("exp.col.version", lang))
         header.append(f"{t('exp.col.updated_at', lang)} ({zone_label(q.zone, _now_for(q))})")
+        if entity == "visit":
+            header += evidence_header(lang)
         names = HouseholdNames(session, q.grid_ids)
         columns = [(p, field_kind(entity, p)) for p in paths if p != "household_id"]
 
         def rows() -> Iterator[list[Any]]:
-            for rec in _records(session, q, entity):
-                if entity == "visit" and not q.in_dates(rec.data.get("visit_date")):
-                    continue
-                flat = flatten(rec.data)
-                row: list[Any] = [rec.id]
-                if entity == "household":
-                    row += names.grid(rec.grid_id)
-                else:
-                    row.append(rec.household_id)
-                    row += names.of(rec.grid_id, rec.household_id)
-                row += [cell(entity, p, flat.get(p), lang, kind) for p, kind in columns]
-                row.append(rec.version)
-                row.append(export_timestamp(rec.updated_at, q.zone) if rec.updated_at else "")
-                yield row
+            records = (
+                rec
+                for rec in _records(session, q, entity)
+                if entity != "visit" or q.in_dates(rec.data.get("visit_date"))
+            )
+            for batch in _batches(records, YIELD_PER):
+                states = load_states(session, batch) if entity == "visit" else {}
+                for rec in batch:
+                    flat = flatten(rec.data)
+                    row: list[Any] = [rec.id]
+                    if entity == "household":
+                        row += names.grid(rec.grid_id)
+                    else:
+                        row.append(rec.household_id)
+                        row += names.of(rec.grid_id, rec.household_id)
+                    row += [cell(entity, p, flat.get(p), lang, kind) for p, kind in columns]
+                    row.append(rec.version)
+                    row.append(export_timestamp(rec.updated_at, q.zone) if rec.updated_at else "")
+                    if entity == "visit":
+                        row += evidence_cells(rec.data, states, lang)
+                    yield row
 
         return header, rows()
 
@@ -247,6 +263,17 @@ def _entity_table(
 def _now_for(q: ExportQuery) -> datetime:
     """A moment on the export's day, for naming the zone's offset in force (summer time)."""
     return datetime.combine(q.today, datetime.min.time(), tzinfo=UTC)
+
+
+def _batches(items: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _flags_table(session: Session, q: ExportQuery) -> tuple[list[str], Iterator[list[Any]]]:

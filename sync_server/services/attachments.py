@@ -426,15 +426,20 @@ def readable_file(db: Database, principal: Principal, sha256: str) -> StoredFile
 
 def file_status(db: Database, hashes: list[str]) -> dict[str, str]:
     """sha256 → `complete` / `uploading` for the hashes the server knows (console evidence)."""
-    wanted = sorted({h for h in hashes if is_sha256(h)})
-    found: dict[str, str] = {}
     with db.read() as s:
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            for sha, state in s.execute(
-                select(Attachment.sha256, Attachment.state).where(Attachment.sha256.in_(batch))
-            ):
-                found[sha] = state
+        return file_states_in(s, hashes)
+
+
+def file_states_in(session: Any, hashes: list[str]) -> dict[str, str]:
+    """`file_status` inside an open session (exports), 500 hashes per query."""
+    wanted = sorted({h for h in hashes if isinstance(h, str) and is_sha256(h)})
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        batch = wanted[start : start + 500]
+        for sha, state in session.execute(
+            select(Attachment.sha256, Attachment.state).where(Attachment.sha256.in_(batch))
+        ):
+            found[sha] = state
     return found
 
 

@@ -5,6 +5,7 @@ import sync_server.console.views.cases
 import sync_server.console.views.conflicts
 import sync_server.console.views.dashboard
 import sync_server.console.views.devices
+import sync_server.console.views.evidence
 import sync_server.console.views.exports
 import sync_server.console.views.households
 import sync_server.console.views.queue
