@@ -20,6 +20,7 @@ OWN_OPTIONS = {
     "scale": "bench.scale",
     "app": "bench.app_perf",
     "validators": "bench.validators",
+    "attach": "bench.attachments",
 }
 
 
