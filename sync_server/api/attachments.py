@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
 
 from flask import Response, request
@@ -105,7 +106,11 @@ class Uploads(MethodView):
             },
         )
 
-    @blp.response(201, description="Created (or already complete: dedupe); see Location.")
+    @blp.response(
+        201,
+        description="Created (or already complete: dedupe); Location, Upload-Offset and a "
+        "JSON summary `{sha256, offset, length, complete}`.",
+    )
     @blp.alt_response(400, schema=ErrorSchema, description="Bad Upload-Length or metadata.")
     @blp.alt_response(412, schema=ErrorSchema, description="Not tus 1.0.0.")
     @blp.alt_response(413, schema=ErrorSchema, description="Larger than Tus-Max-Size.")
@@ -136,7 +141,13 @@ class Uploads(MethodView):
             raise _localized(exc) from None
         service.maybe_expire_uploads(current_db(), current_storage(), now=now())
         headers = _upload_headers(state) | {"Location": f"{PATH}/{state.sha256}"}
-        return Response(status=201, headers=headers)
+        body = {
+            "sha256": state.sha256,
+            "offset": state.offset,
+            "length": state.length,
+            "complete": state.complete,
+        }
+        return Response(json.dumps(body), 201, headers=headers, mimetype="application/json")
 
 
 @blp.route("/<string:sha256>")
@@ -170,7 +181,9 @@ class Upload(MethodView):
             raise _localized(
                 ServiceError(400, "bad_request", {"Upload-Offset": ["attachment_bad_offset"]})
             )
-        request.max_content_length = None  # the service caps the body at Upload-Length
+        # a tus PATCH may carry up to the whole file (None would mean MAX_REQUEST_BYTES); the
+        # service refuses a body beyond Upload-Length before reading it
+        request.max_content_length = current_app.config["ATTACHMENT_MAX_BYTES"]
         try:
             state = service.append_bytes(
                 current_db(),

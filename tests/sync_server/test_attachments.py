@@ -396,3 +396,20 @@ def test_expiry_drops_week_old_unfinished_uploads(
     assert storage.keys(staging_prefix(sha(old))) == []
     assert len(storage.keys(staging_prefix(sha(fresh)))) == 1
     assert storage.size(thumb_key(sha(done))) is not None
+
+
+def test_one_patch_may_carry_more_than_the_json_body_limit(
+    client: Any, world: dict[str, Any], database: Any
+) -> None:
+    """A stock client sends the whole file in one PATCH: up to Tus-Max-Size, not 2 MiB."""
+    import io
+
+    from PIL import Image
+
+    noise = Image.frombytes("RGB", (1400, 1000), os.urandom(1400 * 1000 * 3))
+    out = io.BytesIO()
+    noise.save(out, "PNG")
+    data = out.getvalue()
+    assert 3 * 1024 * 1024 < len(data) < 10 * 1024 * 1024
+    assert upload(client, world["wang"].headers, data, "image/png").status_code == 204
+    assert rows(database)[0].state == "complete"
