@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from shared_schema.schemas.protocol import MAX_MUTATIONS, MAX_PUSH_BYTES
-from shared_schema.timefmt import DEFAULT_TIME_ZONE
 from shared_schema.schemas.visit import MAX_ATTACHMENT_BYTES
+from shared_schema.timefmt import DEFAULT_TIME_ZONE
 
 INSTANCE_DIR = Path(os.environ.get("TIANYE_INSTANCE", Path.cwd() / "instance"))
 SECURE_COOKIE_VALUES = ("auto", "1", "true", "yes", "on", "0", "false", "no", "off")
