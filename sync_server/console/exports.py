@@ -225,10 +225,10 @@ def _entity_table(
             ]
         header += where
         header += [field_label(entity, p, lang) for p in paths if p != "household_id"]
-        header.append(t("exp.col.version", lang))
-        header.append(f"{t('exp.col.updated_at', lang)} ({zone_label(q.zone, _now_for(q))})")
         if entity == "visit":
             header += evidence_header(lang)
+        header.append(t("exp.col.version", lang))
+        header.append(f"{t('exp.col.updated_at', lang)} ({zone_label(q.zone, _now_for(q))})")
         names = HouseholdNames(session, q.grid_ids)
         columns = [(p, field_kind(entity, p)) for p in paths if p != "household_id"]
 
@@ -249,10 +249,10 @@ def _entity_table(
                         row.append(rec.household_id)
                         row += names.of(rec.grid_id, rec.household_id)
                     row += [cell(entity, p, flat.get(p), lang, kind) for p, kind in columns]
-                    row.append(rec.version)
-                    row.append(export_timestamp(rec.updated_at, q.zone) if rec.updated_at else "")
                     if entity == "visit":
                         row += evidence_cells(rec.data, states, lang)
+                    row.append(rec.version)
+                    row.append(export_timestamp(rec.updated_at, q.zone) if rec.updated_at else "")
                     yield row
 
         return header, rows()
