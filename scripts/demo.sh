@@ -37,6 +37,6 @@ if [ -n "${DISPLAY:-}" ] && [ -z "${TIANYE_NO_APP:-}" ]; then
   TIANYE_SERVER_URL="$URL" $PY -m mobile_app &
   APP_PID=$!
 fi
-trap '[ -n "$APP_PID" ] && kill $APP_PID 2>/dev/null; [ -n "$WEED_PID" ] && kill -INT $WEED_PID 2>/dev/null || true' EXIT
+trap '[ -n "$APP_PID" ] && kill $APP_PID 2>/dev/null; [ -n "$WEED_PID" ] && kill $WEED_PID 2>/dev/null || true' EXIT
 exec_args=(serve --host "$HOST" --port "$PORT" --workers "${WORKERS:-2}")
 $PY -m sync_server "${exec_args[@]}"

@@ -133,11 +133,20 @@ class SeaweedFS:
             self.process.wait(timeout=5)
 
 
-if __name__ == "__main__":  # `python -m tests.seaweedfs DIR`: serve until interrupted (demo)
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "instance/seaweedfs")
+def _serve(target: Path) -> None:
+    """`python -m tests.seaweedfs DIR` (make demo): print the endpoint, serve until SIGTERM or
+    SIGINT (a background job of a script ignores SIGINT, so the demo sends SIGTERM)."""
     weed = SeaweedFS.start(target)
-    print(weed.endpoint, flush=True)
-    try:
-        weed.process.wait()
-    except KeyboardInterrupt:
+
+    def stop(signum: int, frame: object) -> None:
         weed.stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(weed.endpoint, flush=True)
+    weed.process.wait()
+
+
+if __name__ == "__main__":
+    _serve(Path(sys.argv[1] if len(sys.argv) > 1 else "instance/seaweedfs"))
