@@ -4,7 +4,7 @@ One row per file (sync_server.models.attachments); the bytes live in the attachm
 (a directory under instance/ or S3-compatible object storage), see docs/attachments.md.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0008 (written on 0003; chained after main's 0008 when rebasing)
 Create Date: 2026-12-03 06:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
