@@ -137,6 +137,7 @@ def _field_own(field: fields.Field) -> Checker:
 
 
 _SCALARS: dict[type, Checker] = {
+    fields.String: _string,  # plain strings checked by their validators (attachments' sha256, mime)
     Text: _string,
     Phone: _string,
     Code: _string,
