@@ -118,6 +118,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not a canonical UUID (lower-case, hyphenated).",
     ),
     "unknown_user": ("用户不存在。", "Unknown user."),
+    "client_taken": (
+        "此设备编号（client_id）已属于另一位用户；请用本人的设备编号登录。",
+        "This client_id belongs to another user; sign in with your own client id.",
+    ),
+    "wrong_password": ("原密码错误。", "The old password is wrong."),
+    "visit_not_closed": (
+        "只有已通过或已驳回的走访才能重新打开。",
+        "Only an approved or rejected visit can be reopened.",
+    ),
     "grid_exists": ("网格编号已存在。", "A grid with this id already exists."),
     "user_exists": ("用户名已存在。", "This username is taken."),
     "not_a_worker": ("只能把网格分配给网格员。", "Grids can only be assigned to workers."),
@@ -155,6 +164,13 @@ FIELD_MESSAGES_ZH: dict[str, str] = {
     "A return or reject needs a comment.": "退回或驳回需要填写意见。",
     "A supervisor needs a township.": "督导员账号需要指定乡镇。",
     "A grid is listed twice.": "网格重复。",
+    "Belongs to another user.": "属于另一位用户。",
+    "Wrong password.": "密码错误。",
+    "The new password must differ from the old.": "新密码不能与原密码相同。",
+    "Nothing to change.": "没有要修改的内容。",
+    "Only workers have grids.": "只有网格员负责网格。",
+    "You cannot deactivate yourself.": "不能停用自己的账号。",
+    "You cannot change your own role.": "不能修改自己的角色。",
 }
 FIELD_PATTERNS_ZH: tuple[tuple[str, str], ...] = (
     (
