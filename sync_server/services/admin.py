@@ -264,7 +264,7 @@ def plan_user_update(
         grids = ()  # a supervisor or admin holds no grids: a former worker releases theirs
     if len(set(grids)) != len(grids):
         errors["grids"] = ["A grid is listed twice."]
-    missing = [g for g in grids if g not in known_grids]
+    missing = [g for g in grids if g not in known_grids and g not in current.grids]
     if missing:
         errors["grids"] = [f"Unknown grid: {', '.join(missing)}"]
     active = bool(changes.get("active", current.active))
@@ -402,18 +402,20 @@ def user_overview(db: Database) -> list[dict[str, Any]]:
         grids: dict[str, list[str]] = {}
         for grid in s.scalars(select(Grid).where(Grid.worker_id.is_not(None)).order_by(Grid.id)):
             grids.setdefault(grid.worker_id or "", []).append(grid.id)
-        token_at = dict(
-            s.execute(
+        token_at: dict[str, datetime] = {
+            user_id: at
+            for user_id, at in s.execute(
                 select(ApiToken.user_id, func.max(ApiToken.created_at)).group_by(ApiToken.user_id)
-            ).tuples()
-        )
-        console_at = dict(
-            s.execute(
+            )
+        }
+        console_at: dict[str, datetime] = {
+            user_id: at
+            for user_id, at in s.execute(
                 select(ConsoleSession.user_id, func.max(ConsoleSession.created_at)).group_by(
                     ConsoleSession.user_id
                 )
-            ).tuples()
-        )
+            )
+        }
         devices: dict[str, list[Client]] = {}
         for client in s.scalars(select(Client).order_by(Client.last_seen.desc())):
             devices.setdefault(client.user_id, []).append(client)

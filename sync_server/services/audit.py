@@ -79,15 +79,23 @@ class AuditPage:
 
 
 def list_entries(
-    db: Database, *, limit: int = 100, offset: int = 0, actor: str | None = None
+    db: Database,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    actor: str | None = None,
+    target: str | None = None,
 ) -> AuditPage:
-    """Entries newest first (optionally of one actor)."""
+    """Entries newest first (optionally of one actor, or about one target)."""
     with db.read() as s:
         query = select(AuditEntry)
         count = select(func.count()).select_from(AuditEntry)
         if actor:
             query = query.where(AuditEntry.actor == actor)
             count = count.where(AuditEntry.actor == actor)
+        if target:
+            query = query.where(AuditEntry.target == target)
+            count = count.where(AuditEntry.target == target)
         rows = list(
             s.scalars(
                 query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

@@ -200,6 +200,9 @@ def visit_review(visit_id: str) -> ResponseReturnValue:
                 for text in texts:
                     flash(text, "error")
             return redirect(url_for("console.visit", visit_id=visit_id))
+        if exc.status == 409:  # reopen of a visit that is not closed (any more)
+            flash(tr("error.bad_request"), "error")
+            return redirect(url_for("console.visit", visit_id=visit_id))
         raise
     flash(tr("visit.reviewed"), "ok")
     return redirect(url_for("console.visit", visit_id=visit_id))
