@@ -511,3 +511,60 @@ def test_revocation_reaches_every_server_process(town, live_server_factory):
         assert gone.status_code == 302 and "/console/login" in gone.headers["Location"]
         me_ = requests.get(f"{base}/api/v1/me", headers=phone.headers, timeout=30)
         assert me_.status_code == 401
+
+
+# --- the CLI ------------------------------------------------------------------------------
+
+
+def test_cli_manages_users_and_never_takes_a_password_from_argv(db_url, client, town, database):
+    """Before: `create-user --password SECRET` put the password where `ps` shows it, and no
+    command could deactivate a user, set a password or change a role."""
+    from tests.sync_server.test_schema_and_cli import run_cli
+
+    def users() -> dict[str, tuple[str, bool]]:
+        with database.read() as s:
+            return {u.username: (u.role, u.active) for u in s.scalars(select(User))}
+
+    refused = run_cli(
+        db_url, "create-user", "--username", "zhou", "--password", "pw-in-argv", "--role", "worker"
+    )
+    assert refused.returncode == 2 and "command line" in refused.stderr
+    assert "zhou" not in users()
+    short = run_cli(
+        db_url, "create-user", "--username", "zhou", "--password-stdin", "--role", "worker",
+        stdin="short\n",
+    )  # fmt: skip
+    assert short.returncode == 1 and "password" in short.stderr and "zhou" not in users()
+    made = run_cli(
+        db_url, "create-user", "--username", "zhou", "--password", "-", "--role", "worker",
+        "--grid", "g3", stdin="zhou-pass-1\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    phone = town.login(client, "zhou", "zhou-pass-1")
+    reset = run_cli(db_url, "set-password", "--username", "zhou", stdin="zhou-pass-2\n")
+    assert reset.returncode == 0, reset.stderr
+    assert me(client, phone) == 401
+    phone = town.login(client, "zhou", "zhou-pass-2")
+    assert run_cli(db_url, "deactivate-user", "--username", "zhou").returncode == 0
+    assert users()["zhou"] == ("worker", False) and me(client, phone) == 401
+    assert run_cli(db_url, "activate-user", "--username", "zhou").returncode == 0
+    moved = run_cli(
+        db_url, "update-user", "--username", "zhou", "--role", "supervisor", "--township", "t1"
+    )
+    assert moved.returncode == 0, moved.stderr
+    assert users()["zhou"] == ("supervisor", True)
+    unknown = run_cli(db_url, "deactivate-user", "--username", "nobody")
+    assert unknown.returncode == 1 and "unknown_user" in unknown.stderr
+    entries = [e for e in audit_rows(database) if e.target == "user:zhou"]
+    assert [e.action for e in entries] == [
+        "user.create",
+        "user.password",
+        "user.deactivate",
+        "user.activate",
+        "user.update",
+    ]
+    assert all(e.actor.startswith("cli") for e in entries)
+    assert all("zhou-pass" not in str(e.details) for e in entries)
+    listed = run_cli(db_url, "list-users")
+    assert listed.returncode == 0 and '"username": "zhou"' in listed.stdout
+    assert "password" not in listed.stdout
