@@ -26,11 +26,11 @@ from sync_server.services.principal import ADMIN
 
 ADMIN_TABS = [
     ("console.admin_users", "adm.users"),
-    ("console.admin_audit", "adm.audit"),
     ("console.admin_grids", "adm.grids"),
     ("console.admin_assignments", "adm.assignments"),
     ("console.admin_thresholds", "adm.thresholds"),
     ("console.admin_calendar", "adm.calendar"),
+    ("console.admin_audit", "adm.audit"),
 ]
 ROLES = ("worker", "supervisor", "admin")
 

@@ -53,7 +53,7 @@ def describe(entry: AuditEntry) -> dict[str, Any]:
         rows.append(
             (
                 _label(key),
-                _value(key, before.get(key)) if key in before else "",
+                _value(key, before.get(key)) if key in before and key != "password" else "",
                 _value(key, after.get(key)),
             )
         )
