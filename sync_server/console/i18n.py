@@ -433,6 +433,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "audit.field.name": ("名称", "Name"),
     "audit.field.village": ("村", "Village"),
     "audit.field.id": ("编码", "Code"),
+    "acct.title": ("修改我的密码", "Change my password"),
+    "acct.link": ("修改密码", "Password"),
+    "acct.help": (
+        "修改后，您在其他设备和浏览器上的登录都会失效。",
+        "Every other sign-in of yours (devices, browsers) ends when you change it.",
+    ),
+    "acct.old": ("当前密码", "Current password"),
+    "acct.submit": ("修改密码", "Change password"),
+    "acct.changed": ("密码已修改，其他登录已失效", "Password changed; your other sign-ins ended"),
+    "acct.wrong_old": ("当前密码不正确", "The current password is wrong"),
+    "acct.bad_new": (
+        "新密码至少 8 位，且不能与当前密码相同",
+        "The new password needs 8 characters or more and must differ from the current one",
+    ),
     "visit.reopen": ("重新打开", "Reopen"),
     "visit.reopen_help": (
         "已通过或已驳回的走访是定案记录，网格员的修改只会成为冲突。重新打开后恢复为待审核，网格员可再次修改。",

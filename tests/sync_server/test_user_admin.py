@@ -568,3 +568,28 @@ def test_cli_manages_users_and_never_takes_a_password_from_argv(db_url, client, 
     listed = run_cli(db_url, "list-users")
     assert listed.returncode == 0 and '"username": "zhou"' in listed.stdout
     assert "password" not in listed.stdout
+
+
+def test_console_own_password_change(client, town):
+    """A supervisor changes their own password in the console: wrong old password refused
+    (nothing changes), then the change ends their phone token and every other browser's
+    session, while this browser continues on a fresh session."""
+    phone = town.login(client, "zhao")
+    other = client.application.test_client()
+    console_sign_in(other, "zhao", town.password)
+    console_sign_in(client, "zhao", town.password)
+    old_cookie = client.get_cookie("tianye_console").value
+    page = client.get("/console/account/password?lang=en")
+    assert page.status_code == 200 and "Change my password" in page.text
+    csrf = csrf_of(page.text)
+    form = {"csrf_token": csrf, "new_password": "zhao-console-1", "new_password2": "zhao-console-1"}
+    wrong = client.post("/console/account/password", data=form | {"old_password": "nope"})
+    assert wrong.status_code == 422 and "The current password is wrong" in wrong.text
+    assert me(client, phone) == 200 and other.get("/console/").status_code == 200
+    done = client.post("/console/account/password", data=form | {"old_password": town.password})
+    assert done.status_code == 302
+    assert client.get("/console/").status_code == 200  # this browser goes on
+    assert client.get_cookie("tianye_console").value != old_cookie
+    assert other.get("/console/").status_code == 302
+    assert me(client, phone) == 401
+    assert me(client, town.login(client, "zhao", "zhao-console-1")) == 200

@@ -1,5 +1,6 @@
 """The console's pages; importing this package registers every route on the blueprint."""
 
+import sync_server.console.views.account
 import sync_server.console.views.admin
 import sync_server.console.views.audit
 import sync_server.console.views.cases
