@@ -5,18 +5,15 @@ ends — this one is replaced by a fresh session (a new session id after a crede
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from shared_schema.schemas.protocol import PasswordChangeSchema, validate_payload
 from sync_server.console import auth
 from sync_server.console.blueprint import bp, now, page, principal, tr
 from sync_server.errors import ServiceError
-from sync_server.extensions import current_db
+from sync_server.extensions import current_db, current_throttle, login_policy
 from sync_server.services import admin as admin_service
-from sync_server.services.identity import DatabaseLimiter
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -32,11 +29,12 @@ def account_password() -> ResponseReturnValue:
     if body["new_password"] != form.get("new_password2", ""):
         flash(tr("usr.password_mismatch"), "error")
         return page("account_password.html"), 422
-    key = f"console:user:{who.username.lower()}"
-    limiter = DatabaseLimiter(
-        current_db(), timedelta(seconds=current_app.config.get("LOGIN_WINDOW_SECONDS", 900))
-    )
-    if limiter.failures(key, now()) >= current_app.config.get("LOGIN_MAX_FAILURES", 10):
+    # the sign-in limits: one attempt of this username from this address, whichever door
+    throttle, policy = current_throttle(), login_policy()
+    address = request.remote_addr or "unknown"
+    try:
+        throttle.attempt(who.username, address, policy)
+    except ServiceError:
         flash(tr("login.rate_limited"), "error")
         return page("account_password.html"), 429
     errors = validate_payload(PasswordChangeSchema, body)
@@ -53,11 +51,12 @@ def account_password() -> ResponseReturnValue:
         )
     except ServiceError as exc:
         if exc.key == "wrong_password":
-            limiter.record_failure([key], now())
+            throttle.failed(who.username, address, policy)
             flash(tr("acct.wrong_old"), "error")
         else:
             flash(tr("acct.bad_new"), "error")
         return page("account_password.html"), 422
+    throttle.succeeded(who.username, address, policy)
     auth.start_session(who, now())  # the old session was revoked with the others
     flash(tr("acct.changed"), "ok")
     return redirect(url_for("console.dashboard"))

@@ -5,7 +5,7 @@ change); every admin action is written to `audit_log`. Cookies made before this 
 hold no session id, so their users sign in once more.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0008 (chained after main's 0008, which also revises 0003: independent tables)
 Create Date: 2026-12-03 06:10:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
