@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0008"
+down_revision = "0005"  # chained after attachments (0005), which follows 0008
 branch_labels = None
 depends_on = None
 
