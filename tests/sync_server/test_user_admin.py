@@ -153,6 +153,10 @@ def test_name_and_grid_changes_keep_the_sessions(client, town):
         ("wang", {"username": "wong"}, 422, "username"),
         ("root", {"active": False}, 422, "active"),
         ("root", {"role": "worker"}, 422, "role"),
+        # issue 15 point 6: control and bidi-override characters are refused in names
+        ("wang", {"display_name": "王\u202e小明"}, 422, "display_name"),
+        ("wang", {"display_name": "王\x00小明"}, 400, "json"),  # refused with the body
+        ("wang", {"display_name": "王\n小明"}, 422, "display_name"),
     ],
 )
 def test_refused_edits_change_nothing(client, town, database, username, body, status, field):
@@ -593,3 +597,37 @@ def test_console_own_password_change(client, town):
     assert other.get("/console/").status_code == 302
     assert me(client, phone) == 401
     assert me(client, town.login(client, "zhao", "zhao-console-1")) == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/api/v1/admin/users",
+            {
+                "username": "liu",
+                "password": "pass-word-1",
+                "role": "worker",
+                "display_name": "刘\u2066备",
+                "grids": [],
+            },
+            "display_name",
+        ),
+        (
+            "/api/v1/admin/grids",
+            {"id": "g7", "name": "石门\x1b[31m村", "village": "石门村", "township": "t1"},
+            "name",
+        ),
+        (
+            "/api/v1/admin/grids",
+            {"id": "g7", "name": "石门村", "village": "石门村", "township": "t1\u202d"},
+            "township",
+        ),
+    ],
+)
+def test_admin_creations_refuse_control_characters(client, town, database, path, body, field):
+    admin = town.login(client, "root", ROOT_PASSWORD)
+    before = snapshot(database)
+    r = client.post(path, json=body, headers=admin.headers)
+    assert r.status_code == 422 and field in r.get_json()["errors"], r.get_json()
+    assert snapshot(database) == before
