@@ -6,6 +6,9 @@ Terms follow the national 防止返贫动态监测和帮扶 system.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -258,3 +261,28 @@ ENUMS: dict[str, Enumeration] = {e.name: e for e in _ALL}
 def label(enum_name: str, code: str, lang: str = "zh") -> str:
     """The label of `code` in enumeration `enum_name`; KeyError for an unknown name or code."""
     return ENUMS[enum_name].label(code, lang)
+
+
+_IN_FORCE: ContextVar[Mapping[str, Collection[str]] | None] = ContextVar(
+    "enum_codes_in_force", default=None
+)
+
+
+def codes_in_force(enum_name: str) -> Collection[str]:
+    """The codes a value of `enum_name` is validated against: those of the published
+    configuration version set by `enum_codes` around this validation, else the shipped ones."""
+    override = _IN_FORCE.get()
+    if override is not None and enum_name in override:
+        return override[enum_name]
+    return ENUMS[enum_name].codes
+
+
+@contextmanager
+def enum_codes(codes: Mapping[str, Collection[str]] | None) -> Iterator[None]:
+    """Validate with these codes per enumeration inside the block (the server sets a visit's
+    own configuration version here; a context variable, so each thread has its own)."""
+    token = _IN_FORCE.set(codes)
+    try:
+        yield
+    finally:
+        _IN_FORCE.reset(token)

@@ -100,6 +100,7 @@ FIELD_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "notes": ("备注", "Notes"),
         "review_status": ("审核状态", "Review status"),
         "review_comment": ("审核意见", "Review comment"),
+        "form_version": ("表单配置版本", "Form configuration version"),
     },
 }
 

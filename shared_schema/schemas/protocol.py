@@ -415,6 +415,13 @@ class PullResponseSchema(_ResponseSchema):
         validate=validate.Range(min=0),
         metadata=_describe("Last mutation id the server holds."),
     )
+    config_version = JsonInteger(
+        validate=validate.Range(min=1),
+        metadata=_describe(
+            "The configuration version in force (always sent by this server); a device "
+            "holding an older one fetches `GET /api/v1/config`."
+        ),
+    )
 
 
 # --- conflicts and review ---------------------------------------------------------------

@@ -47,6 +47,7 @@ from shared_schema.schemas.fieldtypes import (
 )
 
 MAX_RISKS = VISIT_FORM.field("risks").max_items  # written once, in the form definition
+MAX_FORM_VERSION = 1_000_000
 MAX_PHOTOS = 50
 MAX_FETCH_MINUTES = 1440
 """A round trip to fetch water longer than a day is a typing error, not a measurement."""
@@ -166,6 +167,9 @@ class VisitSchema(RecordSchema):
     notes = Text(max_length=2000, multiline=True, allow_none=True)
     review_status = Code("review_status", allow_none=True)
     review_comment = Text(max_length=1000, multiline=True, allow_none=True)
+    form_version = Count(validate=validate.Range(min=1, max=MAX_FORM_VERSION), allow_none=True)
+    """The published configuration version the visit was filled with (PROTOCOL.md
+    "Configuration"); absent or null: an app older than versioned configuration, version 1."""
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def check_rules(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:

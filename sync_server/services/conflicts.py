@@ -13,6 +13,7 @@ from shared_schema.sync import DELETED_FIELD, STATUS_NOOP, Deleted, resolve_conf
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
 from sync_server.models import ConflictRow, Record, RecordVersion
+from sync_server.services import config as config_service
 from sync_server.services.principal import (
     ADMIN,
     SUPERVISOR,
@@ -172,6 +173,7 @@ def resolve(
                     lang=lang,
                     as_of=now.date(),
                     today=local_today(now),
+                    configs=config_service.config_set(s),  # the visit's own version
                 )
                 if errors:
                     raise ServiceError(

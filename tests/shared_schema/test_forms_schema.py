@@ -30,7 +30,8 @@ WIDGETS_FOR_TYPE: dict[str, set[str]] = {
 NOT_ON_FORMS = {
     "household": set(),
     "member": {"household_id"},
-    "visit": {"household_id", "review_status", "review_comment"},  # linked / server-owned
+    # linked / server-owned / set by the app from the configuration it renders
+    "visit": {"household_id", "review_status", "review_comment", "form_version"},
 }
 # `attachments` is filled by the phone's photo and signature widgets (issue 14, phone side),
 # which the form model does not describe yet.
