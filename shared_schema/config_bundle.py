@@ -13,8 +13,8 @@ Decisions (docs/rules-and-forms.md "Published configurations"):
   not know cannot be added by configuration); their options may be added, removed, reordered
   and relabelled, except the codes the code itself names (`FIXED_CODES`).
 - A form may reorder, relabel, re-explain, require or hide (relevance) and drop fields, but
-  not add a field the record schemas do not know, nor change the enumeration a field stores
-  (a new question needs a new app release).
+  not add a field the record schemas do not know, change a field's widget or enumeration, or
+  raise a list's `max_items` above the shipped one (a new question needs a new app release).
 - Every select names an enumeration of the same bundle; every code a rule reads exists in its
   enumeration; `visit_interval_days` names monitoring categories of the bundle (and `none`).
 """
@@ -35,7 +35,6 @@ from shared_schema.config import (
 )
 from shared_schema.enums import ENUMS, Enumeration, Option
 from shared_schema.forms import FORMS, FormDef, form_from_dict, form_to_dict
-from shared_schema.forms.model import ENUM_WIDGETS
 from shared_schema.forms.relevance import ConditionError
 
 BUILTIN_VERSION: Final = 1
@@ -197,13 +196,15 @@ def _build_forms(data: Any, errors: dict[str, list[str]]) -> dict[str, FormDef]:
                 errors.setdefault(f"{where}.{f.path}", []).append(
                     "not a field of the record schemas (a new question needs a new app)"
                 )
-            elif f.enum != known.enum or (f.widget in ENUM_WIDGETS) != (
-                known.widget in ENUM_WIDGETS
-            ):
+            elif f.enum != known.enum or f.widget != known.widget:
                 errors.setdefault(f"{where}.{f.path}", []).append(
                     f"must stay a {known.widget} of enumeration {known.enum!r}"
                     if known.enum
                     else f"must stay a {known.widget}"
+                )
+            elif known.max_items is not None and not 1 <= (f.max_items or 0) <= known.max_items:
+                errors.setdefault(f"{where}.{f.path}", []).append(
+                    f"max_items must be 1 to {known.max_items} (the record schema's limit)"
                 )
         built[form_id] = form
     return built

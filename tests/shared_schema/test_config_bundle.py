@@ -39,6 +39,15 @@ def test_the_shipped_bundle_round_trips():
     assert again.codes["sex"] == frozenset({"male", "female"})
 
 
+def _visit_field(data: dict[str, Any], path: str) -> dict[str, Any]:
+    for section in data["forms"]["visit"]["sections"]:
+        for f in section["fields"]:
+            if f["path"] == path:
+                found: dict[str, Any] = f
+                return found
+    raise KeyError(path)
+
+
 @pytest.mark.parametrize(
     "edit, key",
     [
@@ -65,6 +74,8 @@ def test_the_shipped_bundle_round_trips():
             "forms.visit.brand_new",
         ),
         (lambda p: p.update(extra=1), "extra"),
+        (lambda p: _visit_field(p, "risks").update(max_items=9), "forms.visit.risks"),
+        (lambda p: _visit_field(p, "visit_date").update(widget="text"), "forms.visit.visit_date"),
     ],
 )
 def test_a_bad_part_is_named_by_its_path(edit, key):
