@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from typing import Any
 
 LANGS: tuple[str, ...] = ("zh", "en")
 
@@ -286,3 +287,27 @@ def enum_codes(codes: Mapping[str, Collection[str]] | None) -> Iterator[None]:
         yield
     finally:
         _IN_FORCE.reset(token)
+
+
+_SHOWN: ContextVar[Mapping[str, Enumeration] | None] = ContextVar(
+    "enumerations_shown", default=None
+)
+
+
+def enumeration(enum_name: str) -> Enumeration | None:
+    """The enumeration whose labels a person sees: the published configuration's (set by the
+    server per console request with `show_enumerations`), else the shipped one; None when
+    there is no such enumeration."""
+    shown = _SHOWN.get()
+    if shown is not None and enum_name in shown:
+        return shown[enum_name]
+    return ENUMS.get(enum_name)
+
+
+def show_enumerations(enums: Mapping[str, Enumeration] | None) -> Token[Any]:
+    """Label with `enums` in this context until `reset_enumerations(token)`."""
+    return _SHOWN.set(enums)
+
+
+def reset_enumerations(token: Token[Any]) -> None:
+    _SHOWN.reset(token)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared_schema.enums import ENUMS
+from shared_schema.enums import enumeration as shown_enumeration
 from shared_schema.labels import field_unit
 
 BLANK = "—"
@@ -97,7 +97,7 @@ def number_text(value: int | float | Decimal) -> str:
 def code_text(enum: str | None, code: Any, lang: str = "zh") -> str:
     """The label of one code of an enumeration; the value as JSON when it is not one of its
     codes (`"martian"`: visibly not a label)."""
-    enumeration = ENUMS.get(enum) if enum else None
+    enumeration = shown_enumeration(enum) if enum else None
     if isinstance(code, str) and enumeration is not None and code in enumeration.codes:
         return enumeration.label(code, lang)
     return json.dumps(code, ensure_ascii=False, default=str)

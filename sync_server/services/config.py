@@ -37,6 +37,7 @@ from shared_schema.config_bundle import (
     bundle_to_dict,
     summarize,
 )
+from shared_schema.enums import ENUMS, Enumeration, Option
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
 from sync_server.models import ConfigVersion, Setting
@@ -224,6 +225,7 @@ class _Cache:
         self.lock = threading.Lock()
         self.codes: dict[int, Mapping[str, frozenset[str]]] = {}
         self.rules: dict[int, RulesConfig] = {}
+        self.shown: dict[int, Mapping[str, Enumeration]] = {}
 
 
 _CACHES: weakref.WeakKeyDictionary[Any, _Cache] = weakref.WeakKeyDictionary()
@@ -298,3 +300,36 @@ def rules_in_force(session: Session) -> RulesConfig:
         with cache.lock:
             cache.rules[top] = rules
     return rules
+
+
+def shown_enumerations(session: Session) -> Mapping[str, Enumeration] | None:
+    """The enumerations a person sees: the version in force's options and labels, then the
+    options earlier versions had and it dropped (with their last label), so an older visit's
+    code still reads as a label. None before any publication (the shipped labels)."""
+    top = version_in_force(session)
+    if top == BUILTIN_VERSION:
+        return None
+    cache = _cache(session)
+    with cache.lock:
+        found = cache.shown.get(top)
+    if found is not None:
+        return found
+    rows = session.execute(
+        select(ConfigVersion.version, ConfigVersion.body).order_by(ConfigVersion.version.desc())
+    ).all()
+    options: dict[str, dict[str, Option]] = {}
+    for _version, body in rows:  # newest first: the first label seen of a code is its last
+        enums = body.get("enums") if isinstance(body, Mapping) else None
+        for name, listed in (enums or {}).items():
+            if name not in ENUMS or not isinstance(listed, list):
+                continue
+            known = options.setdefault(name, {})
+            for o in listed:
+                if isinstance(o, Mapping) and isinstance(o.get("code"), str):
+                    known.setdefault(
+                        o["code"], Option(o["code"], str(o.get("zh", "")), str(o.get("en", "")))
+                    )
+    shown = {name: Enumeration(name, tuple(by_code.values())) for name, by_code in options.items()}
+    with cache.lock:
+        cache.shown[top] = shown
+    return shown

@@ -140,3 +140,24 @@ def test_config_page_is_for_admins_only(client, world):
     )
     assert refused.status_code == 403
     assert api_config(client, world)["version"] == 1
+
+
+def test_console_labels_follow_the_version_in_force_and_keep_dropped_options(client, world):
+    """Relabel `routine` in v2, drop it in v3: a visit of that type reads the new label, and
+    after the drop its last label (never the raw code)."""
+    sign_in(client, "boss")
+    options = api_config(client, world)["enums"]["visit_type"]
+    routine = next(i for i, o in enumerate(options) if o["code"] == "routine")
+    shipped_label = options[routine]["zh"]
+    assert shipped_label in client.get(f"/console/visits/{world.v2}").text
+    edited = [dict(o) for o in options]
+    edited[routine]["zh"] = "例行入户（月度）"
+    r = client.post("/console/admin/config?enum=visit_type", data=_enum_form(client, edited))
+    assert r.status_code == 302
+    page = client.get(f"/console/visits/{world.v2}").text
+    assert "例行入户（月度）" in page and shipped_label not in page
+    dropped = _enum_form(client, edited, **{f"drop-{routine}": "1"}) | {"base_version": "2"}
+    assert client.post("/console/admin/config?enum=visit_type", data=dropped).status_code == 302
+    assert "routine" not in {o["code"] for o in api_config(client, world)["enums"]["visit_type"]}
+    page = client.get(f"/console/visits/{world.v2}").text
+    assert "例行入户（月度）" in page and '"routine"' not in page
