@@ -58,7 +58,7 @@ class Config(MethodView):
         `If-None-Match` with it is a 304 (docs/rules-and-forms.md "Published configurations")."""
         with current_db().read() as s:
             _version, etag = config_service.in_force_etag(s)
-            if request.if_none_match.contains(etag):
+            if request.if_none_match.contains_weak(etag):
                 response = Response(status=304)
                 response.set_etag(etag)
                 response.headers["Cache-Control"] = "no-cache"

@@ -68,6 +68,8 @@ def test_config_has_an_etag_and_answers_304_until_a_publication(client, team):
     again = client.get("/api/v1/config", headers=wang.headers | {"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
     assert again.headers["ETag"] == etag
+    weak = client.get("/api/v1/config", headers=wang.headers | {"If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304  # If-None-Match compares weakly (RFC 9110)
     rules = first.get_json()["rules"]
     publish(client, root, rules=rules | {"monitoring_threshold": 9100})
     changed = client.get("/api/v1/config", headers=wang.headers | {"If-None-Match": etag})
