@@ -6,10 +6,14 @@ validated with the enumeration codes of its own `form_version`."""
 from __future__ import annotations
 
 import copy
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from sync_server.errors import ServiceError
+from sync_server.services import config as config_service
 from tests.sync_server.helpers import (
     create_household,
     mutation,
@@ -252,3 +256,35 @@ def _visit_id(client, session, version: int) -> str:
             vid: str = change["id"]
             return vid
     raise AssertionError(f"no visit at version {version}")
+
+
+def test_two_admins_publishing_at_once_get_one_version_and_one_409(database):
+    """Both edited version 1: exactly one publication wins; the other is a 409 and writes
+    nothing (on PostgreSQL the loser's insert of the same version number fails)."""
+    with database.read() as s:
+        rules = dict(config_service.in_force(s).body["rules"])
+    outcomes: list[object] = []
+    barrier = threading.Barrier(2)
+
+    def publish_one(threshold: int) -> None:
+        barrier.wait()
+        try:
+            p = config_service.publish(
+                database,
+                {"rules": rules | {"monitoring_threshold": threshold}},
+                actor="root",
+                now=datetime.now(UTC),
+                base_version=1,
+            )
+            outcomes.append(p.version)
+        except ServiceError as exc:
+            outcomes.append(exc.status)
+
+    threads = [threading.Thread(target=publish_one, args=(t,)) for t in (9001, 9002)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes, key=str) == sorted([2, 409], key=str)
+    with database.read() as s:
+        assert [p.version for p in config_service.list_versions(s)] == [2, 1]
