@@ -41,6 +41,7 @@ from shared_schema.enums import ENUMS, Enumeration, Option
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
 from sync_server.models import ConfigVersion, Setting
+from sync_server.services import audit
 
 LEGACY_RULES_KEY = "rules_config"
 """The settings row that held the admin's thresholds before versioned configuration."""
@@ -200,11 +201,7 @@ def _row(p: Published, now: datetime) -> ConfigVersion:
 
 
 def _audit(session: Session, *, actor: str, new: Published, now: datetime) -> None:
-    """The audit log entry of a publication (sync_server.services.audit, where it exists)."""
-    try:
-        from sync_server.services import audit  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:  # the audit log is not on this branch yet: the row itself names who
-        return
+    """The audit log entry of a publication, in the publication's own transaction."""
     audit.record(
         session,
         actor=actor,

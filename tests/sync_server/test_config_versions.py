@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from sync_server.errors import ServiceError
+from sync_server.services import audit
 from sync_server.services import config as config_service
 from tests.sync_server.helpers import (
     create_household,
@@ -84,7 +85,7 @@ def test_config_has_an_etag_and_answers_304_until_a_publication(client, team):
     assert set(changed.get_json()) == {"version", "rules", "forms", "enums"}
 
 
-def test_publication_keeps_version_one_and_names_author_and_changes(client, team):
+def test_publication_keeps_version_one_and_names_author_and_changes(client, team, database):
     root, wang = team["root"], team["wang"]
     shipped = config(client, wang)
     listed = versions(client, root)
@@ -98,6 +99,9 @@ def test_publication_keeps_version_one_and_names_author_and_changes(client, team
     listed = versions(client, root)
     assert [v["version"] for v in listed["versions"]] == [2, 1]
     assert all(v["published_at"] for v in listed["versions"])
+    entries = audit.list_entries(database, target="config/2").entries
+    assert [(e.actor, e.action) for e in entries] == [("root", "config.update")]
+    assert entries[0].details["changes"][0]["name"] == "visit_type"
     one = client.get("/api/v1/admin/config/1", headers=root.headers).get_json()
     assert one == shipped  # the shipped version, kept as it was served
     assert client.get("/api/v1/admin/config/9", headers=root.headers).status_code == 404
@@ -132,7 +136,9 @@ def test_publication_keeps_version_one_and_names_author_and_changes(client, team
         (lambda c: {"colour": 1}, "colour"),
     ],
 )
-def test_a_config_that_does_not_build_is_422_and_publishes_nothing(client, team, make, error_key):
+def test_a_config_that_does_not_build_is_422_and_publishes_nothing(
+    client, team, database, make, error_key
+):
     root, wang = team["root"], team["wang"]
     before = config(client, wang)
     r = client.put(
@@ -142,6 +148,7 @@ def test_a_config_that_does_not_build_is_422_and_publishes_nothing(client, team,
     assert error_key in r.get_json()["errors"], r.get_json()["errors"]
     assert config(client, wang) == before
     assert [v["version"] for v in versions(client, root)["versions"]] == [1]
+    assert audit.list_entries(database, target="config/2").total == 0
 
 
 def _select_with_enum(forms: dict[str, Any], enum: str) -> dict[str, Any]:
