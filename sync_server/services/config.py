@@ -207,7 +207,12 @@ def _audit(session: Session, *, actor: str, new: Published, now: datetime) -> No
         actor=actor,
         action="config.update",
         target=f"config/{new.version}",
-        details={"version": new.version, "changes": new.summary[:50]},
+        details={
+            "version": new.version,
+            "changes": [
+                f"{c['area']}.{c['name']} {c['kind']}: {c['detail']}" for c in new.summary[:50]
+            ],
+        },
         now=now,
     )
 

@@ -101,7 +101,7 @@ def test_publication_keeps_version_one_and_names_author_and_changes(client, team
     assert all(v["published_at"] for v in listed["versions"])
     entries = audit.list_entries(database, target="config/2").entries
     assert [(e.actor, e.action) for e in entries] == [("root", "config.update")]
-    assert entries[0].details["changes"][0]["name"] == "visit_type"
+    assert entries[0].details["changes"][0].startswith("enums.visit_type added: flood_check")
     one = client.get("/api/v1/admin/config/1", headers=root.headers).get_json()
     assert one == shipped  # the shipped version, kept as it was served
     assert client.get("/api/v1/admin/config/9", headers=root.headers).status_code == 404
