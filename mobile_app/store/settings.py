@@ -28,6 +28,7 @@ from mobile_app.store.sync_state import forget_values
 from shared_schema.config import RulesConfig, config_for, config_from_dict
 from shared_schema.config_data import CURRENT_YEAR
 
+ETAG_KEY = "_etag"  # the config table's row holding the configuration's ETag
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 MIN_PIN_LENGTH = 4
 
@@ -38,8 +39,9 @@ class ConfigRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def save(self, config: dict[str, Any], *, now: datetime) -> None:
-        """Store a `GET /api/v1/config` answer: each top-level key is cached separately.
+    def save(self, config: dict[str, Any], *, now: datetime, etag: str | None = None) -> None:
+        """Store a `GET /api/v1/config` answer: each top-level key is cached separately
+        (`version`: the published configuration's number; `etag` under ETAG_KEY).
 
         When the rules section changes, every household's risk count and next-visit date is
         recomputed in the same transaction.
@@ -49,7 +51,10 @@ class ConfigRepository:
         stamp = iso(now)
         with self.db.transaction() as conn:
             old_rules = conn.execute("SELECT value FROM config WHERE key='rules'").fetchone()
-            for key, value in config.items():
+            items = list(config.items())
+            if etag is not None:
+                items.append((ETAG_KEY, etag))
+            for key, value in items:
                 conn.execute(
                     "INSERT INTO config (key, value, fetched_at) VALUES (?,?,?)"
                     " ON CONFLICT (key) DO UPDATE SET value=excluded.value,"
@@ -73,6 +78,24 @@ class ConfigRepository:
     def all(self) -> dict[str, Any]:
         """Every cached section."""
         return {r["key"]: jsonio.loads(r["value"]) for r in self.db.query("SELECT * FROM config")}
+
+    def version(self) -> int | None:
+        """The held configuration's published version (None: none held, or an old server)."""
+        value = self.get("version")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def etag(self) -> str | None:
+        """The ETag of the held configuration, for `If-None-Match`."""
+        value = self.get(ETAG_KEY)
+        return value if isinstance(value, str) else None
+
+    def needs_fetch(self, served_version: int | None) -> bool:
+        """Whether to ask for the configuration: none held, a pull named a newer version, or
+        the server names none (an older server: ask with If-None-Match, a 304 is cheap)."""
+        held = self.version()
+        if not self.get("rules") or served_version is None:
+            return True
+        return held is None or served_version > held
 
     def fetched_at(self) -> str | None:
         """When the config was last fetched (None: never)."""

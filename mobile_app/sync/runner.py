@@ -161,6 +161,8 @@ class SyncRunner:
         self.fetch_config = fetch_config
         self._cancel = threading.Event()
         self._lock = threading.Lock()
+        self._served_config: int | None = None  # the newest config_version a pull named
+        self._config_fetched = False
 
     # -- plumbing ------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -223,13 +225,19 @@ class SyncRunner:
         try:
             result = SyncResult()
             sent0, recv0 = self.client.bytes_sent, self.client.bytes_received
+            self._served_config = None
+            self._config_fetched = False
             try:
-                if self.fetch_config:
-                    self._report("config")
-                    config = self.with_retry(self.client.config)
-                    self.store.config.save(config, now=self.now())
+                if self.fetch_config and not self.store.config.get("rules"):
+                    self.update_config()  # a first sync: forms and rules before anything else
                 self.push(result)
                 self.pull(result)
+                if (
+                    self.fetch_config
+                    and not self._config_fetched
+                    and self.store.config.needs_fetch(self._served_config)
+                ):
+                    self.update_config()
                 self.refresh_conflicts()
                 self.report_status(result)
             except SyncError as exc:
@@ -246,6 +254,19 @@ class SyncRunner:
             return result
         finally:
             self._lock.release()
+
+    def update_config(self) -> bool:
+        """Fetch the configuration with If-None-Match; True when a new one was stored (the
+        households' risk flags and due dates follow its rules in the same transaction)."""
+        self._report("config")
+        config, etag = self.with_retry(
+            partial(self.client.config_if_changed, self.store.config.etag())
+        )
+        self._config_fetched = True
+        if config is None:
+            return False
+        self.store.config.save(config, now=self.now(), etag=etag)
+        return True
 
     def push(self, result: SyncResult | None = None) -> SyncResult:
         """Push the outbox until it is empty (batches within the protocol limits)."""
@@ -325,6 +346,9 @@ class SyncRunner:
             cursor = self.store.sync_state.get().cursor
             self._report("pull", result.pulled)
             page = self.with_retry(partial(self.client.pull, cursor, self.pull_limit))
+            served = page.get("config_version")
+            if isinstance(served, int) and not isinstance(served, bool):
+                self._served_config = max(served, self._served_config or 0)
             counts = apply_pull_page(self.store.db, page, now=iso(self.now()))
             result.pulled += counts["changed"] + counts["deleted"]
             result.removed += counts["removed"]
