@@ -224,6 +224,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Downloaded records that could not be stored: {n}; see Returned",
     ),
     "sync.not_signed_in": ("尚未联网登录，无法同步", "Not signed in online; cannot sync"),
+    "sync.needs_you": (
+        "同步完成，但有事需要您处理：{what}。请到“退回与冲突”查看",
+        "Synced, but something needs you: {what}. See Returned",
+    ),
+    "sync.auto": ("有网络时自动同步", "Syncs by itself when there is a network"),
+    # what needs the worker (home and sync screens)
+    "attention.returned": ("{n} 户走访被退回", "returned visits: {n}"),
+    "attention.conflicts": ("{n} 个新冲突", "new conflicts: {n}"),
+    "attention.rejected": ("{n} 条修改被拒绝", "refused edits: {n}"),
+    "attention.parked": ("{n} 条记录暂存待处理", "parked records: {n}"),
+    "home.waiting": ("待上传 {n} 条", "Waiting to upload: {n}"),
+    "home.drafts": ("未保存的草稿 {n} 份", "Unsaved drafts: {n}"),
+    "home.needs": ("需要处理：{what}", "Needs you: {what}"),
+    "home.all_clear": ("没有需要处理的事项", "Nothing needs you"),
     # returned and conflicts
     "returned.title": ("退回与冲突", "Returned and conflicts"),
     "returned.empty": ("没有被退回的走访或冲突", "Nothing returned, no conflicts"),
