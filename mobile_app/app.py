@@ -213,7 +213,9 @@ class TianyeApp(App):
             run_probe=self._run_probe,
             policy=self.autosync_policy,
         )
-        self._autosync_event = Clock.schedule_interval(self._autosync_tick, AUTO_SYNC_TICK_SECONDS)
+        policy = self.autosync.policy
+        every = min(AUTO_SYNC_TICK_SECONDS, policy.probe_every, policy.period)
+        self._autosync_event = Clock.schedule_interval(self._autosync_tick, every)
         self.autosync.notify("start")
 
     def _stop_autosync(self) -> None:

@@ -230,12 +230,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "sync.auto": ("有网络时自动同步", "Syncs by itself when there is a network"),
     # what needs the worker (home and sync screens)
-    "attention.returned": ("{n} 户走访被退回", "returned visits: {n}"),
-    "attention.conflicts": ("{n} 个新冲突", "new conflicts: {n}"),
-    "attention.rejected": ("{n} 条修改被拒绝", "refused edits: {n}"),
-    "attention.parked": ("{n} 条记录暂存待处理", "parked records: {n}"),
-    "home.waiting": ("待上传 {n} 条", "Waiting to upload: {n}"),
-    "home.drafts": ("未保存的草稿 {n} 份", "Unsaved drafts: {n}"),
+    # (zh without spaces: Kivy wraps only at spaces, so "1 户" would break after the digit)
+    "attention.returned": ("{n}户走访被退回", "returned visits: {n}"),
+    "attention.conflicts": ("{n}个新冲突", "new conflicts: {n}"),
+    "attention.rejected": ("{n}条修改被拒绝", "refused edits: {n}"),
+    "attention.parked": ("{n}条记录暂存待处理", "parked records: {n}"),
+    "home.waiting": ("待上传{n}条", "Waiting to upload: {n}"),
+    "home.drafts": ("未保存的草稿{n}份", "Unsaved drafts: {n}"),
     "home.needs": ("需要处理：{what}", "Needs you: {what}"),
     "home.all_clear": ("没有需要处理的事项", "Nothing needs you"),
     # returned and conflicts

@@ -108,7 +108,9 @@ def decide(
     elif event == "network_down":
         state = replace(state, online=False)
     elif event == "network_up":
-        came_back = state.online is not True
+        # News only after the network was known to be down (a first probe during the start
+        # sync is not a reason for a second sync).
+        came_back = state.online is False
         state = replace(state, online=True)
         if came_back:
             state = replace(state, wanted=True)

@@ -15,6 +15,7 @@ from typing import Any
 from shared_schema.timefmt import DEFAULT_TIME_ZONE, format_datetime, parse_zone
 
 Translate = Callable[..., str]
+SEPARATOR = {"zh": "；", "en": "; "}  # between the kinds of things that need the worker
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,12 @@ class HomeStatus:
 
 
 def load_attention(store: Any, today: date) -> Attention:
+    unseen = store.conflicts.unseen_by_kind()
     return Attention(
+        # a returned visit stays to act on until it is fixed (its notice may have been seen)
         returned=store.households.count("", ["returned"], today=today),
-        conflicts=store.conflicts.unseen_count(),
+        # conflict-like notices only: the returned visit's own notice is counted above
+        conflicts=sum(n for kind, n in unseen.items() if kind not in ("returned",)),
         rejected=len(store.rejected.list()),
         parked=len(store.parked.list()),
     )
@@ -99,14 +103,15 @@ def home_lines(
     if status.drafts:
         lines.append(tr("home.drafts", n=status.drafts))
     needs = attention_lines(status.attention, tr)
-    lines.append(tr("home.needs", what="; ".join(needs)) if needs else tr("home.all_clear"))
+    what = SEPARATOR.get(lang, "; ").join(needs)
+    lines.append(tr("home.needs", what=what) if needs else tr("home.all_clear"))
     return lines
 
 
-def sync_outcome(before: Attention, after: Attention, tr: Translate) -> tuple[str, bool]:
+def sync_outcome(before: Attention, after: Attention, tr: Translate, lang: str) -> tuple[str, bool]:
     """The sync screen's final line and whether it needs the worker (not "done" then)."""
     new = newly(before, after)
     lines = attention_lines(new, tr)
     if lines:
-        return tr("sync.needs_you", what="; ".join(lines)), True
+        return tr("sync.needs_you", what=SEPARATOR.get(lang, "; ").join(lines)), True
     return tr("sync.done"), False

@@ -119,7 +119,7 @@ class SyncViewModel(ViewModel):
         self.last_failure = None
         # Not "done" when the sync brought a returned visit or a new conflict: say what.
         self.phase_text, self.needs_attention = sync_outcome(
-            self._before, load_attention(self.store, self.today()), self.tr
+            self._before, load_attention(self.store, self.today()), self.tr, self.lang
         )
         self.refresh()
         if self.rejected_count:

@@ -106,7 +106,7 @@ def test_network_back_syncs_without_a_tap_and_a_returned_visit_is_named_not_done
 
     grid = GridViewModel(store, **SYNC)
     grid.refresh()
-    assert f"待上传 {waiting} 条" in grid.status_text and "从未" in grid.status_text
+    assert f"待上传{waiting}条" in grid.status_text and "从未" in grid.status_text
 
     clock.t = 60
     auto.tick()  # still no network: nothing starts
@@ -125,7 +125,8 @@ def test_network_back_syncs_without_a_tap_and_a_returned_visit_is_named_not_done
     assert sync_vm.finished_runs == 3
     assert sync_vm.needs_attention is True
     assert sync_vm.phase_text != "同步完成"
-    assert "1 户走访被退回" in sync_vm.phase_text
+    assert "1户走访被退回" in sync_vm.phase_text
+    assert "新冲突" not in sync_vm.phase_text  # the returned visit's notice is no conflict
     sync_vm.lang = "en"
     grid.lang = "en"
     grid.refresh()

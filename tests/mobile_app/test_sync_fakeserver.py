@@ -388,6 +388,8 @@ class FakeHttpServer:
 
             def do_GET(self) -> None:
                 url = urlparse(self.path)
+                if url.path == "/healthz":
+                    return self._send(200, {"status": "ok"})
                 user = self._user()
                 if user is None:
                     return self._send(401, {"code": 401, "message": "no token", "errors": {}})

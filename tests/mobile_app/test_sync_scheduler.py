@@ -50,15 +50,17 @@ def test_next_attempt_is_now_plus_period_after_success_and_backoff_after_failure
 # -- triggers ----------------------------------------------------------------------------
 @pytest.mark.parametrize("event", ["start", "resume", "network_up"])
 def test_start_resume_and_network_back_sync_at_once(event):
-    d = run(ScheduleState(), event)
+    d = run(ScheduleState(online=False if event == "network_up" else None), event)
     assert d.start is True
     assert d.state.wanted is False
 
 
-def test_network_up_while_already_online_does_not_sync_again():
+def test_network_up_while_already_online_or_not_yet_known_does_not_sync_again():
     state = ScheduleState(online=True, next_at=900)
     d = run(state, "network_up", now=10)
     assert d.start is False
+    first_probe = run(ScheduleState(), "network_up", now=10)  # during the start sync
+    assert first_probe.start is False and first_probe.state.online is True
 
 
 def test_network_back_after_being_down_syncs():

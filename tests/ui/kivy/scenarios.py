@@ -10,10 +10,11 @@ from mobile_app.i18n import translate
 from shared_schema.enums import ENUMS
 from tests.ui.kivy.backend import WORKER
 from tests.ui.kivy.driver import Driver, Step
-from tests.ui.kivy.seed import hid, id_number
+from tests.ui.kivy.seed import hid, id_number, vid
 
 HOUSEHOLD = 1  # the seeded household the scenarios visit
 PIN = "2468"
+RETURNED_VISIT = vid(HOUSEHOLD)  # a visit on the server that the supervisor returns
 
 
 def sign_in_offline(d: Driver, pin: str) -> Step:
@@ -570,3 +571,60 @@ def form_guards(d: Driver) -> Step:
     yield from d.wait(lambda: app.sm.current == "member")
     yield from tap_member_back(d)
     yield from d.wait(lambda: app.sm.current == "household")
+
+
+def autosync(d: Driver) -> Step:
+    """Issue 16, sync runs itself: sign in online, then never tap "sync". The app syncs at
+    sign-in and by itself afterwards (the driver's fast policy: every 3 s); a visit the
+    supervisor returns arrives without a tap, the home status names it, and the sync screen
+    says what needs the worker instead of "done"."""
+    app, backend = d.app, d.backend
+    lang = app.lang
+    ids = d.ids("signin")
+    yield from d.wait(lambda: app.sm.current == "signin")
+    d.type(ids.server_url, backend.url)
+    d.type(ids.username, WORKER)
+    d.type(ids.password, backend.password)
+    d.type(ids.pin, PIN)
+    yield from d.tap(ids.sign_in)
+    yield from d.wait(lambda: app.sm.current == "grid")
+    sync_vm = app.vms["sync"]
+    outcomes: list[tuple[str, bool]] = []
+
+    def finished(vm: Any, _runs: int) -> None:
+        outcomes.append((vm.phase_text, bool(vm.needs_attention)))
+        if vm.needs_attention and app.autosync is not None:
+            app.autosync.enabled = False  # hold the screen still for the screenshot
+
+    sync_vm.bind(finished_runs=finished)
+    yield from d.wait(lambda: sync_vm.finished_runs >= 1 and app.vms["grid"].total == 30, 60)
+    assert sync_vm.error == "", sync_vm.error
+    grid = app.vms["grid"]
+    yield from d.wait(lambda: translate("home.all_clear", lang) in grid.status_text, 30)
+    assert translate("common.never", lang) not in grid.status_text
+    yield 0.5
+    d.shot(f"autosync_home_synced_{lang}")
+    runs = sync_vm.finished_runs
+    yield from d.wait(lambda: sync_vm.finished_runs > runs, 30)  # periodic, no tap
+
+    backend.return_visit(RETURNED_VISIT, "务工收入与上次差别较大，请核实")
+    yield from d.wait(lambda: any(needs for _text, needs in outcomes), 60)
+    yield from d.wait(lambda: not sync_vm.running, 30)
+    grid.refresh()
+    yield 0.5
+    assert translate("attention.returned", lang, n=1) in grid.status_text, grid.status_text
+    d.shot(f"autosync_home_returned_{lang}")
+    text = next(text for text, needs in outcomes if needs)
+    assert text != translate("sync.done", lang)
+    assert translate("attention.returned", lang, n=1) in text, text
+    app.show("sync")
+    yield from d.settle()
+    yield 0.5
+    assert d.ids("sync").phase.text == text
+    assert d.ids("sync").open_returned.opacity == 1
+    d.shot(f"autosync_sync_needs_you_{lang}")
+    yield from d.tap(d.ids("sync").open_returned)
+    yield from d.wait(lambda: app.sm.current == "returned")
+    yield 0.3
+    items = app.vms["returned"].items
+    assert any("务工收入与上次差别较大，请核实" in i["text"] for i in items), items
