@@ -17,7 +17,7 @@ from kivy.uix.stacklayout import StackLayout
 
 from mobile_app.forms.definition import NUMBER_WIDGETS, shown_only
 from mobile_app.i18n import translate
-from mobile_app.widgets.common import COLORS, Chip, TButton, TInput, TLabel, TSpinner
+from mobile_app.widgets.common import COLORS, Chip, FitButton, TInput, TLabel, TSpinner
 from mobile_app.widgets.datepicker import DatePicker, parse_iso
 from shared_schema.enums import ENUMS
 from shared_schema.forms import FieldDef
@@ -136,9 +136,7 @@ class DateField(TextField):
 
     def input_row(self) -> BoxLayout:
         row = BoxLayout(size_hint_y=None, height=self.input.height, spacing=dp(6))
-        self.calendar_button = TButton(
-            text=translate("date.open", self.lang), size_hint_x=None, width=dp(84)
-        )
+        self.calendar_button = FitButton(text=translate("date.open", self.lang), size_hint_x=None)
         self.calendar_button.bind(on_release=lambda *_: self.open_picker())
         row.add_widget(self.input)
         row.add_widget(self.calendar_button)

@@ -25,7 +25,7 @@ os.environ.setdefault("KIVY_METRICS_DENSITY", "2")
 from kivy.config import Config
 
 Config.set("graphics", "width", "720")
-Config.set("graphics", "height", "1440")
+Config.set("graphics", "height", os.environ.get("TIANYE_UI_HEIGHT", "1440"))
 Config.set("graphics", "resizable", "0")
 Config.set("input", "mouse", "mouse,disable_multitouch")
 Config.set("kivy", "exit_on_escape", "0")

@@ -53,6 +53,8 @@ def shoot_screens(d: Driver, lang: str) -> Step:
     app.show("sync")
     yield 0.5
     d.shot(f"sync_{lang}")
+    # the sync the app started by itself at unlock may still be retrying: wait for it
+    yield from d.wait(lambda: not app.vms["sync"].running, timeout=120)
     runs = app.vms["sync"].finished_runs
     yield from d.tap(d.ids("sync").sync_now)  # the seeded server address answers nothing
     yield from d.wait(lambda: app.vms["sync"].finished_runs > runs, timeout=90)
@@ -628,3 +630,56 @@ def autosync(d: Driver) -> Step:
     yield 0.3
     items = app.vms["returned"].items
     assert any("务工收入与上次差别较大，请核实" in i["text"] for i in items), items
+
+
+def layout_720(d: Driver) -> Step:
+    """Issue 16's layout defect on a 720-px-wide phone (720x1280): every screen in English
+    (the longer words) and Chinese; no button label is broken inside a word, the section tab
+    strip scrolls sideways, the form scrolls down."""
+    app = d.app
+    ids = d.ids("signin")
+    yield from d.wait(lambda: app.sm.current == "signin")
+    d.type(ids.pin, PIN)
+    d.shot("layout720_signin_zh")
+    yield from d.press(ids.open_offline)  # below the fold with large text: scrolled to
+    yield from d.wait(lambda: app.sm.current == "grid")
+    for lang in ("en", "zh"):
+        app.lang = lang
+        yield 0.5
+        app.show("grid", reset=True)
+        yield 0.5
+        d.shot(f"layout720_grid_{lang}")
+        app.open_household(hid(HOUSEHOLD))
+        yield 0.5
+        d.shot(f"layout720_household_{lang}")
+        app.new_visit(hid(HOUSEHOLD))
+        vm = app.vms["visit"]
+        vm.go_to_section(0)
+        yield 0.6
+        d.shot(f"layout720_visit_0_{lang}")
+        screen = d.screen("visit")
+        for field in screen.renderer.widgets.values():
+            button = getattr(field, "calendar_button", None)
+            if button is not None and button.get_root_window() is not None:
+                assert_one_line(button)
+        last = len(vm.form.sections) - 1
+        vm.go_to_section(last)
+        yield 0.6
+        tabs = screen.ids.tabs
+        assert tabs.width > tabs.parent.width or tabs.parent.width >= tabs.minimum_width
+        d.shot(f"layout720_visit_{last}_{lang}")
+        app.back()
+        yield 0.3
+        app.show("sync")
+        yield 0.5
+        d.shot(f"layout720_sync_{lang}")
+        app.show("settings")
+        yield 0.5
+        d.shot(f"layout720_settings_{lang}")
+
+
+def assert_one_line(widget: Any) -> None:
+    """A button's label fits on one line (not "Calenda r")."""
+    widget.texture_update()
+    one_line = widget.font_size * 1.6
+    assert widget.texture_size[1] <= one_line, (widget.text, widget.texture_size, widget.width)
