@@ -29,6 +29,7 @@ from shared_schema.config import RulesConfig, config_for, config_from_dict
 from shared_schema.config_data import CURRENT_YEAR
 
 ETAG_KEY = "_etag"  # the config table's row holding the configuration's ETag
+FORMS_KEY = "_forms@"  # + version: the forms of each published version held
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 MIN_PIN_LENGTH = 4
 
@@ -54,6 +55,10 @@ class ConfigRepository:
             items = list(config.items())
             if etag is not None:
                 items.append((ETAG_KEY, etag))
+            version = config.get("version")
+            if isinstance(version, int) and not isinstance(version, bool) and "forms" in config:
+                # Every version's forms are kept: a visit begun on one is finished on it.
+                items.append((f"{FORMS_KEY}{version}", config["forms"]))
             for key, value in items:
                 conn.execute(
                     "INSERT INTO config (key, value, fetched_at) VALUES (?,?,?)"
@@ -83,6 +88,12 @@ class ConfigRepository:
         """The held configuration's published version (None: none held, or an old server)."""
         value = self.get("version")
         return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def forms_for(self, version: int | None) -> dict[str, Any] | None:
+        """The forms of a published version held here (None: not held); `version` None: the
+        newest forms held."""
+        forms = self.get("forms" if version is None else f"{FORMS_KEY}{int(version)}")
+        return forms if isinstance(forms, dict) else None
 
     def etag(self) -> str | None:
         """The ETag of the held configuration, for `If-None-Match`."""

@@ -153,7 +153,7 @@ def test_configuration_over_the_air_follows_config_version_with_if_none_match(wo
     server, store, _client, net, sync_vm, _auto, _clock = world
     net.up = True
     seed_household(store, 1, visited="2024-05-20")
-    server.publish_config(rules=rules(1))
+    server.publish_config(rules=rules(1), forms={"visit": {"rev": 1}})
     sync_vm.start()
     assert store.config.version() == 1 and store.config.etag() == '"cfg-1"'
     flags_low = store.households.count("", ["risk"], today=NOW.date())
@@ -165,11 +165,15 @@ def test_configuration_over_the_air_follows_config_version_with_if_none_match(wo
 
     # A province raises its threshold: the next pull names version 2, the phone fetches it
     # with its ETag and the households' risk flags follow.
-    server.publish_config(rules=rules(100_000))
+    server.publish_config(rules=rules(100_000), forms={"visit": {"rev": 2}})
     sync_vm.start()
     assert server.config_requests[-1] == '"cfg-1"'
     assert store.config.version() == 2 and store.config.etag() == '"cfg-2"'
     assert store.config.rules_config().monitoring_threshold == 100_000
+    # both versions' forms are kept (a visit begun on version 1 is finished on it)
+    assert store.config.forms_for(1) == {"visit": {"rev": 1}}
+    assert store.config.forms_for(2) == store.config.forms_for(None) == {"visit": {"rev": 2}}
+    assert store.config.forms_for(3) is None
     assert store.households.count("", ["risk"], today=NOW.date()) > flags_low
 
 
