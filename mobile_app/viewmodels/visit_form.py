@@ -11,13 +11,14 @@ the visit and saved to the household record in the same transaction.
 from __future__ import annotations
 
 import copy
+import logging
 import uuid
 from datetime import date
 from typing import Any
 
 from kivy.properties import ListProperty, StringProperty
 
-from mobile_app.forms.definition import bundled_form
+from mobile_app.forms.definition import bundled_form, load_form
 from mobile_app.store import Store, ValidationFailed
 from mobile_app.store.clock import iso
 from mobile_app.viewmodels.flags import flag_rows, rules_config
@@ -33,6 +34,22 @@ EARLIEST_VISIT_DATE = date(2000, 1, 1)
 def visit_form() -> FormDef:
     """The bundled shared visit form (read from its served JSON shape)."""
     return bundled_form("visit")
+
+
+def form_for(store: Store, form_version: Any = None) -> FormDef:
+    """The visit form to render: the one of `form_version` when the phone holds that
+    published version (a visit begun on it is finished on it), else the newest pulled one,
+    else the bundled one. A pulled definition that does not load falls back (logged)."""
+    held = [store.config.forms_for(form_version)] if isinstance(form_version, int) else []
+    for forms in (*held, store.config.forms_for(None)):
+        definition = forms.get("visit") if isinstance(forms, dict) else None
+        if not isinstance(definition, dict):
+            continue
+        try:
+            return load_form(definition)
+        except ValueError as exc:  # FormError / ConditionError: keep the worker working
+            logging.getLogger(__name__).warning("pulled visit form unusable: %s", exc)
+    return visit_form()
 
 
 def new_visit(household_id: str, today: date) -> dict[str, Any]:
@@ -67,7 +84,8 @@ class VisitFormViewModel(FormViewModel):
         self._household: dict[str, Any] = {}
         self._members: list[dict[str, Any]] = []
         self._previous: dict[str, Any] | None = None
-        super().__init__(store, form or visit_form(), **kw)
+        self._fixed_form = form is not None  # a form given here is kept (tests, previews)
+        super().__init__(store, form or form_for(store), **kw)
 
     # -- opening ---------------------------------------------------------------------------
     def open_new(self, household_id: str) -> None:
@@ -102,6 +120,8 @@ class VisitFormViewModel(FormViewModel):
         self.household_id = household_id
         self.household_title = f"{hh.data.get('household_no', '')} {hh.data.get('head_name', '')}"
         self.record_id = visit_id
+        if not self._fixed_form:  # the newest pulled form, or the visit's own version's
+            self.form = form_for(self.store, data.get("form_version"))
         self.computed = {}  # nothing of the previously opened visit may show
         self.touched = set()
         self.show_all = False

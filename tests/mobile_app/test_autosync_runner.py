@@ -12,6 +12,7 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="tianye-kivy-home-"))
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -22,9 +23,11 @@ from mobile_app.sync.client import Offline
 from mobile_app.sync.runner import SyncRunner
 from mobile_app.sync.scheduler import Policy
 from mobile_app.viewmodels import GridViewModel, SyncViewModel
+from mobile_app.viewmodels.visit_form import form_for, visit_form
 from shared_schema.config import config_for, config_to_dict
+from shared_schema.schemas.examples import example_visit
 from tests.mobile_app.test_sync_fakeserver import FakeClient, FakeServer
-from tests.ui.kivy.seed import NOW, seed_household, vid
+from tests.ui.kivy.seed import NOW, hid, seed_household, vid
 
 
 def inline(fn):
@@ -184,3 +187,32 @@ def test_an_older_server_without_config_version_gets_a_conditional_request(world
     sync_vm.start()
     assert store.config.get("rules") == {"visit_interval_days": {"none": 90}}
     assert server.config_requests[0] is None and len(server.config_requests) == 2
+
+
+def test_the_visit_form_renders_the_newest_pulled_form_and_a_visit_keeps_its_version(world):
+    from mobile_app.viewmodels import VisitFormViewModel
+    from shared_schema.forms import forms_to_dict
+
+    server, store, _client, net, sync_vm, _auto, _clock = world
+    net.up = True
+    seed_household(store, 1)
+    v1 = forms_to_dict()
+    v2 = json.loads(json.dumps(v1))
+    v2["visit"]["sections"][0]["title_en"] = "Visit (2025 form)"
+    server.publish_config(rules=rules(1), forms=v1)
+    server.publish_config(rules=rules(1), forms=v2)
+    sync_vm.start()
+    assert store.config.version() == 2
+    vm = VisitFormViewModel(store, **SYNC)
+    vm.open_new(hid(1))
+    assert vm.form.sections[0].title("en") == "Visit (2025 form)"  # the newest pulled form
+    # A visit begun on version 1 (the phone holds version 1's forms? only what it pulled):
+    store.config.save({"version": 1, "forms": v1}, now=NOW)  # as pulled earlier
+    store.config.save({"version": 2, "forms": v2, "rules": rules(1)}, now=NOW)
+    visit = {**example_visit(household_id=hid(1), visit_date="2024-05-20"), "form_version": 1}
+    assert form_for(store, visit["form_version"]).sections[0].title("en") != "Visit (2025 form)"
+    assert form_for(store, 2).sections[0].title("en") == "Visit (2025 form)"
+    assert form_for(store, 99).sections[0].title("en") == "Visit (2025 form)"  # not held
+    # A pulled definition the phone cannot load never stops the worker: the bundled form.
+    store.config.save({"version": 3, "forms": {"visit": {"sections": "broken"}}}, now=NOW)
+    assert form_for(store, 3) == form_for(store, None) == visit_form()
