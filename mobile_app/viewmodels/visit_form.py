@@ -96,6 +96,11 @@ class VisitFormViewModel(FormViewModel):
         else:
             data = new_visit(household_id, self.today())
             data["started_at"] = iso(self.now())
+            version = self.store.config.version()
+            if version is not None and self.store.config.forms_for(version) is not None:
+                # filled on the newest published form this phone holds: the server validates
+                # the visit with that version's rules (PROTOCOL.md "Configuration")
+                data["form_version"] = version
             self._open(household_id, str(uuid.uuid4()), data)
         self.review_comment = ""
 

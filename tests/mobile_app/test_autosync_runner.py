@@ -206,6 +206,7 @@ def test_the_visit_form_renders_the_newest_pulled_form_and_a_visit_keeps_its_ver
     vm = VisitFormViewModel(store, **SYNC)
     vm.open_new(hid(1))
     assert vm.form.sections[0].title("en") == "Visit (2025 form)"  # the newest pulled form
+    assert vm.clean_data()["form_version"] == 2  # ... and the visit says which one it was filled on
     # A visit begun on version 1 (the phone holds version 1's forms? only what it pulled):
     store.config.save({"version": 1, "forms": v1}, now=NOW)  # as pulled earlier
     store.config.save({"version": 2, "forms": v2, "rules": rules(1)}, now=NOW)
