@@ -140,7 +140,7 @@ def _text(
         return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list_separator(lang).join(value)
-    if widget == "gps" and isinstance(value, dict) and {"lat", "lon"} <= set(value):
+    if widget in ("gps", "geopoint") and isinstance(value, dict) and {"lat", "lon"} <= set(value):
         text = f"{value['lat']}, {value['lon']}"
         if value.get("accuracy_m") is not None:
             text += f" (±{value['accuracy_m']} {'m' if lang == 'en' else '米'})"

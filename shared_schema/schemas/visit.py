@@ -8,7 +8,8 @@ Decisions where data-model.md is silent:
   for tap water and required for any other source (convenience); `interruption_days` optional.
 - `water.fetch_minutes` ≤ 1440 (a day) and `water.interruption_days` ≤ 366 (the trailing
   year): upper bounds that no real answer exceeds, so that a slip of the finger is caught.
-- `gps`: `lat` and `lon` required, `accuracy_m` optional (0 … 100,000 m).
+- `gps`: `lat` and `lon` required, `accuracy_m` optional (0 … 100,000 m), `fixed_at` optional
+  (when the phone got the fix: the start of the visit, issue 14).
 - `water.quantity_lpd` 0 … 1,000 litres per person per day (`bounds.MAX_QUANTITY_LPD`).
 - `visit_date`, and the day of `started_at` / `ended_at`: 2000-01-01 … `today` + 1 day
   (`bounds`; `today` is the caller's, passed to the schema).
@@ -113,6 +114,7 @@ class GpsSchema(RecordSchema):
     lat = Quantity(validate=validate.Range(min=-90, max=90), required=True)
     lon = Quantity(validate=validate.Range(min=-180, max=180), required=True)
     accuracy_m = Quantity(validate=validate.Range(min=0, max=MAX_ACCURACY_M), allow_none=True)
+    fixed_at = Moment(earliest=EARLIEST_DAY, allow_none=True)
 
 
 class AttachmentSchema(RecordSchema):
@@ -158,6 +160,7 @@ class VisitSchema(RecordSchema):
         allow_none=True,
     )
     signed_by = Text(max_length=50, allow_none=True)
+    signer_relation = Code("relation", allow_none=True)  # who signed (`signed_by`), to the head
     attachments = fields.List(
         fields.Nested(AttachmentSchema),
         validate=[ItemCount(max=MAX_ATTACHMENTS)],
