@@ -42,6 +42,14 @@ from mobile_app.sync.client import (
     SyncError,
     TooLarge,
 )
+from mobile_app.sync.files import (
+    FilesProgress,
+    FilesResult,
+    evidence_for,
+    upload_pending,
+    wifi_only_setting,
+)
+from mobile_app.sync.tus import TusClient
 from shared_schema.schemas.protocol import MAX_MUTATIONS, MAX_PUSH_BYTES
 
 T = TypeVar("T")
@@ -69,6 +77,8 @@ class Progress:
     bytes_sent: int = 0
     bytes_received: int = 0
     message: str = ""
+    files_left: int = 0  # phase "files": evidence files not on the server yet
+    file_bytes_left: int = 0
 
 
 @dataclass
@@ -85,6 +95,7 @@ class SyncResult:
     pending: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
+    files: FilesResult | None = None
 
 
 class SyncCancelled(SyncError):
@@ -145,6 +156,7 @@ class SyncRunner:
         max_push_bytes: int = MAX_PUSH_BYTES,
         pull_limit: int = PULL_LIMIT,
         fetch_config: bool = True,
+        metered: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store = store if isinstance(store, Store) else Store(store)
         self.client = client
@@ -159,6 +171,7 @@ class SyncRunner:
         self.max_push_bytes = max_push_bytes
         self.pull_limit = pull_limit
         self.fetch_config = fetch_config
+        self.metered = metered  # True on a metered network ("photos on Wi-Fi only")
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self._served_config: int | None = None  # the newest config_version a pull named
@@ -238,6 +251,7 @@ class SyncRunner:
                     and self.store.config.needs_fetch(self._served_config)
                 ):
                     self.update_config()
+                self.upload_files(result)  # after the records: the files (never fails a run)
                 self.refresh_conflicts()
                 self.report_status(result)
             except SyncError as exc:
@@ -267,6 +281,43 @@ class SyncRunner:
             return False
         self.store.config.save(config, now=self.now(), etag=etag)
         return True
+
+    def upload_files(self, result: SyncResult) -> FilesResult | None:
+        """Evidence files over tus after the records (mobile_app/sync/files.py); a file that is
+        missing, refused or cut off never fails the run: it is counted and waits."""
+        base_url = getattr(self.client, "base_url", None)  # a test double may have none
+        if not base_url:
+            return None
+        evidence = evidence_for(self.store.db)
+        tus = TusClient(base_url, self.client.token, session=self.client.session)
+
+        def progress(p: FilesProgress) -> None:
+            if self.on_progress is not None:
+                self.on_progress(
+                    Progress(
+                        phase="files",
+                        done=p.files_total - p.files_left,
+                        total=p.files_total,
+                        bytes_sent=self.client.bytes_sent + tus.bytes_sent,
+                        bytes_received=self.client.bytes_received,
+                        files_left=p.files_left,
+                        file_bytes_left=p.bytes_left,
+                    )
+                )
+
+        result.files = upload_pending(
+            evidence,
+            tus,
+            now=lambda: self.now().isoformat(),
+            on_progress=progress,
+            should_stop=self._cancel.is_set,
+            wifi_only=wifi_only_setting(),
+            metered=self.metered,
+            sleep=self.sleep,
+        )
+        self.client.bytes_sent += tus.bytes_sent
+        self._check_cancel()
+        return result.files
 
     def push(self, result: SyncResult | None = None) -> SyncResult:
         """Push the outbox until it is empty (batches within the protocol limits)."""
