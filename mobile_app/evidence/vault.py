@@ -64,6 +64,10 @@ class FileVault:
             raise MissingFile(sha256)
         return data
 
+    def put_thumb(self, sha256: str, data: bytes) -> None:
+        """A thumbnail fetched from the server for a file taken on another phone."""
+        self._write(self._path("thumbs", sha256), self.cipher.seal(data, "t" + sha256))
+
     def read_thumb(self, sha256: str) -> bytes:
         try:
             return self.cipher.open(self._path("thumbs", sha256).read_bytes(), "t" + sha256)

@@ -18,9 +18,10 @@ from shared_schema.forms import FieldDef, FormDef, form_from_dict, forms_to_dict
 # Widget names (shared_schema.forms.WIDGETS) grouped by the input the phone gives them.
 TEXT_WIDGETS = frozenset({"text", "textarea", "phone", "id_number"})
 NUMBER_WIDGETS = frozenset({"number", "money", "integer"})
-SHOWN_ONLY_WIDGETS = frozenset(
-    {"gps", "geopoint", "photos", "photo", "signature", "datetime", "flags"}
-)  # not typed on the phone
+SHOWN_ONLY_WIDGETS = frozenset({"gps", "photos", "datetime", "flags"})  # not typed on the phone
+EVIDENCE_INPUTS = frozenset(
+    {"photo", "signature", "geopoint"}
+)  # forms/evidence_fields.py  # not typed on the phone
 
 
 def load_form(data: Mapping[str, Any]) -> FormDef:

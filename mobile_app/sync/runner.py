@@ -79,6 +79,7 @@ class Progress:
     message: str = ""
     files_left: int = 0  # phase "files": evidence files not on the server yet
     file_bytes_left: int = 0
+    file_bytes_total: int = 0
 
 
 @dataclass
@@ -302,6 +303,7 @@ class SyncRunner:
                         bytes_received=self.client.bytes_received,
                         files_left=p.files_left,
                         file_bytes_left=p.bytes_left,
+                        file_bytes_total=p.bytes_total,
                     )
                 )
 

@@ -127,6 +127,14 @@ class TusClient:
             self._fail(resp)
         return self._offset(resp)
 
+    def fetch(self, sha256: str, *, thumb: bool = False) -> bytes:
+        """GET a file (or its thumbnail) the caller may read (scoped on the server)."""
+        params = {"variant": "thumb"} if thumb else None
+        resp = self._call("GET", f"{PATH}/{sha256}", headers=self._headers(), params=params)
+        if resp.status_code != 200:
+            self._fail(resp)
+        return resp.content
+
     def upload(
         self,
         sha256: str,

@@ -112,6 +112,11 @@ class SyncViewModel(ViewModel):
             self.progress = max(self.progress, 0.05)
         elif p.phase == "retry":
             self.phase_text = self.tr("sync.err.network")
+        elif p.phase == "files":  # after the records: the bar now shows the files' bytes
+            kb = (p.file_bytes_left + 1023) // 1024
+            self.phase_text = self.tr("sync.step.files", files=p.files_left, kb=kb)
+            total = p.file_bytes_total
+            self.progress = 1.0 - (p.file_bytes_left / total) if total else 1.0
 
     def _on_done(self, _result: Any) -> None:
         self.running = False
