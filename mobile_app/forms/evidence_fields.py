@@ -152,7 +152,11 @@ class PhotoField(FieldBox):
 
 
 class SignaturePad(Widget):
-    """A white box the household signs in with a finger; strokes in the pad's coordinates."""
+    """A white box the household signs in with a finger; strokes in the pad's coordinates.
+
+    The form scrolls, and a ScrollView takes a quick finger move for a scroll before any child
+    sees it; so the pad listens on the Window itself (bound handlers run before the widget
+    tree) and takes the touches that start inside it while it is on screen, uncovered."""
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(size_hint_y=None, height=dp(180), **kw)
@@ -164,6 +168,30 @@ class SignaturePad(Widget):
             Color(0.6, 0.6, 0.6, 1)
             self._frame = Line(rectangle=(*self.pos, *self.size), width=1)
         self.bind(pos=self._redraw, size=self._redraw)
+        from kivy.core.window import Window
+
+        Window.bind(
+            on_touch_down=self._window_down,
+            on_touch_move=self._window_move,
+            on_touch_up=self._window_up,
+        )
+
+    def _local(self, touch: Any) -> tuple[float, float]:
+        x, y = self.to_widget(touch.x, touch.y)
+        x = min(max(x, self.x), self.right)
+        y = min(max(y, self.y), self.top)
+        return x - self.x, y - self.y
+
+    def _reachable(self, touch: Any) -> bool:
+        window = self.get_root_window()
+        if window is None or self.disabled:
+            return False
+        root = self
+        while root.parent is not None and root.parent is not window:
+            root = root.parent
+        if window.children and window.children[0] is not root:  # a popup covers the form
+            return False
+        return bool(self.collide_point(*self.to_widget(touch.x, touch.y)))
 
     def _redraw(self, *_: Any) -> None:
         self._bg.pos, self._bg.size = self.pos, self.size
@@ -176,30 +204,27 @@ class SignaturePad(Widget):
                 pts = [c for x, y in stroke for c in (self.x + x, self.y + y)]
                 self._lines.append(Line(points=pts, width=dp(1.5)))
 
-    def on_touch_down(self, touch: Any) -> bool:
-        if not self.collide_point(*touch.pos):
-            return super().on_touch_down(touch)
-        touch.grab(self)
-        self.strokes.append([(touch.x - self.x, touch.y - self.y)])
+    def _window_down(self, _window: Any, touch: Any) -> bool:
+        if not self._reachable(touch):
+            return False
+        touch.ud[f"signature-{id(self)}"] = True
+        x, y = self._local(touch)
+        self.strokes.append([(x, y)])
         with self.canvas:
             Color(0, 0, 0, 1)
-            self._lines.append(Line(points=[touch.x, touch.y], width=dp(1.5)))
+            self._lines.append(Line(points=[self.x + x, self.y + y], width=dp(1.5)))
         return True
 
-    def on_touch_move(self, touch: Any) -> bool:
-        if touch.grab_current is not self:
-            return super().on_touch_move(touch)
-        x = min(max(touch.x, self.x), self.right)
-        y = min(max(touch.y, self.y), self.top)
-        self.strokes[-1].append((x - self.x, y - self.y))
-        self._lines[-1].points += [x, y]
+    def _window_move(self, _window: Any, touch: Any) -> bool:
+        if not touch.ud.get(f"signature-{id(self)}") or not self.strokes:
+            return False
+        x, y = self._local(touch)
+        self.strokes[-1].append((x, y))
+        self._lines[-1].points += [self.x + x, self.y + y]
         return True
 
-    def on_touch_up(self, touch: Any) -> bool:
-        if touch.grab_current is self:
-            touch.ungrab(self)
-            return True
-        return super().on_touch_up(touch)
+    def _window_up(self, _window: Any, touch: Any) -> bool:
+        return bool(touch.ud.get(f"signature-{id(self)}"))
 
     def clear(self) -> None:
         self.strokes = []

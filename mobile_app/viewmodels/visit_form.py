@@ -379,6 +379,8 @@ class VisitFormViewModel(FormViewModel):
         kind = self.form.field(path).attachment_kind
         added = self.evidence().add(image, kind=kind, visit_id=self.record_id, now=iso(self.now()))
         self.space_warning = _space_text(added.plan, self.lang) or ""
+        if self.space_warning:  # shown in the form's message line until the next action
+            self.message = self.space_warning
         item = added.file.attachment()
         current = [
             a

@@ -114,3 +114,15 @@ def test_locate_again_uses_the_new_source(store):
     vm.open_new(hid(6))
     vm.start_location(FakeLocationSource("27.0,108.0,5"))
     assert vm.value("gps")["lat"] == 27.0 and vm.display("gps").endswith("±5 米")
+
+
+def test_storage_running_low_warns_the_worker(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("TIANYE_EVIDENCE_STORAGE_MB", "10")
+    seed_household(store, 7)
+    vm = VisitFormViewModel(store, **SYNC)
+    vm.open_new(hid(7))
+    vm.evidence().limit_bytes = 4 * 1024  # a nearly full phone (the photo is bigger)
+    vm.set_value("attachments.house_photo", {"file": photo_file(tmp_path)})
+    assert vm.space_warning.startswith("照片存储空间即将用完")
+    assert vm.message == vm.space_warning
+    assert vm.evidence_items("attachments.house_photo")[0]["state"] == "pending"  # kept
