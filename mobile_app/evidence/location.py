@@ -110,13 +110,14 @@ class LocationSource(Protocol):
 class FakeLocationSource:
     """Reports `waiting`, then the configured state (a fix taken "now", or no fix)."""
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, now: Callable[[], datetime] | None = None) -> None:
         parse_fake(spec)  # a bad setting fails when it is read, not in the middle of a visit
         self.spec = spec
+        self.now = now  # the app's clock (tests pin it); the device's clock otherwise
 
     def start(self, report: Report) -> None:
         report(WAITING)
-        report(parse_fake(self.spec))
+        report(parse_fake(self.spec, now=self.now() if self.now is not None else None))
 
     def stop(self) -> None:
         return None
@@ -162,11 +163,13 @@ class PlyerLocationSource:  # pragma: no cover - needs an Android phone
             self._gps.stop()
 
 
-def source_for(env: Mapping[str, str], platform: str) -> LocationSource:
+def source_for(
+    env: Mapping[str, str], platform: str, now: Callable[[], datetime] | None = None
+) -> LocationSource:
     """The fake source when `TIANYE_FAKE_LOCATION` is set, plyer on Android, else "none"."""
     spec = env.get(FAKE_ENV)
     if spec:
-        return FakeLocationSource(spec)
+        return FakeLocationSource(spec, now)
     if platform == "android":  # pragma: no cover
         return PlyerLocationSource()
     return FakeLocationSource("none:unavailable")

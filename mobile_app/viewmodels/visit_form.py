@@ -459,7 +459,7 @@ class VisitFormViewModel(FormViewModel):
             try:
                 from kivy.utils import platform
 
-                source = source_for(os.environ, str(platform))
+                source = source_for(os.environ, str(platform), now=self.now)
             except ValueError:
                 source = source_for({}, "")
         if self._location is not None:
