@@ -127,7 +127,7 @@ class PlyerLocationSource:  # pragma: no cover - needs an Android phone
     """Android's location through plyer (`ACCESS_FINE_LOCATION` in buildozer.spec)."""
 
     def __init__(self) -> None:
-        from plyer import gps  # type: ignore[import-untyped]
+        from plyer import gps
 
         self._gps = gps
         self._report: Report | None = None

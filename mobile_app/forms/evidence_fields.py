@@ -112,7 +112,7 @@ class PhotoField(FieldBox):
             self.open_chooser()
 
     def _take_photo(self) -> None:  # pragma: no cover - needs a phone
-        from plyer import camera  # type: ignore[import-untyped]
+        from plyer import camera
 
         target = os.path.join(tempfile.gettempdir(), "tianye-camera.jpg")
 
@@ -135,8 +135,8 @@ class PhotoField(FieldBox):
         row.add_widget(ok)
         body.add_widget(row)
         popup = Popup(title=translate("evidence.choose", self.lang), content=body)
-        popup.chooser = chooser  # type: ignore[attr-defined]
-        popup.ok_button = ok  # type: ignore[attr-defined]
+        popup.chooser = chooser
+        popup.ok_button = ok
 
         def choose(*_: Any) -> None:
             if chooser.selection:

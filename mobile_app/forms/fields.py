@@ -333,7 +333,7 @@ def field_widget(
             "signature": evidence_fields.SignatureField,
             "geopoint": evidence_fields.GeoField,
         }
-        return kinds[field_def.widget](field_def, lang, on_change)  # type: ignore[no-any-return]
+        return kinds[field_def.widget](field_def, lang, on_change)
     if shown_only(field_def):
         return ReadOnlyField(field_def, lang, on_change)
     if field_def.widget == "select":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from mobile_app.evidence.vault import EvidenceFiles, MissingFile
@@ -119,7 +120,7 @@ def upload_pending(
             sent = tus.upload(
                 f.sha256,
                 f.mime,
-                lambda data=data: data,
+                partial(bytes, data),
                 known_offset=f.upload_offset,
                 on_offset=persist,
                 should_stop=should_stop,
