@@ -32,6 +32,7 @@ IMPORT_NAMES = {
     "sqlcipher3": "sqlcipher3",  # our recipe, android/recipes (test_android_build.py)
     "pillow": "PIL",
     "plyer": "plyer",
+    "pyjnius": "jnius",  # Android connectivity (mobile_app/sync/connectivity.py), p4a recipe
 }
 # Pins that differ from the desktop on purpose (test_android_build.py imports the phone's wheel).
 PHONE_ONLY_PINS = {"charset-normalizer": "the last pure-Python release; desktop pip takes 3.x"}
