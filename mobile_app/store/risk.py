@@ -46,7 +46,7 @@ def next_visit_due(conn: Connection, last_visit: str, monitor_category: Any) -> 
     issue 15) must not stop a page from being applied or the list from loading."""
     try:
         return rules_config(conn).next_visit_due(last_visit, monitor_category).isoformat()
-    except (ValueError, TypeError, ArithmeticError):
+    except (ValueError, TypeError, KeyError, ArithmeticError):
         return None
 
 

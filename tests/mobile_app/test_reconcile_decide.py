@@ -283,6 +283,16 @@ def test_ordinary_values_are_not_parked(data: dict[str, Any]) -> None:
     assert only(decide_pull([change("visit", V, data=data)], local(), now=NOW)).outcome == "changed"
 
 
+@pytest.mark.parametrize("version", [None, "9", True, 9.5])
+def test_a_change_without_a_usable_version_is_parked(version: Any) -> None:
+    pulled = {k: v for k, v in change(version=version).items() if v is not None}
+    d = only(decide_pull([pulled], local(row()), now=NOW))
+    assert d.outcome == "parked"
+    assert d.steps == (
+        ParkPulled(("household", H), None, {"phone": "2"}, {"version": ["wrong_type"]}),
+    )
+
+
 def test_an_unreadable_tombstone_still_deletes() -> None:
     pulled = change(deleted=True, data={"household_no": float("inf")})
     d = only(decide_pull([pulled], local(row()), now=NOW))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mobile_app.store.models import RecordRow
-from mobile_app.store.reconcile.admission import check_pulled
+from mobile_app.store.reconcile.admission import WRONG_TYPE, check_pulled
 from shared_schema.sync import rebase_local
 
 Key = tuple[str, str]
@@ -188,9 +188,13 @@ def decide_change(
     entity, record_id = key
     if change.get("removed"):
         return ChangeDecision(key, REMOVED, rec.household_id if rec else None, (RemoveRecord(key),))
-    version = int(change["version"])
-    server_deleted = bool(change.get("deleted"))
     raw = change.get("data")
+    version = change.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        # The protocol makes it required; a server that leaves it out cannot be followed.
+        errors = {"version": [WRONG_TYPE]}
+        return ChangeDecision(key, PARKED, None, (ParkPulled(key, None, raw, errors),), data=raw)
+    server_deleted = bool(change.get("deleted"))
     problems = check_pulled(entity, raw if raw is not None else {})
     if problems and not server_deleted:
         return ChangeDecision(
@@ -258,7 +262,7 @@ def _decided(
     outcome: str,
     household_id: str | None,
     steps: Iterable[Step],
-    version: int,
+    version: int | None,
     data: Any,
 ) -> ChangeDecision:
     return ChangeDecision(key, outcome, household_id, tuple(steps), version=version, data=data)
