@@ -99,7 +99,7 @@ def steps_of(kind: type, decided: Any) -> list[Any]:
 
 # -- pull: one rule per row -------------------------------------------------------------------
 def test_a_new_record_is_stored_with_the_server_state_as_its_base() -> None:
-    d = only(decide_pull([change()], local(), now=NOW))
+    d = only(decide_pull([change()], local()))
     assert d.outcome == "changed" and d.household_id == H
     (write,) = steps_of(WriteRecord, d)
     assert write == WriteRecord((("household", H)), {"phone": "2"}, False, {"phone": "2"}, 9, False)
@@ -108,7 +108,7 @@ def test_a_new_record_is_stored_with_the_server_state_as_its_base() -> None:
 
 
 def test_a_clean_record_takes_the_server_state() -> None:
-    d = only(decide_pull([change()], local(row()), now=NOW))
+    d = only(decide_pull([change()], local(row())))
     (write,) = steps_of(WriteRecord, d)
     assert write.data == {"phone": "2"} and write.base_version == 9 and not write.rebase_outbox
 
@@ -124,7 +124,7 @@ def test_a_tombstone_removes_a_clean_record(
     held: RecordRow | None, pending: tuple, expect_drop: bool, household: str | None
 ) -> None:
     rows = (held,) if held else ()
-    d = only(decide_pull([change(deleted=True)], local(*rows, pending=pending), now=NOW))
+    d = only(decide_pull([change(deleted=True)], local(*rows, pending=pending)))
     assert d.outcome == "deleted"
     assert bool(steps_of(DropRecord, d)) is expect_drop
     assert not steps_of(WriteRecord, d) and d.household_id == household
@@ -133,7 +133,7 @@ def test_a_tombstone_removes_a_clean_record(
 def test_a_pending_edit_is_rebased_and_never_overwritten() -> None:
     held = row(data={"phone": "local", "notes": "a"}, base={"phone": "1", "notes": "a"}, dirty=True)
     pulled = change(data={"phone": "server", "notes": "b"})
-    d = only(decide_pull([pulled], local(held, pending=(held.key,)), now=NOW))
+    d = only(decide_pull([pulled], local(held, pending=(held.key,))))
     (write,) = steps_of(WriteRecord, d)
     assert write.data == {"phone": "local", "notes": "b"}  # local field kept, other pulled
     assert write.base_data == {"phone": "server", "notes": "b"} and write.base_version == 9
@@ -142,7 +142,7 @@ def test_a_pending_edit_is_rebased_and_never_overwritten() -> None:
 
 def test_a_record_edited_here_and_deleted_on_the_server_is_kept_with_a_notice() -> None:
     held = row(data={"phone": "local"}, dirty=True)
-    d = only(decide_pull([change(deleted=True)], local(held, pending=(held.key,)), now=NOW))
+    d = only(decide_pull([change(deleted=True)], local(held, pending=(held.key,))))
     (write,) = steps_of(WriteRecord, d)
     assert write.data == {"phone": "local"} and not write.deleted
     assert (write.base_data, write.base_version) == ({"phone": "1"}, 5)  # old base kept
@@ -154,7 +154,7 @@ def test_a_record_edited_here_and_deleted_on_the_server_is_kept_with_a_notice() 
 def test_a_pending_local_delete_keeps_its_base(server_deleted: bool, writes: bool) -> None:
     held = row(deleted=True, dirty=True)
     pulled = change(deleted=server_deleted)
-    d = only(decide_pull([pulled], local(held, pending=(held.key,)), now=NOW))
+    d = only(decide_pull([pulled], local(held, pending=(held.key,))))
     written = steps_of(WriteRecord, d)
     assert bool(written) is writes
     if writes:
@@ -162,14 +162,12 @@ def test_a_pending_local_delete_keeps_its_base(server_deleted: bool, writes: boo
 
 
 def test_a_record_that_left_the_scope_is_removed() -> None:
-    d = only(
-        decide_pull([{"entity": "household", "id": H, "removed": True}], local(row()), now=NOW)
-    )
+    d = only(decide_pull([{"entity": "household", "id": H, "removed": True}], local(row())))
     assert d.outcome == "removed" and d.steps == (RemoveRecord(("household", H)),)
 
 
 def test_open_conflicts_become_notices_and_settled_ones_close() -> None:
-    d = only(decide_pull([change(open_conflicts=["phone"])], local(row()), now=NOW))
+    d = only(decide_pull([change(open_conflicts=["phone"])], local(row())))
     (notice,) = steps_of(AddNotice, d)
     assert notice.key == f"open:household:{H}:phone" and notice.field == "phone"
     assert steps_of(CloseOpenFieldNotices, d) == [
@@ -203,7 +201,7 @@ def test_a_supervisors_return_reaches_the_worker(
     before: dict[str, Any], after: dict[str, Any], expected: str | None
 ) -> None:
     held = row("visit", V, base={**VISIT, **before}, household_id=H)
-    d = only(decide_pull([change("visit", V, data={**VISIT, **after})], local(held), now=NOW))
+    d = only(decide_pull([change("visit", V, data={**VISIT, **after})], local(held)))
     review = [s for s in d.steps if isinstance(s, AddNotice | CloseNotice) and "review:" in s.key]
     if expected is None:
         assert review == []
@@ -216,7 +214,7 @@ def test_a_supervisors_return_reaches_the_worker(
 
 def test_a_member_names_its_household() -> None:
     data = {"household_id": H, "name": "张三"}
-    d = only(decide_pull([change("member", M, data=data)], local(), now=NOW))
+    d = only(decide_pull([change("member", M, data=data)], local()))
     assert d.household_id == H
 
 
@@ -261,7 +259,7 @@ def test_a_record_the_phone_cannot_store_is_parked(
     record_id = {"visit": V, "member": M, "household": H}[entity]
     assert code in check_pulled(entity, data)[path]
     page = [change(entity, record_id, data=data), change("household", H)]
-    decision = decide_pull(page, local(), now=NOW)
+    decision = decide_pull(page, local())
     parked, fine = decision.changes
     assert parked.outcome == "parked" and parked.household_id is None
     (step,) = parked.steps
@@ -280,13 +278,13 @@ def test_a_record_the_phone_cannot_store_is_parked(
 )
 def test_ordinary_values_are_not_parked(data: dict[str, Any]) -> None:
     assert check_pulled("visit", data) == {}
-    assert only(decide_pull([change("visit", V, data=data)], local(), now=NOW)).outcome == "changed"
+    assert only(decide_pull([change("visit", V, data=data)], local())).outcome == "changed"
 
 
 @pytest.mark.parametrize("version", [None, "9", True, 9.5])
 def test_a_change_without_a_usable_version_is_parked(version: Any) -> None:
     pulled = {k: v for k, v in change(version=version).items() if v is not None}
-    d = only(decide_pull([pulled], local(row()), now=NOW))
+    d = only(decide_pull([pulled], local(row())))
     assert d.outcome == "parked"
     assert d.steps == (
         ParkPulled(("household", H), None, {"phone": "2"}, {"version": ["wrong_type"]}),
@@ -295,13 +293,13 @@ def test_a_change_without_a_usable_version_is_parked(version: Any) -> None:
 
 def test_an_unreadable_tombstone_still_deletes() -> None:
     pulled = change(deleted=True, data={"household_no": float("inf")})
-    d = only(decide_pull([pulled], local(row()), now=NOW))
+    d = only(decide_pull([pulled], local(row())))
     assert d.outcome == "deleted" and steps_of(DropRecord, d)
 
 
 def test_a_later_change_of_the_same_record_sees_the_earlier_one() -> None:
     first, second = change(version=7, data={"phone": "7"}), change(version=8, data={"phone": "8"})
-    decision = decide_pull([first, second], local(), now=NOW)
+    decision = decide_pull([first, second], local())
     assert [steps_of(WriteRecord, c)[0].base_version for c in decision.changes] == [7, 8]
 
 
@@ -504,8 +502,8 @@ def test_decide_pull_never_loses_an_edit_nor_writes_the_unreadable(
     page: list[dict[str, Any]], held: list[RecordRow], pending_ids: set[str]
 ) -> None:
     view = local(*held, pending=tuple(("household", i) for i in pending_ids))
-    decision = decide_pull(page, view, now=NOW)
-    assert decision == decide_pull(page, view, now=NOW)  # plain data: deterministic
+    decision = decide_pull(page, view)
+    assert decision == decide_pull(page, view)  # plain data: deterministic
     assert len(decision.changes) == len(page)
     assert sum(decision.counts.values()) == len(page)
     seen: set[str] = set()

@@ -76,7 +76,7 @@ def apply_pull_page(db: Database, page: Mapping[str, Any], *, now: str) -> dict[
     changes: Sequence[Mapping[str, Any]] = page.get("changes") or []
     with db.transaction() as conn:
         local = load_pull(conn, changes)
-        decision = decide_pull(changes, local, now=now)
+        decision = decide_pull(changes, local)
         counts = apply_pull(conn, decision, now=now)
         reach("pull.before_cursor")
         set_value(conn, "cursor", int(page["cursor"]))

@@ -1,10 +1,10 @@
 """Deciding what a pulled page does to the phone's records: pure, plain data in and out.
 
-`decide_pull(changes, local, now=)` reads the page's changes (as the protocol sends them) and
-what the phone holds for those records (`PullLocal`: typed rows and which have pending
-outbox entries) and returns a `PullDecision`: per change its outcome and the ordered steps
-that apply it. No SQL, no clock (`now` is passed in), no logging: this is where a reader
-learns how the phone folds the server's state into its own (docs/mobile-store.md, "Pull").
+`decide_pull(changes, local)` reads the page's changes (as the protocol sends them) and what
+the phone holds for those records (`PullLocal`: typed rows and which have pending outbox
+entries) and returns a `PullDecision`: per change its outcome and the ordered steps that
+apply it. No SQL, no clock (the apply phase stamps what it writes), no logging: this is where
+a reader learns how the phone folds the server's state into its own (docs/mobile-store.md).
 
 Outcomes: `changed`, `deleted` (a tombstone), `removed` (left the worker's scope), `parked`
 (a version this phone cannot store: `admission.check_pulled`; issue 15).
@@ -162,11 +162,10 @@ class PullDecision:
         return {c.household_id for c in self.changes if c.household_id}
 
 
-def decide_pull(
-    changes: Sequence[Mapping[str, Any]], local: PullLocal, *, now: str
-) -> PullDecision:
-    """Decide a whole page. Later changes see the effect of earlier ones on the same record."""
-    del now  # notices are stamped by apply; kept in the signature so decide never reads a clock
+def decide_pull(changes: Sequence[Mapping[str, Any]], local: PullLocal) -> PullDecision:
+    """Decide a whole page. Later changes see the effect of earlier ones on the same record.
+
+    Nothing here depends on the time (notices and rows are stamped with `now` by apply)."""
     records = dict(local.records)
     decisions = []
     for change in changes:
