@@ -140,6 +140,12 @@ def park_pulled(
     )
 
 
+def pulled_keys(conn: Connection) -> set[tuple[str, str]]:
+    """(entity, id) of every record with a parked pulled version."""
+    rows = conn.execute("SELECT entity, record_id FROM parked WHERE op=?", (PULLED,))
+    return {(r[0], r[1]) for r in rows}
+
+
 def drop_pulled(conn: Connection, entity: str, record_id: str) -> None:
     """Forget a parked pulled version (a later version of the record was applied)."""
     conn.execute(

@@ -104,6 +104,9 @@ def test_a_new_record_is_stored_with_the_server_state_as_its_base() -> None:
     (write,) = steps_of(WriteRecord, d)
     assert write == WriteRecord((("household", H)), {"phone": "2"}, False, {"phone": "2"}, 9, False)
     assert steps_of(SettleRecord, d) == [SettleRecord(("household", H), ())]
+    assert steps_of(ForgetParkedPulled, d) == []
+    view = PullLocal(parked=frozenset({("household", H)}))
+    d = only(decide_pull([change()], view))  # an unreadable version was parked before
     assert steps_of(ForgetParkedPulled, d) == [ForgetParkedPulled(("household", H))]
 
 

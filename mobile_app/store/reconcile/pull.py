@@ -24,7 +24,13 @@ from mobile_app.store.notices import (
     households_with_notices,
 )
 from mobile_app.store.outbox import entries_for, pending_keys, sync_record_outbox
-from mobile_app.store.parked import REMOVED_REASON, drop_pulled, park_draft, park_pulled
+from mobile_app.store.parked import (
+    REMOVED_REASON,
+    drop_pulled,
+    park_draft,
+    park_pulled,
+    pulled_keys,
+)
 from mobile_app.store.reconcile.admission import CANNOT_STORE, RECORD
 from mobile_app.store.reconcile.pull_decision import (
     PARKED,
@@ -89,19 +95,36 @@ def load_pull(conn: Connection, changes: Sequence[Mapping[str, Any]]) -> PullLoc
     return PullLocal(
         records=load_records(conn, keys),
         pending=frozenset(pending_keys(conn) & set(keys)),
+        parked=frozenset(pulled_keys(conn) & set(keys)),
     )
 
 
 def apply_pull(conn: Connection, decision: PullDecision, *, now: str) -> dict[str, int]:
-    """Write a decided page; each change in its own savepoint (parked alone if it fails)."""
+    """Write a decided page. The page is tried in one savepoint; when a change fails with a
+    value the phone cannot store, the page is rolled back to it and applied again with each
+    change in its own savepoint, so that change alone is parked (two statements a change are
+    only spent when a page holds such a value)."""
+    conn.execute("SAVEPOINT pulled_page")
+    try:
+        outcomes = []
+        for change in decision.changes:
+            for step in change.steps:
+                apply_step(conn, step, now)
+            outcomes.append(change.outcome)
+            reach("pull.change")
+    except UNSTORABLE:
+        conn.execute("ROLLBACK TO pulled_page")
+        outcomes = []
+        for change in decision.changes:
+            outcomes.append(_apply_change(conn, change, now))
+            reach("pull.change")
+    conn.execute("RELEASE pulled_page")
     counts = {"changed": 0, "removed": 0, "deleted": 0, "parked": 0}
     households: set[str] = set()
-    for change in decision.changes:
-        outcome = _apply_change(conn, change, now)
+    for change, outcome in zip(decision.changes, outcomes, strict=True):
         counts[outcome] += 1
         if outcome != PARKED and change.household_id:
             households.add(change.household_id)
-        reach("pull.change")
     for household_id in sorted(households):
         refresh_household(conn, household_id)
     return counts

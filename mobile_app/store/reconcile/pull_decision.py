@@ -140,7 +140,8 @@ class PullLocal:
     """What the phone holds for the records of a page (loaded in one round of queries)."""
 
     records: Mapping[Key, RecordRow] = field(default_factory=dict)
-    pending: frozenset[Key] = frozenset()
+    pending: frozenset[Key] = frozenset()  # records with outbox entries
+    parked: frozenset[Key] = frozenset()  # records with a parked (unreadable) pulled version
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,10 @@ def decide_pull(changes: Sequence[Mapping[str, Any]], local: PullLocal) -> PullD
     records = dict(local.records)
     decisions = []
     for change in changes:
-        decision = decide_change(change, records.get(_key(change)), _key(change) in local.pending)
+        key = _key(change)
+        decision = decide_change(
+            change, records.get(key), key in local.pending, parked=key in local.parked
+        )
         decisions.append(decision)
         _follow(records, decision)
     return PullDecision(tuple(decisions))
@@ -180,9 +184,10 @@ def _key(change: Mapping[str, Any]) -> Key:
 
 
 def decide_change(
-    change: Mapping[str, Any], rec: RecordRow | None, pending: bool
+    change: Mapping[str, Any], rec: RecordRow | None, pending: bool, *, parked: bool = False
 ) -> ChangeDecision:
-    """One pulled change against the phone's row for that record (None: not held here)."""
+    """One pulled change against the phone's row for that record (None: not held here);
+    `pending`: it has outbox entries; `parked`: an unreadable version of it is parked."""
     key = _key(change)
     entity, record_id = key
     if change.get("removed"):
@@ -208,7 +213,7 @@ def decide_change(
     server_data: dict[str, Any] = {} if problems or raw is None else dict(raw)
     outcome = DELETED if server_deleted else CHANGED
     clean = rec is None or (not rec.dirty and not pending)
-    steps: list[Step] = [ForgetParkedPulled(key)]
+    steps: list[Step] = [ForgetParkedPulled(key)] if parked else []
     if server_deleted and clean:
         # A clean record deleted on the server simply goes (an unknown one is not stored).
         if rec is not None:
