@@ -25,6 +25,8 @@ from mobile_app.store.outbox import count_entries
 from mobile_app.store.records import clear_records, refresh_household
 from mobile_app.store.rejected import clear_rejected
 from mobile_app.store.sync_state import forget_values
+from shared_schema.config import RulesConfig, config_for, config_from_dict
+from shared_schema.config_data import CURRENT_YEAR
 
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 MIN_PIN_LENGTH = 4
@@ -77,18 +79,14 @@ class ConfigRepository:
         row = self.db.query_one("SELECT max(fetched_at) FROM config")
         return row[0] if row else None
 
-    def rules_config(self) -> Any:
+    def rules_config(self) -> RulesConfig:
         """A `shared_schema.config.RulesConfig` from the cached "rules" section.
 
         Falls back to the shared defaults for the current year when nothing is cached yet.
         """
-        from shared_schema.config import config_for, config_from_dict
-
         cached = self.get("rules")
         if cached:
             return config_from_dict(cached)
-        from shared_schema.config_data import CURRENT_YEAR
-
         return config_for(None, CURRENT_YEAR)
 
 
