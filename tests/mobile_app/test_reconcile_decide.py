@@ -597,3 +597,12 @@ def test_decide_modules_do_no_io_and_read_no_clock(name: str) -> None:
                 assert module.startswith(ALLOWED), f"{name} imports {module}"
         if isinstance(node, ast.Attribute):
             assert node.attr not in {"now", "today", "utcnow", "time", "execute"}, (name, node.attr)
+
+
+def test_push_results_speak_the_protocols_words() -> None:
+    from mobile_app.store.reconcile.push_decision import STATUS_REJECTED
+    from shared_schema.schemas.protocol import RESULT_STATUSES
+    from shared_schema.sync import STATUS_APPLIED, STATUS_CONFLICT, STATUS_MERGED
+
+    ours = {STATUS_APPLIED, STATUS_MERGED, STATUS_CONFLICT, STATUS_REJECTED}
+    assert ours == set(RESULT_STATUSES)
