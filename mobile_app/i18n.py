@@ -219,6 +219,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n} 条修改被服务器拒绝，请到“退回与冲突”查看",
         "Edits refused by the server: {n}; see Returned",
     ),
+    "sync.unreadable": (
+        "{n} 条下载的记录无法保存，已单独保留，请到“退回与冲突”查看",
+        "Downloaded records that could not be stored: {n}; see Returned",
+    ),
     "sync.not_signed_in": ("尚未联网登录，无法同步", "Not signed in online; cannot sync"),
     # returned and conflicts
     "returned.title": ("退回与冲突", "Returned and conflicts"),
@@ -228,6 +232,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "returned.kind.conflict": ("修改冲突", "Edit conflict"),
     "returned.kind.deleted_on_server": ("记录已在服务器删除", "Deleted on the server"),
     "returned.kind.rejected": ("修改被拒绝", "Edit refused"),
+    "returned.kind.unreadable": (
+        "无法保存的下载记录",
+        "Downloaded record that could not be stored",
+    ),
+    "returned.kind.parked": ("修改已搁置", "Edit set aside"),
+    "returned.unreadable_hint": (
+        "已单独保留服务器发来的这条记录，其余数据照常同步；请告知乡镇管理员核对",
+        "This record from the server was set aside and the rest synced as usual;"
+        " tell your township administrator",
+    ),
+    "returned.record_whole": ("整条记录", "Whole record"),
+    "returned.parked_removed": (
+        "该户已不在您的网格内，修改已单独保存，可在设置中导出",
+        "This household left your grids; the edit was kept and can be exported in Settings",
+    ),
+    "parked.problem.not_an_object": ("不是一条记录", "not a record"),
+    "parked.problem.wrong_type": ("类型不对", "wrong type"),
+    "parked.problem.number_not_finite": ("数值无效", "not a finite number"),
+    "parked.problem.number_out_of_range": ("数值超出范围", "number out of range"),
+    "parked.problem.date_invalid": ("日期无效", "not a valid date"),
+    "parked.problem.date_out_of_range": ("日期超出范围", "date out of range"),
+    "parked.problem.too_deep": ("嵌套过深", "nested too deeply"),
+    "parked.problem.cannot_store": ("本机无法保存", "this phone cannot store it"),
     "returned.conflict_detail": (
         "{field}：与他人的修改冲突，当前值为 {value}，等待审核人员裁定",
         "{field}: conflicts with another edit; current value {value}; a supervisor will decide",

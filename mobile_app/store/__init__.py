@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mobile_app.store.database import Database
+from mobile_app.store.drafts import count_drafts
 from mobile_app.store.models import (
     ConflictNotice,
     Draft,
@@ -29,7 +30,9 @@ from mobile_app.store.models import (
     SyncState,
     ValidationFailed,
 )
-from mobile_app.store.outbox import OutboxRepository
+from mobile_app.store.notices import ConflictRepository
+from mobile_app.store.outbox import OutboxRepository, count_entries
+from mobile_app.store.parked import ParkedRepository
 from mobile_app.store.queries import (
     FILTERS,
     SORTS,
@@ -38,13 +41,9 @@ from mobile_app.store.queries import (
     VisitRepository,
 )
 from mobile_app.store.records import RecordRepository, Validator
+from mobile_app.store.rejected import RejectedRepository
 from mobile_app.store.settings import ConfigRepository, SessionRepository
-from mobile_app.store.state import (
-    ConflictRepository,
-    ParkedRepository,
-    RejectedRepository,
-    SyncStateRepository,
-)
+from mobile_app.store.sync_state import SyncStateRepository
 
 
 class Store:
@@ -70,6 +69,10 @@ class Store:
         self.parked = ParkedRepository(self.db)
         self.config = ConfigRepository(self.db)
         self.session = SessionRepository(self.db)
+
+    def unsynced_count(self) -> int:
+        """Outbox entries plus unsaved drafts: the work that would be lost with this store."""
+        return count_entries(self.db) + count_drafts(self.db)
 
     def close(self) -> None:
         """Close the database connections."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -57,9 +58,12 @@ def key_pragma(key: bytes) -> str:
     return f"PRAGMA key = \"x'{bytes(key).hex()}'\""
 
 
-def connect(path: str | Path, key: bytes, **kwargs: Any) -> Any:
-    """A SQLCipher connection with `key` applied and checked (`WrongKey` when it does not fit)."""
-    conn = driver().connect(str(path), **kwargs)
+def connect(path: str | Path, key: bytes, **kwargs: Any) -> sqlite3.Connection:
+    """A SQLCipher connection with `key` applied and checked (`WrongKey` when it does not fit).
+
+    `sqlcipher3.dbapi2.Connection` has no type stubs; it has `sqlite3.Connection`'s API, which
+    is the type the store names it by (`database.Connection`)."""
+    conn: sqlite3.Connection = driver().connect(str(path), **kwargs)
     conn.execute(key_pragma(key))
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -96,7 +100,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _counts(conn: Any, schema: str = "main") -> dict[str, int]:
+def _counts(conn: sqlite3.Connection, schema: str = "main") -> dict[str, int]:
     tables = [
         row[0]
         for row in conn.execute(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
+from mobile_app.store.database import Connection
+from mobile_app.store.meta import get_meta, set_meta
 from shared_schema.sync import Hlc, tick
 
 
@@ -22,11 +23,10 @@ def iso(now: datetime) -> str:
     return now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def next_hlc(conn: sqlite3.Connection, now: datetime, node: str) -> str:
+def next_hlc(conn: Connection, now: datetime, node: str) -> str:
     """Tick the stored clock at `now` and return the new stamp (inside the caller's transaction)."""
-    row = conn.execute("SELECT value FROM meta WHERE key='hlc'").fetchone()
-    prev_text = row[0] if row else None
+    prev_text = get_meta(conn, "hlc")
     now_ms = to_ms(now)
     stamp = str(tick(Hlc.parse(prev_text) if prev_text else None, now_ms, node))
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?)", (stamp,))
+    set_meta(conn, "hlc", stamp)
     return stamp

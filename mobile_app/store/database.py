@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from mobile_app.store import cipher
 from mobile_app.store.migrations import MIGRATIONS, apply_migrations
@@ -31,6 +32,14 @@ BUSY_TIMEOUT_MS = 5000
 # for a grid's store (2,000 households: ~12 MiB), list and search stay near plain speed
 # (bench figures in docs/security.md). Only pages actually read are allocated.
 ENCRYPTED_CACHE_KIB = 32768
+
+Connection: TypeAlias = sqlite3.Connection
+"""What every store function takes: this thread's connection inside `Database.transaction()`.
+
+A SQLCipher connection (`sqlcipher3.dbapi2.Connection`) has exactly this API; the store only
+ever gets one from `Database`, so one type names both."""
+Row: TypeAlias = sqlite3.Row
+Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
 
 
 class Database:
@@ -43,24 +52,31 @@ class Database:
         self.synchronous = synchronous
         self._key = bytes(key) if key is not None else None
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[Connection] = []
         self._lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.transaction() as conn:
             apply_migrations(conn, MIGRATIONS)
 
     # -- connections -------------------------------------------------------------------------
-    def _open(self) -> sqlite3.Connection:
-        options = {
-            "timeout": BUSY_TIMEOUT_MS / 1000,
-            "isolation_level": None,
-            "check_same_thread": False,
-        }
+    def _open(self) -> Connection:
+        conn: Connection
         if self._key is None:
-            conn = sqlite3.connect(self.path, **options)
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
             conn.row_factory = sqlite3.Row
         else:
-            conn = cipher.connect(self.path, self._key, **options)
+            conn = cipher.connect(
+                self.path,
+                self._key,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
             conn.row_factory = cipher.driver().Row
             conn.execute(f"PRAGMA cache_size=-{ENCRYPTED_CACHE_KIB}")
         conn.execute("PRAGMA journal_mode=WAL")
@@ -77,7 +93,7 @@ class Database:
         return self._key is not None
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> Connection:
         """This thread's connection (autocommit mode; write through `transaction()`)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
@@ -87,7 +103,7 @@ class Database:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error); nested calls join the outer one."""
         conn = self.conn
         if self._local.depth:
@@ -108,13 +124,19 @@ class Database:
         self._local.depth = 0
         conn.execute("COMMIT")
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a read query on this thread's connection."""
         return self.conn.execute(sql, params).fetchall()
 
-    def query_one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    def query_one(self, sql: str, params: Params = ()) -> Row | None:
         """The first row of a read query, or None."""
-        return self.conn.execute(sql, params).fetchone()
+        row: Row | None = self.conn.execute(sql, params).fetchone()
+        return row
+
+    def scalar(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row of a read query (None when there is no row)."""
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
 
     def schema_version(self) -> int:
         """The number of the last applied migration."""

@@ -29,12 +29,22 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mobile_app.store.clock import iso
-from mobile_app.store.outbox import entry_from_row
-from mobile_app.store.state import get_value, set_value
+from mobile_app.store.database import Connection
+from mobile_app.store.outbox import (
+    max_mutation_id,
+    numbered_entries,
+    set_mutation_id,
+    unnumbered_entries,
+)
+from mobile_app.store.parked import PULLED
+from mobile_app.store.sync_state import get_value, next_mutation_id, set_value
 from shared_schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from mobile_app.store import Store
 
 FORMAT = "tianye-outbox"
 FORMAT_VERSION = 1
@@ -61,26 +71,19 @@ def canonical_bytes(payload: Any) -> bytes:
     return text.encode("utf-8")
 
 
-def _number_all(conn: Any) -> list[dict[str, Any]]:
+def _number_all(conn: Connection) -> list[dict[str, Any]]:
     """Give every unnumbered entry the next id (outbox order); return all, in id order."""
-    top = conn.execute("SELECT max(mutation_id) FROM outbox").fetchone()[0]
-    next_id = max(
-        int(get_value(conn, "next_mutation_id", 1)),
-        int(get_value(conn, "last_mutation_id", 0)) + 1,
-        int(top or 0) + 1,
-    )
-    for row in conn.execute(
-        "SELECT seq FROM outbox WHERE mutation_id IS NULL ORDER BY seq"
-    ).fetchall():
-        conn.execute("UPDATE outbox SET mutation_id=? WHERE seq=?", (next_id, row["seq"]))
+    next_id = max(next_mutation_id(conn), max_mutation_id(conn) + 1)
+    for entry in unnumbered_entries(conn):
+        set_mutation_id(conn, entry.seq, next_id)
         next_id += 1
     set_value(conn, "next_mutation_id", next_id)
-    rows = conn.execute("SELECT * FROM outbox ORDER BY mutation_id").fetchall()
-    return [entry_from_row(r).to_wire() for r in rows]
+    return [e.to_wire() for e in numbered_entries(conn)]
 
 
-def _parked(conn: Any) -> list[dict[str, Any]]:
-    rows = conn.execute("SELECT * FROM parked ORDER BY seq").fetchall()
+def _parked(conn: Connection) -> list[dict[str, Any]]:
+    # Pulled records this phone could not store are the server's, not edits: not exported.
+    rows = conn.execute("SELECT * FROM parked WHERE op != ? ORDER BY seq", (PULLED,)).fetchall()
     return [
         {
             "entity": r["entity"],
@@ -97,7 +100,7 @@ def _parked(conn: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _rejected(conn: Any) -> list[dict[str, Any]]:
+def _rejected(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute("SELECT * FROM rejected WHERE resolved=0 ORDER BY mutation_id").fetchall()
     return [
         {
@@ -134,7 +137,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
-def export_outbox(store: Any, path: str | Path, *, now: datetime) -> OutboxExport:
+def export_outbox(store: Store, path: str | Path, *, now: datetime) -> OutboxExport:
     """Write the store's pending, parked and rejected edits to `path` (see the module doc)."""
     session = store.session.get()
     with store.db.transaction() as conn:

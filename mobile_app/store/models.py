@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,26 @@ class Record:
     dirty: bool  # local edits not yet acknowledged by the server
     open_conflicts: list[str]  # field paths with an open conflict on the server
     updated_at: str | None
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A `records` row as the sync reconcile reads it: local state and its server base."""
+
+    entity: str
+    id: str
+    household_id: str | None
+    data: dict[str, Any] | None  # local state (None only for a bare tombstone)
+    base_data: dict[str, Any] | None  # the server state it is based on (None: never synced)
+    base_version: int | None
+    base_deleted: bool
+    deleted: bool
+    dirty: bool
+    open_conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.entity, self.id)
 
 
 @dataclass(frozen=True)
@@ -143,7 +164,9 @@ class ConflictNotice:
 
 @dataclass(frozen=True)
 class ParkedEdit:
-    """An edit the server refused as outside the worker's scope (403), kept and exportable."""
+    """Something set aside, kept and exportable: an edit the server refused as outside the
+    worker's scope (403) or whose record left their grids (`op` upsert/delete/draft), or a
+    pulled record version this phone could not store (`op` "pulled"; docs/mobile-store.md)."""
 
     seq: int
     entity: str
@@ -153,8 +176,16 @@ class ParkedEdit:
     data: dict[str, Any]
     record_data: dict[str, Any] | None
     hlc: str
-    reason: str
+    reason: str  # JSON text
     created_at: str
+
+    @property
+    def reason_value(self) -> Any:
+        """`reason` decoded (the raw text when it is not JSON)."""
+        try:
+            return json.loads(self.reason)
+        except ValueError:
+            return self.reason
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The outbox: pending mutations in edit order, coalesced per record until they are sent.
+"""The `outbox` table's one writer: pending mutations in edit order, coalesced per record
+until they are sent.
 
 Decisions (docs/mobile-store.md):
 - An entry holds the fields changed since the record's base (`changes_between`), the
@@ -13,15 +14,15 @@ Decisions (docs/mobile-store.md):
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from mobile_app.store import jsonio
+from mobile_app.store.database import Connection, Database, Row
 from mobile_app.store.models import OutboxEntry
 from shared_schema.sync.changes import changes_between
 
 
-def entry_from_row(row: sqlite3.Row) -> OutboxEntry:
+def entry_from_row(row: Row) -> OutboxEntry:
     """Turn an outbox row into its dataclass."""
     return OutboxEntry(
         seq=row["seq"],
@@ -36,7 +37,7 @@ def entry_from_row(row: sqlite3.Row) -> OutboxEntry:
     )
 
 
-def pending_changes(row: sqlite3.Row) -> dict[str, Any]:
+def pending_changes(row: Row) -> dict[str, Any]:
     """What a record row would send now: the whole record if never on the server, else a diff."""
     data = jsonio.loads(row["data"]) or {}
     if row["base_version"] is None:
@@ -45,7 +46,7 @@ def pending_changes(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def sync_record_outbox(
-    conn: sqlite3.Connection, entity: str, record_id: str, *, hlc: str | None, now: str
+    conn: Connection, entity: str, record_id: str, *, hlc: str | None, now: str
 ) -> None:
     """Make the unsent outbox entry of one record match its row (insert, rewrite or drop).
 
@@ -61,7 +62,7 @@ def sync_record_outbox(
     ).fetchone()
     if row is None:
         if unsent is not None:
-            conn.execute("DELETE FROM outbox WHERE seq=?", (unsent["seq"],))
+            drop_entry(conn, unsent["seq"])
         return
     data: dict[str, Any]
     op: str | None
@@ -75,7 +76,7 @@ def sync_record_outbox(
         op = "upsert" if data else None
     if op is None:
         if unsent is not None:
-            conn.execute("DELETE FROM outbox WHERE seq=?", (unsent["seq"],))
+            drop_entry(conn, unsent["seq"])
         return
     if unsent is None:
         if hlc is None:
@@ -93,7 +94,7 @@ def sync_record_outbox(
         )
 
 
-def _in_flight(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
+def _in_flight(conn: Connection, row: Row) -> bool:
     return (
         conn.execute(
             "SELECT 1 FROM outbox WHERE entity=? AND record_id=? AND mutation_id IS NOT NULL",
@@ -103,10 +104,111 @@ def _in_flight(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
     )
 
 
-class OutboxRepository:
-    """Reads the outbox and assigns mutation ids; writes happen through RecordRepository."""
+def has_pending(conn: Connection, entity: str, record_id: str) -> bool:
+    """Whether any outbox entry (sent or not) exists for a record."""
+    row = conn.execute(
+        "SELECT 1 FROM outbox WHERE entity=? AND record_id=? LIMIT 1", (entity, record_id)
+    ).fetchone()
+    return row is not None
 
-    def __init__(self, db: Any) -> None:
+
+def pending_keys(conn: Connection) -> set[tuple[str, str]]:
+    """(entity, id) of every record with an outbox entry."""
+    return {(r[0], r[1]) for r in conn.execute("SELECT DISTINCT entity, record_id FROM outbox")}
+
+
+def entries_for(conn: Connection, entity: str, record_id: str) -> list[OutboxEntry]:
+    """One record's entries in outbox order."""
+    rows = conn.execute(
+        "SELECT * FROM outbox WHERE entity=? AND record_id=? ORDER BY seq", (entity, record_id)
+    ).fetchall()
+    return [entry_from_row(r) for r in rows]
+
+
+def entries_by_mutation_id(conn: Connection, ids: list[int]) -> dict[int, OutboxEntry]:
+    """The numbered entries with these mutation ids."""
+    found: dict[int, OutboxEntry] = {}
+    for mid in ids:
+        row = conn.execute("SELECT * FROM outbox WHERE mutation_id=?", (mid,)).fetchone()
+        if row is not None:
+            found[mid] = entry_from_row(row)
+    return found
+
+
+def numbered_entries(conn: Connection, limit: int | None = None) -> list[OutboxEntry]:
+    """Entries that already have a mutation id, in id order (they were, or are being, sent)."""
+    sql = "SELECT * FROM outbox WHERE mutation_id IS NOT NULL ORDER BY mutation_id"
+    params: tuple[int, ...] = ()
+    if limit is not None:
+        sql += " LIMIT ?"
+        params = (limit,)
+    return [entry_from_row(r) for r in conn.execute(sql, params).fetchall()]
+
+
+def unnumbered_entries(conn: Connection, limit: int | None = None) -> list[OutboxEntry]:
+    """Entries not yet numbered, in outbox order."""
+    sql = "SELECT * FROM outbox WHERE mutation_id IS NULL ORDER BY seq"
+    params: tuple[int, ...] = ()
+    if limit is not None:
+        sql += " LIMIT ?"
+        params = (limit,)
+    return [entry_from_row(r) for r in conn.execute(sql, params).fetchall()]
+
+
+def max_mutation_id(conn: Connection) -> int:
+    """The highest mutation id in the outbox (0 when none is numbered)."""
+    return int(conn.execute("SELECT max(mutation_id) FROM outbox").fetchone()[0] or 0)
+
+
+def set_mutation_id(conn: Connection, seq: int, mutation_id: int | None) -> None:
+    """Number (or un-number, with None) one entry."""
+    conn.execute("UPDATE outbox SET mutation_id=? WHERE seq=?", (mutation_id, seq))
+
+
+def renumber(conn: Connection, first_id: int) -> int:
+    """Give the numbered entries consecutive ids from `first_id`; return the next free id."""
+    seqs = [e.seq for e in numbered_entries(conn)]
+    # Two passes so the UNIQUE constraint never sees a transient duplicate.
+    for seq in seqs:
+        conn.execute("UPDATE outbox SET mutation_id=-mutation_id WHERE seq=?", (seq,))
+    next_id = first_id
+    for seq in seqs:
+        set_mutation_id(conn, seq, next_id)
+        next_id += 1
+    return next_id
+
+
+def unnumber_after(conn: Connection, keep: int) -> int | None:
+    """Un-number all but the first `keep` numbered entries; return the first id freed."""
+    numbered = numbered_entries(conn)
+    for entry in numbered[keep:]:
+        set_mutation_id(conn, entry.seq, None)
+    return numbered[keep].mutation_id if numbered[keep:] else None
+
+
+def drop_entry(conn: Connection, seq: int) -> None:
+    """Remove one entry (acknowledged, parked, or given up)."""
+    conn.execute("DELETE FROM outbox WHERE seq=?", (seq,))
+
+
+def drop_unsent(conn: Connection, entity: str, record_id: str) -> None:
+    """Remove a record's entry that has not been sent yet."""
+    conn.execute(
+        "DELETE FROM outbox WHERE entity=? AND record_id=? AND mutation_id IS NULL",
+        (entity, record_id),
+    )
+
+
+def count_entries(db: Database) -> int:
+    """How many mutations wait to be sent."""
+    return int(db.scalar("SELECT count(*) FROM outbox"))
+
+
+class OutboxRepository:
+    """Reads the outbox for the screens; the functions above write it (for RecordRepository
+    and reconcile)."""
+
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def pending(self, limit: int | None = None) -> list[OutboxEntry]:
@@ -118,7 +220,7 @@ class OutboxRepository:
 
     def count(self) -> int:
         """How many mutations wait to be sent."""
-        return int(self.db.query_one("SELECT count(*) FROM outbox")[0])
+        return count_entries(self.db)
 
     def for_record(self, entity: str, record_id: str) -> list[OutboxEntry]:
         """The pending entries of one record."""

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from mobile_app.store import jsonio
 from mobile_app.store.clock import iso
+from mobile_app.store.database import Database
+from mobile_app.store.drafts import delete_draft, draft_from_row, write_draft
 from mobile_app.store.models import Draft, Household, HouseholdSummary, Record
 from mobile_app.store.records import record_from_row
 from shared_schema.schemas.records import validate_household_members
@@ -36,7 +37,7 @@ def _like(text: str) -> str:
 class HouseholdRepository:
     """Households for the list and detail screens."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def _where(
@@ -118,7 +119,7 @@ class HouseholdRepository:
     ) -> int:
         """How many households `list` would page through."""
         where, params = self._where(search, list(filters), today)
-        return int(self.db.query_one(f"SELECT count(*) FROM records WHERE {where}", params)[0])
+        return int(self.db.scalar(f"SELECT count(*) FROM records WHERE {where}", params))
 
     def get(self, household_id: str) -> Household | None:
         """One household (None if unknown or deleted)."""
@@ -132,7 +133,7 @@ class HouseholdRepository:
 class MemberRepository:
     """Members of a household."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def for_household(self, household_id: str) -> list[Record]:
@@ -161,7 +162,7 @@ class MemberRepository:
 class VisitRepository:
     """Visits of a household and the visit form's autosaved drafts."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def for_household(self, household_id: str) -> list[Record]:
@@ -194,20 +195,13 @@ class VisitRepository:
         self, draft_id: str, household_id: str, data: dict[str, Any], *, now: datetime
     ) -> Draft:
         """Autosave an unfinished visit form (no validation: it may be half typed)."""
-        stamp = iso(now)
         with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO drafts (id, entity, household_id, data, updated_at)"
-                " VALUES (?, 'visit', ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-                " data=excluded.data, updated_at=excluded.updated_at",
-                (draft_id, household_id, jsonio.dumps(data), stamp),
-            )
-        return Draft(draft_id, "visit", household_id, dict(data), stamp)
+            return write_draft(conn, draft_id, household_id, data, now=iso(now))
 
     def get_draft(self, draft_id: str) -> Draft | None:
         """A draft by id (the id the visit will have once saved)."""
         row = self.db.query_one("SELECT * FROM drafts WHERE id=?", (draft_id,))
-        return _draft(row) if row else None
+        return draft_from_row(row) if row else None
 
     def drafts(self, household_id: str | None = None) -> list[Draft]:
         """Unsaved drafts, newest first (of one household, or all)."""
@@ -218,19 +212,9 @@ class VisitRepository:
                 "SELECT * FROM drafts WHERE household_id=? ORDER BY updated_at DESC",
                 (household_id,),
             )
-        return [_draft(r) for r in rows]
+        return [draft_from_row(r) for r in rows]
 
     def discard_draft(self, draft_id: str) -> None:
         """Drop a draft (after saving the visit, or when the worker abandons it)."""
         with self.db.transaction() as conn:
-            conn.execute("DELETE FROM drafts WHERE id=?", (draft_id,))
-
-
-def _draft(row: Any) -> Draft:
-    return Draft(
-        id=row["id"],
-        entity=row["entity"],
-        household_id=row["household_id"],
-        data=jsonio.loads(row["data"]),
-        updated_at=row["updated_at"],
-    )
+            delete_draft(conn, draft_id)

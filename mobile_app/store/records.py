@@ -1,24 +1,27 @@
-"""The one write path for records: validate, write the row and its outbox entry together.
+"""The `records` table's one writer, and the write path: validate, write the row and its
+outbox entry together.
 
 `RecordRepository.save`/`.delete` run in one BEGIN IMMEDIATE transaction that writes the
 record, rewrites its outbox entry and refreshes the household's list columns, so a crash
 leaves either the old state or the new one with its pending mutation — never an edit without
-its mutation.
+its mutation. The row-level functions below (`write_row`, `set_base`, `delete_record` ...)
+are the only SQL that writes `records`; reconcile calls them in its apply phase.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
 from mobile_app.store import jsonio
 from mobile_app.store.clock import iso, next_hlc
 from mobile_app.store.crashpoints import reach
-from mobile_app.store.models import Household, Record, ValidationFailed
-from mobile_app.store.outbox import sync_record_outbox
+from mobile_app.store.database import Connection, Database, Row
+from mobile_app.store.drafts import delete_draft
+from mobile_app.store.models import Household, Record, RecordRow, ValidationFailed
+from mobile_app.store.outbox import has_pending, sync_record_outbox
 from mobile_app.store.risk import count_flags, next_visit_due
 from shared_schema.schemas.records import validate_household_members, validate_record
 
@@ -35,7 +38,7 @@ def shared_validator(
     return validate_record(entity, data, lang=lang, as_of=as_of)
 
 
-def record_from_row(row: sqlite3.Row) -> Record:
+def record_from_row(row: Row) -> Record:
     """A records row as a Record (Household for households, with its list columns)."""
     common = dict(
         entity=row["entity"],
@@ -59,6 +62,42 @@ def record_from_row(row: sqlite3.Row) -> Record:
             unsynced=bool(row["unsynced"]),
         )
     return Record(**common)
+
+
+def record_row(row: Row) -> RecordRow:
+    """A records row as the typed row reconcile works on."""
+    return RecordRow(
+        entity=row["entity"],
+        id=row["id"],
+        household_id=row["household_id"],
+        data=jsonio.loads(row["data"]),
+        base_data=jsonio.loads(row["base_data"]),
+        base_version=row["base_version"],
+        base_deleted=bool(row["base_deleted"]),
+        deleted=bool(row["deleted"]),
+        dirty=bool(row["dirty"]),
+        open_conflicts=jsonio.loads(row["open_conflicts"]) or [],
+    )
+
+
+def load_record(conn: Connection, entity: str, record_id: str) -> RecordRow | None:
+    """One record's typed row, or None."""
+    row = conn.execute(
+        "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
+    ).fetchone()
+    return record_row(row) if row is not None else None
+
+
+def load_records(
+    conn: Connection, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], RecordRow]:
+    """The typed rows of the records among `keys` that exist here."""
+    found: dict[tuple[str, str], RecordRow] = {}
+    for entity, record_id in set(keys):
+        rec = load_record(conn, entity, record_id)
+        if rec is not None:
+            found[rec.key] = rec
+    return found
 
 
 def check_entity(entity: str) -> None:
@@ -99,7 +138,7 @@ def denormalised_columns(entity: str, data: dict[str, Any] | None) -> dict[str, 
 
 
 def write_row(
-    conn: sqlite3.Connection,
+    conn: Connection,
     entity: str,
     record_id: str,
     *,
@@ -140,7 +179,79 @@ def write_row(
     )
 
 
-def refresh_dirty(conn: sqlite3.Connection, entity: str, record_id: str) -> None:
+def set_open_conflicts(
+    conn: Connection, entity: str, record_id: str, fields: Iterable[str]
+) -> None:
+    """The fields the server reports with an open conflict on this record."""
+    conn.execute(
+        "UPDATE records SET open_conflicts=? WHERE entity=? AND id=?",
+        (jsonio.dumps(list(fields)), entity, record_id),
+    )
+
+
+def set_base(
+    conn: Connection, entity: str, record_id: str, *, data: dict[str, Any], version: int | None
+) -> None:
+    """The server now holds `data` at `version` (an acknowledged upsert)."""
+    conn.execute(
+        "UPDATE records SET base_data=?, base_version=?, base_deleted=0 WHERE entity=? AND id=?",
+        (jsonio.dumps(data), version, entity, record_id),
+    )
+
+
+def set_base_deleted(conn: Connection, entity: str, record_id: str, version: int | None) -> None:
+    """The server deleted the record at `version` (an acknowledged delete)."""
+    conn.execute(
+        "UPDATE records SET base_deleted=1, base_version=? WHERE entity=? AND id=?",
+        (version, entity, record_id),
+    )
+
+
+def undelete(conn: Connection, entity: str, record_id: str) -> None:
+    """Bring a locally deleted record back (its delete became a conflict on the server)."""
+    conn.execute(
+        "UPDATE records SET deleted=0, data=coalesce(data, base_data) WHERE entity=? AND id=?",
+        (entity, record_id),
+    )
+
+
+def restore_base(conn: Connection, entity: str, record_id: str) -> None:
+    """Local state falls back to the server state (the edit was parked elsewhere)."""
+    conn.execute(
+        "UPDATE records SET data=base_data, deleted=base_deleted WHERE entity=? AND id=?",
+        (entity, record_id),
+    )
+
+
+def set_data(
+    conn: Connection, entity: str, record_id: str, data: dict[str, Any], *, now: str
+) -> None:
+    """Replace a record's local data (a rejected edit given up)."""
+    conn.execute(
+        "UPDATE records SET data=?, updated_at=? WHERE entity=? AND id=?",
+        (jsonio.dumps(data), now, entity, record_id),
+    )
+
+
+def mark_deleted(conn: Connection, entity: str, record_id: str, *, now: str) -> None:
+    """A local delete: the row stays as a tombstone until the server acknowledges it."""
+    conn.execute(
+        "UPDATE records SET deleted=1, updated_at=? WHERE entity=? AND id=?",
+        (now, entity, record_id),
+    )
+
+
+def delete_record(conn: Connection, entity: str, record_id: str) -> None:
+    """Drop a record's row (gone on the server, out of scope, or never sent)."""
+    conn.execute("DELETE FROM records WHERE entity=? AND id=?", (entity, record_id))
+
+
+def clear_records(conn: Connection) -> None:
+    """Drop every record (another user's data at a user switch)."""
+    conn.execute("DELETE FROM records")
+
+
+def refresh_dirty(conn: Connection, entity: str, record_id: str) -> None:
     """dirty = pending outbox entries, or local data the server has not acknowledged."""
     row = conn.execute(
         "SELECT data, base_data, deleted, base_deleted FROM records WHERE entity=? AND id=?",
@@ -148,10 +259,7 @@ def refresh_dirty(conn: sqlite3.Connection, entity: str, record_id: str) -> None
     ).fetchone()
     if row is None:
         return
-    pending = conn.execute(
-        "SELECT 1 FROM outbox WHERE entity=? AND record_id=? LIMIT 1", (entity, record_id)
-    ).fetchone()
-    if pending is not None:
+    if has_pending(conn, entity, record_id):
         dirty = True
     elif row["deleted"]:
         dirty = not row["base_deleted"] and row["base_data"] is not None
@@ -162,7 +270,7 @@ def refresh_dirty(conn: sqlite3.Connection, entity: str, record_id: str) -> None
     )
 
 
-def refresh_household(conn: sqlite3.Connection, household_id: str | None) -> None:
+def refresh_household(conn: Connection, household_id: str | None) -> None:
     """Recompute one household's list columns from its own rows (cheap, indexed)."""
     if not household_id:
         return
@@ -224,7 +332,9 @@ def _as_of(entity: str, data: dict[str, Any], now: datetime) -> date:
 class RecordRepository:
     """Validated writes of households, members and visits, each with its outbox entry."""
 
-    def __init__(self, db: Any, *, validator: Validator | None = None, lang: str = "zh") -> None:
+    def __init__(
+        self, db: Database, *, validator: Validator | None = None, lang: str = "zh"
+    ) -> None:
         self.db = db
         self.validator = validator or shared_validator
         self.lang = lang  # language of validation messages ("zh" or "en")
@@ -296,16 +406,14 @@ class RecordRepository:
             reach("save.before_outbox")
             sync_record_outbox(conn, entity, record_id, hlc=stamp, now=stamp_now)
             refresh_dirty(conn, entity, record_id)
-            conn.execute("DELETE FROM drafts WHERE id=?", (record_id,))
+            delete_draft(conn, record_id)
             refresh_household(conn, record_id if entity == "household" else data["household_id"])
             saved = conn.execute(
                 "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
             ).fetchone()
         return record_from_row(saved)
 
-    def _check_composition(
-        self, conn: sqlite3.Connection, member_id: str, data: dict[str, Any]
-    ) -> None:
+    def _check_composition(self, conn: Connection, member_id: str, data: dict[str, Any]) -> None:
         """Refuse a member save that gives the household a second head or spouse.
 
         A household with no head yet is allowed (members are added one at a time);
@@ -351,20 +459,16 @@ class RecordRepository:
                 targets = [(c["entity"], c["id"]) for c in children] + targets
             stamp = next_hlc(conn, now, hlc_node)
             for ent, rid in targets:
-                conn.execute(
-                    "UPDATE records SET deleted=1, updated_at=? WHERE entity=? AND id=?",
-                    (stamp_now, ent, rid),
-                )
+                mark_deleted(conn, ent, rid, now=stamp_now)
                 sync_record_outbox(conn, ent, rid, hlc=stamp, now=stamp_now)
-                current = conn.execute(
-                    "SELECT base_version FROM records WHERE entity=? AND id=?", (ent, rid)
-                ).fetchone()
-                in_outbox = conn.execute(
-                    "SELECT 1 FROM outbox WHERE entity=? AND record_id=?", (ent, rid)
-                ).fetchone()
-                if current["base_version"] is None and in_outbox is None:
-                    conn.execute("DELETE FROM records WHERE entity=? AND id=?", (ent, rid))
+                current = load_record(conn, ent, rid)
+                if (
+                    current is not None
+                    and current.base_version is None
+                    and not has_pending(conn, ent, rid)
+                ):
+                    delete_record(conn, ent, rid)
                 else:
                     refresh_dirty(conn, ent, rid)
-            conn.execute("DELETE FROM drafts WHERE id=?", (record_id,))
+            delete_draft(conn, record_id)
             refresh_household(conn, row["household_id"])

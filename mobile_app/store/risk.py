@@ -9,11 +9,11 @@ defaults; it is parsed once per distinct cached text.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from typing import Any
 
 from mobile_app.store import jsonio
+from mobile_app.store.database import Connection
 from shared_schema.config import RulesConfig, config_for, config_from_dict
 from shared_schema.config_data import CURRENT_YEAR
 from shared_schema.rules import evaluate
@@ -23,7 +23,7 @@ COUNTED_SEVERITIES = ("high", "medium")
 _cache: dict[str | None, RulesConfig] = {}
 
 
-def rules_config(conn: sqlite3.Connection) -> RulesConfig:
+def rules_config(conn: Connection) -> RulesConfig:
     """The cached server rules config, or the shared defaults."""
     row = conn.execute("SELECT value FROM config WHERE key='rules'").fetchone()
     text = row[0] if row else None
@@ -39,15 +39,20 @@ def rules_config(conn: sqlite3.Connection) -> RulesConfig:
     return _cache[text]
 
 
-def next_visit_due(conn: sqlite3.Connection, last_visit: str, monitor_category: Any) -> str | None:
-    """ISO date the next visit is due after one on `last_visit` (None if the date is bad)."""
+def next_visit_due(conn: Connection, last_visit: str, monitor_category: Any) -> str | None:
+    """ISO date the next visit is due after one on `last_visit` (None if the date is bad).
+
+    A stored date the rules cannot compute with (year 9999 overflows the date arithmetic,
+    issue 15) must not stop a page from being applied or the list from loading."""
     try:
         return rules_config(conn).next_visit_due(last_visit, monitor_category).isoformat()
-    except ValueError:
+    except (ValueError, TypeError, KeyError, ArithmeticError):
         return None
 
 
-def count_flags(conn: sqlite3.Connection, household_id: str, household: dict, visit: dict) -> int:
+def count_flags(
+    conn: Connection, household_id: str, household: dict[str, Any], visit: dict[str, Any]
+) -> int:
     """How many high/medium flags the household's latest visit raises."""
     members = [
         jsonio.loads(r[0])

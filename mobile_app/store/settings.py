@@ -1,4 +1,5 @@
-"""Cached server config (thresholds, enumerations, form definition) and the local session.
+"""The `config` and `session` tables' one writer: the cached server config (thresholds,
+enumerations, form definition) and the local session.
 
 The PIN never leaves the phone: it unlocks the app offline, so only a salted scrypt hash is
 kept (hashlib, n=2**14, r=8, p=1: ~50 ms on a cheap phone, no extra dependency).
@@ -15,7 +16,17 @@ from typing import Any
 
 from mobile_app.store import jsonio
 from mobile_app.store.clock import iso
+from mobile_app.store.database import Connection, Database
+from mobile_app.store.drafts import count_drafts
+from mobile_app.store.meta import get_meta, set_meta_once
 from mobile_app.store.models import Session
+from mobile_app.store.notices import clear_notices
+from mobile_app.store.outbox import count_entries
+from mobile_app.store.records import clear_records, refresh_household
+from mobile_app.store.rejected import clear_rejected
+from mobile_app.store.sync_state import forget_values
+from shared_schema.config import RulesConfig, config_for, config_from_dict
+from shared_schema.config_data import CURRENT_YEAR
 
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 MIN_PIN_LENGTH = 4
@@ -24,7 +35,7 @@ MIN_PIN_LENGTH = 4
 class ConfigRepository:
     """The server config as last fetched, and the rules config built from it."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def save(self, config: dict[str, Any], *, now: datetime) -> None:
@@ -49,8 +60,6 @@ class ConfigRepository:
                 old_rules is None or old_rules[0] != jsonio.dumps(config["rules"])
             ):
                 # New thresholds or visit intervals: every household's flags and due date move.
-                from mobile_app.store.records import refresh_household
-
                 for row in conn.execute(
                     "SELECT id FROM records WHERE entity='household' AND deleted=0"
                 ).fetchall():
@@ -70,18 +79,14 @@ class ConfigRepository:
         row = self.db.query_one("SELECT max(fetched_at) FROM config")
         return row[0] if row else None
 
-    def rules_config(self) -> Any:
+    def rules_config(self) -> RulesConfig:
         """A `shared_schema.config.RulesConfig` from the cached "rules" section.
 
         Falls back to the shared defaults for the current year when nothing is cached yet.
         """
-        from shared_schema.config import config_for, config_from_dict
-
         cached = self.get("rules")
         if cached:
             return config_from_dict(cached)
-        from shared_schema.config_data import CURRENT_YEAR
-
         return config_for(None, CURRENT_YEAR)
 
 
@@ -92,14 +97,14 @@ def _hash_pin(pin: str, salt: bytes) -> bytes:
 class SessionRepository:
     """Server URL, user, token, this install's client id and the offline PIN."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def _get(self, key: str) -> Any:
         row = self.db.query_one("SELECT value FROM session WHERE key=?", (key,))
         return None if row is None else jsonio.loads(row[0])
 
-    def _set(self, conn: Any, key: str, value: Any) -> None:
+    def _set(self, conn: Connection, key: str, value: Any) -> None:
         conn.execute(
             "INSERT INTO session (key, value) VALUES (?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value=excluded.value",
@@ -108,22 +113,17 @@ class SessionRepository:
 
     def client_id(self) -> str:
         """The UUID made once per install (created on first use, never changed)."""
+        current = get_meta(self.db.conn, "client_id")
+        if current is not None:
+            return current
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key='client_id'").fetchone()
-            if row is not None:
-                return row[0]
-            value = str(uuid.uuid4())
-            conn.execute("INSERT INTO meta (key, value) VALUES ('client_id', ?)", (value,))
-            return value
+            return set_meta_once(conn, "client_id", str(uuid.uuid4()))
 
     def adopt_client_id(self, value: str) -> str:
         """Use `value` as this install's id when none exists yet (the id a login was made with);
         the id in force is returned."""
         with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('client_id', ?)", (value,)
-            )
-        return self.client_id()
+            return set_meta_once(conn, "client_id", value)
 
     def get(self) -> Session:
         """The current session (logged out: token None)."""
@@ -156,16 +156,15 @@ class SessionRepository:
         previous = self._get("user")
         with self.db.transaction() as conn:
             if previous and previous.get("username") != user.get("username"):
-                pending = conn.execute(
-                    "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM drafts)"
-                ).fetchone()[0]
+                pending = count_entries(self.db) + count_drafts(self.db)
                 if pending:
                     raise PermissionError(
                         f"{pending} unsynced changes belong to {previous.get('username')}"
                     )
-                for table in ("records", "conflicts", "rejected"):
-                    conn.execute(f"DELETE FROM {table}")
-                conn.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'last_error')")
+                clear_records(conn)
+                clear_notices(conn)
+                clear_rejected(conn)
+                forget_values(conn, ("cursor", "last_error"))
             self._set(conn, "server_url", server_url.rstrip("/"))
             self._set(conn, "user", user)
             self._set(conn, "token", token)

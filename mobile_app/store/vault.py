@@ -244,9 +244,7 @@ class StoreVault:
         owner = str(profile.get("username"))
         if self.is_legacy():
             with Store(self.path) as plain:
-                pending = plain.db.query_one(
-                    "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM drafts)"
-                )[0]
+                pending = plain.unsynced_count()
             if pending:
                 raise OtherUserData(owner, int(pending))
             return
@@ -346,9 +344,7 @@ class StoreVault:
     def _lock(self, *, signed_out: bool) -> None:
         if self.store is not None:
             if signed_out:
-                pending = self.store.db.query_one(
-                    "SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM drafts)"
-                )[0]
+                pending = self.store.unsynced_count()
                 self.update_profile(signed_in=False, pending=int(pending))
             self.store.close()
             self.store = None

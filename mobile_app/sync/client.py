@@ -20,6 +20,7 @@ from shared_schema.schemas.protocol import (
     validate_payload,
 )
 
+MAX_INT_DIGITS = 4000  # longer JSON integers are read as floats (inf: beyond a double)
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0
 SCHEMA_VERSION = 1
@@ -72,6 +73,18 @@ class OutOfScope(ServerRejected):
 
 class TooLarge(ServerRejected):
     """413: the request exceeded the server's limits."""
+
+
+def _parse_int(text: str) -> int | float:
+    """A JSON integer; one of thousands of digits would make `json.loads` itself raise
+    (Python's int digit limit) and fail the whole page, so it becomes a float (`inf` when
+    beyond a double) and the record holding it is parked by the pull (issue 15)."""
+    return int(text) if len(text) <= MAX_INT_DIGITS else float(text)
+
+
+def decode_json(content: bytes) -> Any:
+    """A response body as JSON (any integer size, `NaN`/`Infinity` as floats)."""
+    return json.loads(content.decode("utf-8"), parse_int=_parse_int)
 
 
 def _checked(schema: Any, answer: Any) -> dict[str, Any]:
@@ -152,7 +165,7 @@ class SyncClient:
             # A connection cut inside the headers can look like an empty HTTP/1.0 answer.
             raise Offline(f"empty answer ({resp.status_code}) from {self.base_url}")
         try:
-            payload = json.loads(content.decode("utf-8")) if content else {}
+            payload = decode_json(content) if content else {}
         except (UnicodeDecodeError, json.JSONDecodeError):
             if resp.status_code >= 500:
                 raise ServerBusy(resp.status_code, "server error") from None

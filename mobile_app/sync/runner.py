@@ -23,6 +23,8 @@ from mobile_app.store import Store
 from mobile_app.store.clock import iso
 from mobile_app.store.crashpoints import reach
 from mobile_app.store.database import Database
+from mobile_app.store.meta import read_meta
+from mobile_app.store.outbox import unnumber_after
 from mobile_app.store.reconcile import (
     apply_open_conflicts,
     apply_pull_page,
@@ -31,7 +33,7 @@ from mobile_app.store.reconcile import (
     record_push_results,
     renumber_from,
 )
-from mobile_app.store.state import set_value
+from mobile_app.store.sync_state import set_value
 from mobile_app.sync.client import (
     AuthExpired,
     MutationGap,
@@ -78,6 +80,7 @@ class SyncResult:
     parked: int = 0
     pulled: int = 0
     removed: int = 0
+    unreadable: int = 0  # pulled versions this phone could not store, parked (issue 15)
     cursor: int = 0
     pending: int = 0
     bytes_sent: int = 0
@@ -304,14 +307,9 @@ class SyncRunner:
     def _shrink_numbered(self, keep: int) -> None:
         """Un-number all but the first `keep` numbered entries (the server recorded none)."""
         with self.store.db.transaction() as conn:
-            rows = conn.execute(
-                "SELECT seq, mutation_id FROM outbox WHERE mutation_id IS NOT NULL"
-                " ORDER BY mutation_id"
-            ).fetchall()
-            for row in rows[keep:]:
-                conn.execute("UPDATE outbox SET mutation_id=NULL WHERE seq=?", (row["seq"],))
-            if rows[keep:]:
-                set_value(conn, "next_mutation_id", rows[keep]["mutation_id"])
+            first_freed = unnumber_after(conn, keep)
+            if first_freed is not None:
+                set_value(conn, "next_mutation_id", first_freed)
 
     @staticmethod
     def _count(result: SyncResult, counts: dict[str, int]) -> None:
@@ -330,6 +328,7 @@ class SyncRunner:
             counts = apply_pull_page(self.store.db, page, now=iso(self.now()))
             result.pulled += counts["changed"] + counts["deleted"]
             result.removed += counts["removed"]
+            result.unreadable += counts["parked"]
             result.cursor = int(page["cursor"])
             reach("pull.page_done")
             if not page.get("has_more"):
@@ -363,11 +362,10 @@ class SyncRunner:
         """Tell the server our pending count and clock (best effort: failure is not fatal)."""
         state = self.store.sync_state.get()
         self._report("report")
-        hlc = self.store.db.query_one("SELECT value FROM meta WHERE key='hlc'")
         payload: dict[str, Any] = {
             "client_id": self.store.session.client_id(),
             "pending": state.pending_count,
-            "hlc": hlc[0] if hlc else None,
+            "hlc": read_meta(self.store.db, "hlc"),
             "device_time": iso(self.now()),
             "app_version": APP_VERSION,
         }

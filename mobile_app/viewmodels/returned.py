@@ -9,7 +9,8 @@ from typing import Any
 
 from kivy.properties import ListProperty, NumericProperty
 
-from mobile_app.store import ConflictNotice, RejectedMutation, Store
+from mobile_app.store import ConflictNotice, ParkedEdit, RejectedMutation, Store
+from mobile_app.store.parked import PULLED, REMOVED_REASON
 from mobile_app.viewmodels.base import ViewModel
 from mobile_app.viewmodels.labels import field_text, value_text
 
@@ -35,6 +36,7 @@ class ReturnedViewModel(ViewModel):
         """Reload open notices and refused edits."""
         items = [self._notice_item(n) for n in self.store.conflicts.list()]
         items += [self._rejected_item(r) for r in self.store.rejected.list()]
+        items += [self._parked_item(p) for p in self.store.parked.list()]
         self.items = items
         self.count = len(items)
 
@@ -114,10 +116,61 @@ class ReturnedViewModel(ViewModel):
             "seen": False,
         }
 
+    def _parked_item(self, p: ParkedEdit) -> dict[str, Any]:
+        """Something set aside: a pulled record this phone cannot store (issue 15), or an
+        edit outside the worker's grids."""
+        data = p.data if isinstance(p.data, dict) else {}
+        household_id = p.record_id if p.entity == "household" else data.get("household_id")
+        if not isinstance(household_id, str) or self.store.households.get(household_id) is None:
+            household_id = None  # not (or no longer) on this phone: nothing to open
+        reason = p.reason_value
+        if p.op == PULLED:
+            title = self.tr("returned.kind.unreadable")
+            errors = reason.get("errors") if isinstance(reason, dict) else None
+            colon, sep = ("：", "；") if self.lang == "zh" else (": ", "; ")
+            text = sep.join(
+                f"{self._path_text(p.entity, path)}{colon}{self._problems(codes)}"
+                for path, codes in sorted((errors or {}).items())
+            )
+            text = f"{text}\n{self.tr('returned.unreadable_hint')}".strip()
+        else:
+            title = self.tr("returned.kind.parked")
+            text = (
+                self.tr("returned.parked_removed")
+                if reason == REMOVED_REASON
+                else _join(reason if isinstance(reason, list) else [reason])
+            )
+        return {
+            "key": f"parked:{p.seq}",
+            "kind": "unreadable" if p.op == PULLED else "parked",
+            "household_id": household_id or "",
+            "record_id": p.record_id,
+            "entity": p.entity,
+            "title": title,
+            "household": self._household_name(household_id),
+            "text": text,
+            "seen": False,
+        }
+
+    def _path_text(self, entity: str, path: str) -> str:
+        if path == "_record":
+            return self.tr("returned.record_whole")
+        return field_text(entity, path, self.lang)
+
+    def _problems(self, codes: Any) -> str:
+        known = []
+        for code in codes if isinstance(codes, list) else [codes]:
+            key = f"parked.problem.{code}"
+            try:
+                known.append(self.tr(key))
+            except KeyError:
+                continue  # technical detail kept in the store (export), not shown
+        return "、".join(known) if self.lang == "zh" else ", ".join(known)
+
     def open(self, key: str) -> dict[str, Any] | None:
         """Mark a notice seen and return its item (the screen then opens the household)."""
         item = next((i for i in self.items if i["key"] == key), None)
-        if item is not None and not key.startswith("rejected:"):
+        if item is not None and not key.startswith(("rejected:", "parked:")):
             self.store.conflicts.mark_seen(key)
         return item
 

@@ -114,6 +114,10 @@ class SyncViewModel(ViewModel):
         self.refresh()
         if self.rejected_count:
             self.error = self.tr("sync.rejected", n=self.rejected_count)
+        unreadable = len(self.store.parked.unreadable())
+        if unreadable:
+            notes = [self.error] if self.error else []
+            self.error = "\n".join([*notes, self.tr("sync.unreadable", n=unreadable)])
         self.finished_runs += 1
 
     def _on_error(self, exc: BaseException) -> None:

@@ -19,6 +19,7 @@ import pytest
 from mobile_app import fonts
 from mobile_app.i18n import STRINGS, translate
 from mobile_app.store import FILTERS
+from mobile_app.store.reconcile.admission import PROBLEMS
 
 APP = Path(__file__).resolve().parents[2] / "mobile_app"
 KEY_LITERAL = re.compile(r"""["']([a-z_]+(?:\.[a-z_]+)+)["']""")
@@ -58,6 +59,8 @@ def used_keys() -> set[str]:
     keys.update(f"grid.filter.{name}" for name in FILTERS)  # built from the store's filter names
     kinds = ("returned", "rejected_review", "conflict", "deleted_on_server", "rejected")
     keys.update(f"returned.kind.{kind}" for kind in kinds)
+    # what a parked pulled record's problems are called (mobile_app/store/reconcile/admission.py)
+    keys.update(f"parked.problem.{code}" for code in PROBLEMS)
     return keys
 
 

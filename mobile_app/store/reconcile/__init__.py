@@ -1,10 +1,12 @@
-"""Folding server answers into the store, each answer in ONE transaction.
+"""Folding server answers into the store, each answer in ONE transaction, in three phases:
+load (one round of queries, typed rows) → decide (pure: `pull_decision`, `push_decision`,
+`admission`; plain data in and out, no SQL, no clock) → apply (the owning modules' writers).
 
 - `prepare_batch`: number the next outbox entries (persisted before the request is sent).
 - `record_push_results`: store each mutation's result AND drop its outbox entry together.
 - `apply_pull_page`: apply a pulled page AND advance the cursor together, rebasing dirty
   records with `shared_schema.sync.rebase_local` so pulled state never overwrites a pending
-  edit.
+  edit; a version the phone cannot store is parked alone and the page goes on.
 - `park_and_renumber` / `renumber_from`: the 403 and 409 recoveries of docs/protocol-notes.md.
 
 A crash between any two of these leaves a store the next sync completes (tests/mobile_app/

@@ -1,22 +1,57 @@
-"""Push answers: number a batch before sending, fold each result in with its outbox entry.
+"""Push answers in three phases: load the answered entries → decide (pure) → apply.
 
-Also the recoveries of docs/protocol-notes.md: 409 (renumber from the server's last id + 1)
-and 403 (park the out-of-scope mutations, renumber the rest from the batch's first id).
+Also numbering a batch before it is sent, and the recoveries of docs/protocol-notes.md: 409
+(renumber from the server's last id + 1) and 403 (park the out-of-scope mutations, renumber
+the rest from the batch's first id).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mobile_app.store import jsonio
 from mobile_app.store.crashpoints import reach
+from mobile_app.store.database import Connection, Database
 from mobile_app.store.models import OutboxEntry
-from mobile_app.store.outbox import entry_from_row, sync_record_outbox
-from mobile_app.store.records import refresh_dirty, refresh_household
-from mobile_app.store.state import add_notice, get_value, set_value
-from shared_schema.sync import apply_changes
+from mobile_app.store.notices import add_notice
+from mobile_app.store.outbox import (
+    drop_entry,
+    entries_by_mutation_id,
+    has_pending,
+    numbered_entries,
+    renumber,
+    set_mutation_id,
+    sync_record_outbox,
+    unnumbered_entries,
+)
+from mobile_app.store.parked import park_outbox_entry
+from mobile_app.store.reconcile.pull_decision import AddNotice
+from mobile_app.store.reconcile.push_decision import (
+    DropEntry,
+    KeepRejected,
+    PushDecision,
+    PushLocal,
+    PushStep,
+    SetBase,
+    SetBaseDeleted,
+    SettleAfterAck,
+    Undelete,
+    decide_push,
+)
+from mobile_app.store.records import (
+    delete_record,
+    load_record,
+    load_records,
+    refresh_dirty,
+    refresh_household,
+    restore_base,
+    set_base,
+    set_base_deleted,
+    undelete,
+)
+from mobile_app.store.rejected import add_rejected, resolve_record_rejections
+from mobile_app.store.sync_state import get_value, next_mutation_id, set_value
 
 ENVELOPE_BYTES = 200  # {"client_id": ..., "schema_version": 1, "mutations": []}
 
@@ -27,34 +62,23 @@ def wire_size(entry: OutboxEntry, mutation_id: int) -> int:
     return len(json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) + 1
 
 
-def prepare_batch(db: Any, *, max_mutations: int, max_bytes: int) -> list[OutboxEntry]:
+def prepare_batch(db: Database, *, max_mutations: int, max_bytes: int) -> list[OutboxEntry]:
     """The next batch to push: previously numbered entries first (resent unchanged), else
     number the next entries in outbox order within the limits and persist the ids.
     """
     with db.transaction() as conn:
-        numbered = conn.execute(
-            "SELECT * FROM outbox WHERE mutation_id IS NOT NULL ORDER BY mutation_id LIMIT ?",
-            (max_mutations,),
-        ).fetchall()
+        numbered = numbered_entries(conn, max_mutations)
         if numbered:
-            return [entry_from_row(r) for r in numbered]
-        next_id = max(
-            int(get_value(conn, "next_mutation_id", 1)),
-            int(get_value(conn, "last_mutation_id", 0)) + 1,
-        )
-        rows = conn.execute(
-            "SELECT * FROM outbox WHERE mutation_id IS NULL ORDER BY seq LIMIT ?",
-            (max_mutations,),
-        ).fetchall()
+            return numbered
+        next_id = next_mutation_id(conn)
         batch: list[OutboxEntry] = []
         size = ENVELOPE_BYTES
-        for row in rows:
-            entry = entry_from_row(row)
+        for entry in unnumbered_entries(conn, max_mutations):
             cost = wire_size(entry, next_id)
             if batch and size + cost > max_bytes:
                 break
             size += cost
-            conn.execute("UPDATE outbox SET mutation_id=? WHERE seq=?", (next_id, entry.seq))
+            set_mutation_id(conn, entry.seq, next_id)
             batch.append(_with_id(entry, next_id))
             next_id += 1
         set_value(conn, "next_mutation_id", next_id)
@@ -66,211 +90,139 @@ def _with_id(entry: OutboxEntry, mutation_id: int) -> OutboxEntry:
 
 
 def record_push_results(
-    db: Any, results: list[dict[str, Any]], last_mutation_id: int | None, *, now: str
+    db: Database,
+    results: Sequence[Mapping[str, Any]],
+    last_mutation_id: int | None,
+    *,
+    now: str,
 ) -> dict[str, int]:
-    """Apply a push answer: per result advance the base or keep the rejection, drop the entry.
-
-    Returns counts by status. Results for ids not in the outbox (already handled) are ignored.
-    """
-    counts: dict[str, int] = {}
-    touched: set[str] = set()
+    """Apply a push answer in one transaction: per result advance the base or keep the
+    rejection, and drop the entry. Returns counts by status."""
     with db.transaction() as conn:
-        for result in results:
-            mid = result.get("mutation_id")
-            row = conn.execute("SELECT * FROM outbox WHERE mutation_id=?", (mid,)).fetchone()
-            if row is None:
-                continue
-            entry = entry_from_row(row)
-            status = str(result.get("status"))
-            counts[status] = counts.get(status, 0) + 1
-            household_id = _acknowledge(conn, entry, result, now)
-            touched.add(household_id or "")
-            reach("push.result")
+        local = load_push(conn, results)
+        decision = decide_push(results, local)
+        apply_push(conn, decision, now=now)
         if last_mutation_id is not None:
             current = int(get_value(conn, "last_mutation_id", 0))
             set_value(conn, "last_mutation_id", max(current, int(last_mutation_id)))
-        for hid in touched:
-            refresh_household(conn, hid)
-    return counts
+        for household_id in sorted(decision.households):
+            refresh_household(conn, household_id)
+    return decision.counts
 
 
-def _acknowledge(
-    conn: sqlite3.Connection, entry: OutboxEntry, result: dict[str, Any], now: str
-) -> str | None:
-    """One mutation's result: update the record's base, keep rejections, drop the entry."""
-    rec = conn.execute(
-        "SELECT * FROM records WHERE entity=? AND id=?", (entry.entity, entry.record_id)
-    ).fetchone()
-    conn.execute("DELETE FROM outbox WHERE seq=?", (entry.seq,))
-    status = result.get("status")
-    version = result.get("version")
-    household_id = rec["household_id"] if rec is not None else None
-    if status == "rejected":
-        conn.execute(
-            "INSERT OR REPLACE INTO rejected (mutation_id, entity, record_id, op, data, errors,"
-            " created_at) VALUES (?,?,?,?,?,?,?)",
-            (
-                entry.mutation_id,
-                entry.entity,
-                entry.record_id,
-                entry.op,
-                jsonio.dumps(entry.data),
-                jsonio.dumps(result.get("errors") or {}),
-                now,
-            ),
+def load_push(conn: Connection, results: Sequence[Mapping[str, Any]]) -> PushLocal:
+    """The numbered entries the answer names and the records they touch."""
+    ids = [r["mutation_id"] for r in results if isinstance(r.get("mutation_id"), int)]
+    entries = entries_by_mutation_id(conn, ids)
+    records = load_records(conn, [(e.entity, e.record_id) for e in entries.values()])
+    return PushLocal(entries=entries, records=records)
+
+
+def apply_push(conn: Connection, decision: PushDecision, *, now: str) -> None:
+    """Write a decided push answer."""
+    for ack in decision.acks:
+        for step in ack.steps:
+            apply_push_step(conn, step, now)
+        reach("push.result")
+
+
+def apply_push_step(conn: Connection, step: PushStep, now: str) -> None:
+    """Carry out one decided step with the owning modules' writers."""
+    if isinstance(step, DropEntry):
+        drop_entry(conn, step.seq)
+    elif isinstance(step, KeepRejected):
+        add_rejected(conn, step.entry, step.errors, now=now)
+    elif isinstance(step, SetBase):
+        set_base(conn, *step.key, data=step.data, version=step.version)
+    elif isinstance(step, SetBaseDeleted):
+        set_base_deleted(conn, *step.key, step.version)
+    elif isinstance(step, Undelete):
+        undelete(conn, *step.key)
+        sync_record_outbox(conn, *step.key, hlc=step.hlc, now=now)
+    elif isinstance(step, SettleAfterAck):
+        _settle(conn, *step.key, now=now)
+    elif isinstance(step, AddNotice):
+        add_notice(
+            conn,
+            key=step.key,
+            kind=step.kind,
+            entity=step.entity,
+            record_id=step.record_id,
+            household_id=step.household_id,
+            field=step.field,
+            detail=step.detail,
+            now=now,
         )
-    elif rec is not None:
-        base = jsonio.loads(rec["base_data"])
-        new_version = version if version is not None else rec["base_version"]
-        if rec["base_version"] is not None and new_version is not None:
-            # A pull may already have moved the base past this answer's version.
-            new_version = max(new_version, rec["base_version"])
-        if entry.op == "delete":
-            if status == "conflict":
-                # The server kept the record (edited since our base): bring it back with the
-                # worker's own edits, which go out again as an upsert on the same base.
-                conn.execute(
-                    "UPDATE records SET deleted=0, data=coalesce(data, base_data)"
-                    " WHERE entity=? AND id=?",
-                    (entry.entity, entry.record_id),
-                )
-                sync_record_outbox(conn, entry.entity, entry.record_id, hlc=entry.hlc, now=now)
-            else:
-                conn.execute(
-                    "UPDATE records SET base_deleted=1, base_version=? WHERE entity=? AND id=?",
-                    (new_version, entry.entity, entry.record_id),
-                )
-        else:
-            # Applied, merged or conflict: the server holds our sent values as far as we know
-            # (conflicting fields stay provisionally the server's; the next pull brings them
-            # and, because they are now in our base, they replace our value locally).
-            new_base = apply_changes(base or {}, entry.data)
-            conn.execute(
-                "UPDATE records SET base_data=?, base_version=?, base_deleted=0"
-                " WHERE entity=? AND id=?",
-                (jsonio.dumps(new_base), new_version, entry.entity, entry.record_id),
-            )
-        for conflict_id in result.get("conflicts") or []:
-            add_notice(
-                conn,
-                key=f"conflict:{conflict_id}",
-                kind="conflict",
-                entity=entry.entity,
-                record_id=entry.record_id,
-                household_id=household_id,
-                field=None,
-                detail={
-                    "conflict_id": conflict_id,
-                    "mutation_id": entry.mutation_id,
-                    "op": entry.op,
-                    "sent": entry.data,
-                },
-                now=now,
-            )
-    if rec is not None:
-        # Later edits of the same record were waiting for this base: re-base them now.
-        sync_record_outbox(conn, entry.entity, entry.record_id, hlc=None, now=now)
-        gone = conn.execute(
-            "SELECT deleted, base_deleted, base_version FROM records WHERE entity=? AND id=?",
-            (entry.entity, entry.record_id),
-        ).fetchone()
-        pending = conn.execute(
-            "SELECT 1 FROM outbox WHERE entity=? AND record_id=?", (entry.entity, entry.record_id)
-        ).fetchone()
-        never_on_server = gone["base_version"] is None
-        if gone["deleted"] and (gone["base_deleted"] or never_on_server) and pending is None:
-            # Nothing left to tell the server: an acknowledged delete, or a record whose
-            # create was rejected and which the worker has deleted since.
-            conn.execute(
-                "DELETE FROM records WHERE entity=? AND id=?", (entry.entity, entry.record_id)
-            )
-            conn.execute(
-                "UPDATE rejected SET resolved=1 WHERE entity=? AND record_id=?",
-                (entry.entity, entry.record_id),
-            )
-        else:
-            refresh_dirty(conn, entry.entity, entry.record_id)
-    return household_id
+    else:  # pragma: no cover - every step type is handled above
+        raise TypeError(f"unknown step {step!r}")
 
 
-def renumber_from(db: Any, first_id: int) -> None:
+def _settle(conn: Connection, entity: str, record_id: str, *, now: str) -> None:
+    # Later edits of the same record were waiting for this base: re-base them now.
+    sync_record_outbox(conn, entity, record_id, hlc=None, now=now)
+    rec = load_record(conn, entity, record_id)
+    if rec is None:
+        return
+    never_on_server = rec.base_version is None
+    if (
+        rec.deleted
+        and (rec.base_deleted or never_on_server)
+        and not has_pending(conn, entity, record_id)
+    ):
+        # Nothing left to tell the server: an acknowledged delete, or a record whose
+        # create was rejected and which the worker has deleted since.
+        delete_record(conn, entity, record_id)
+        resolve_record_rejections(conn, entity, record_id)
+    else:
+        refresh_dirty(conn, entity, record_id)
+
+
+def renumber_from(db: Database, first_id: int) -> None:
     """Give every numbered outbox entry consecutive ids from `first_id` (409 gap recovery)."""
     with db.transaction() as conn:
-        _renumber(conn, first_id)
-
-
-def _renumber(conn: sqlite3.Connection, first_id: int) -> None:
-    rows = conn.execute(
-        "SELECT seq FROM outbox WHERE mutation_id IS NOT NULL ORDER BY mutation_id"
-    ).fetchall()
-    # Two passes so the UNIQUE constraint never sees a transient duplicate.
-    for row in rows:
-        conn.execute("UPDATE outbox SET mutation_id=-mutation_id WHERE seq=?", (row["seq"],))
-    next_id = first_id
-    for row in rows:
-        conn.execute("UPDATE outbox SET mutation_id=? WHERE seq=?", (next_id, row["seq"]))
-        next_id += 1
-    set_value(conn, "next_mutation_id", next_id)
+        set_value(conn, "next_mutation_id", renumber(conn, first_id))
 
 
 def park_and_renumber(
-    db: Any, batch: list[OutboxEntry], errors: dict[str, Any], *, now: str
+    db: Database, batch: list[OutboxEntry], errors: Mapping[str, Any], *, now: str
 ) -> int:
     """403 recovery: park the batch's out-of-scope mutations, renumber the rest from the
     batch's first id (the server recorded nothing). Returns how many were parked."""
-    bad = set()
-    for key in errors or {}:
-        parts = str(key).split(".")
-        if len(parts) >= 2 and parts[0] == "mutations" and parts[1].isdigit():
-            bad.add(int(parts[1]))
+    bad = out_of_scope_indexes(errors)
     if not bad:
         return 0
     with db.transaction() as conn:
         for index in sorted(bad):
             if index >= len(batch):
                 continue
-            entry = batch[index]
-            reason = errors.get(f"mutations.{index}")
-            park_entry(conn, entry, reason=json.dumps(reason, ensure_ascii=False), now=now)
-        _renumber(conn, batch[0].mutation_id or 1)
+            park_entry(conn, batch[index], reason=errors.get(f"mutations.{index}"), now=now)
+        set_value(conn, "next_mutation_id", renumber(conn, batch[0].mutation_id or 1))
     return len(bad)
 
 
-def park_entry(conn: sqlite3.Connection, entry: OutboxEntry, *, reason: str, now: str) -> None:
-    rec = conn.execute(
-        "SELECT data, household_id FROM records WHERE entity=? AND id=?",
-        (entry.entity, entry.record_id),
-    ).fetchone()
-    conn.execute(
-        "INSERT INTO parked (entity, record_id, op, base_version, data, record_data, hlc, reason,"
-        " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-        (
-            entry.entity,
-            entry.record_id,
-            entry.op,
-            entry.base_version,
-            jsonio.dumps(entry.data),
-            rec["data"] if rec else None,
-            entry.hlc,
-            reason,
-            now,
-        ),
+def out_of_scope_indexes(errors: Mapping[str, Any] | None) -> set[int]:
+    """The batch indexes a 403's field errors name (`mutations.<index>`)."""
+    bad = set()
+    for key in errors or {}:
+        parts = str(key).split(".")
+        if len(parts) >= 2 and parts[0] == "mutations" and parts[1].isdigit():
+            bad.add(int(parts[1]))
+    return bad
+
+
+def park_entry(conn: Connection, entry: OutboxEntry, *, reason: Any, now: str) -> None:
+    """Set a pending edit aside: kept in `parked`, dropped from the outbox, and the record
+    falls back to what the server has (a record the server never had goes)."""
+    rec = load_record(conn, entry.entity, entry.record_id)
+    park_outbox_entry(
+        conn, entry, record_data=rec.data if rec is not None else None, reason=reason, now=now
     )
-    conn.execute("DELETE FROM outbox WHERE seq=?", (entry.seq,))
-    if rec is not None:
-        # The edit is kept in `parked`; the record falls back to what the server has.
-        conn.execute(
-            "UPDATE records SET data=base_data, deleted=base_deleted WHERE entity=? AND id=?",
-            (entry.entity, entry.record_id),
-        )
-        still = conn.execute(
-            "SELECT base_version, data FROM records WHERE entity=? AND id=?",
-            (entry.entity, entry.record_id),
-        ).fetchone()
-        if still["base_version"] is None:
-            conn.execute(
-                "DELETE FROM records WHERE entity=? AND id=?", (entry.entity, entry.record_id)
-            )
-        else:
-            refresh_dirty(conn, entry.entity, entry.record_id)
-        refresh_household(conn, rec["household_id"])
+    drop_entry(conn, entry.seq)
+    if rec is None:
+        return
+    restore_base(conn, entry.entity, entry.record_id)
+    if rec.base_version is None:
+        delete_record(conn, entry.entity, entry.record_id)
+    else:
+        refresh_dirty(conn, entry.entity, entry.record_id)
+    refresh_household(conn, rec.household_id)

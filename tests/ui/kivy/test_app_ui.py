@@ -16,6 +16,7 @@ from tests.ui.kivy.seed import NOW, hid, pulled_page, seed_pulled_grid, server_h
 pytestmark = pytest.mark.ui
 
 SCREENS = ("signin", "grid", "household", "sync", "returned", "settings")
+UNREADABLE_VISIT = "0190b000-0000-7000-8000-00000000bad1"
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -35,6 +36,11 @@ def seeded_phone(data_dir: Path, households: int = 30) -> None:
         pulled_page(
             store, server_household(1, 1000, review="returned", comment="请核实务工收入"), 1002
         )
+        # a visit an older server accepted with a date the phone cannot compute on (issue 15):
+        # parked on the pull and listed on the Returned screen
+        unreadable = server_household(3, 1100)[-1] | {"id": UNREADABLE_VISIT, "version": 1103}
+        unreadable["data"] = unreadable["data"] | {"visit_date": "9999-12-31"}
+        pulled_page(store, [unreadable], 1103)
         store.session.save_login(
             server_url="http://127.0.0.1:9",
             user={"id": "u1", "username": "wang", "role": "worker", "display_name": "王网格"},
