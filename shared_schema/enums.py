@@ -236,6 +236,17 @@ _ALL: tuple[Enumeration, ...] = (
         ("relocation", "易地扶贫搬迁", "Relocation"),
     ),
     _enum(
+        "household_status",
+        ("active", "在册", "On the register"),
+        ("moved_away", "已迁出", "Moved away"),
+        ("merged", "已合并", "Merged into another household"),
+    ),
+    _enum(
+        "registration",
+        ("field_new", "新登记", "New from the field"),
+        ("confirmed", "已确认", "Confirmed"),
+    ),
+    _enum(
         "review_status",
         ("submitted", "待审核", "Submitted"),
         ("approved", "已通过", "Approved"),

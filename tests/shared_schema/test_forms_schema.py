@@ -28,7 +28,7 @@ WIDGETS_FOR_TYPE: dict[str, set[str]] = {
     "List": {"photos"},
 }
 NOT_ON_FORMS = {
-    "household": set(),
+    "household": {"status", "merged_into", "registration"},  # set by register actions / server
     "member": {"household_id"},
     "visit": {"household_id", "review_status", "review_comment"},  # linked / server-owned
 }
