@@ -157,6 +157,27 @@ TEXTS: dict[str, tuple[str, str]] = {
     "visit.household": ("农户档案", "Household record"),
     # households
     "hh.title": ("农户档案", "Household record"),
+    "hh.new": ("新建农户", "New household"),
+    "hh.edit": ("编辑农户信息", "Edit household"),
+    "hh.save": ("保存", "Save"),
+    "hh.cancel": ("取消", "Cancel"),
+    "hh.saved": ("已保存。", "Saved."),
+    "hh.register": ("户籍登记", "Register"),
+    "hh.field_new_note": (
+        "该户由网格员在实地新登记，待审核确认（可先修改正式户编号）。",
+        "Registered in the field; awaiting a supervisor's confirmation"
+        " (set the official number first if needed).",
+    ),
+    "hh.confirm": ("确认登记", "Confirm registration"),
+    "hh.confirmed": ("已确认该户登记。", "Registration confirmed."),
+    "hh.mark": ("更改在册状态", "Change register status"),
+    "hh.move_member": ("移至", "Move to"),
+    "hh.as_head": ("设为户主", "as head"),
+    "hh.member_moved": ("成员已移户。", "Member moved."),
+    "hh.split_note": (
+        "分户：先新建农户，再把成员移过去，并指定新户主。",
+        "To split: create the new household, then move members to it and choose its head.",
+    ),
     "hh.list_title": ("农户", "Households"),
     "hh.search": ("户主姓名或户编号", "Head's name or household number"),
     "hh.members": ("家庭成员", "Members"),

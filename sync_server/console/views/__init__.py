@@ -8,4 +8,5 @@ import sync_server.console.views.devices
 import sync_server.console.views.exports
 import sync_server.console.views.households
 import sync_server.console.views.queue
+import sync_server.console.views.register
 import sync_server.console.views.signin  # noqa: F401
