@@ -19,6 +19,8 @@ OWN_OPTIONS = {
     "county": "bench.county",
     "scale": "bench.scale",
     "app": "bench.app_perf",
+    "validators": "bench.validators",
+    "attach": "bench.attachments",
 }
 
 

@@ -221,8 +221,8 @@ def run(
             "PYTHONPATH": str(ROOT),
         }
         with contextlib.suppress(subprocess.CalledProcessError):  # a reused county has one
-            cli(env, "create-user", "--username", ADMIN, "--password", ADMIN_PASSWORD,
-                "--role", "admin")  # fmt: skip
+            cli(env, "create-user", "--username", ADMIN, "--password-stdin",
+                "--role", "admin", stdin=ADMIN_PASSWORD + "\n")  # fmt: skip
         log = Path(tmp) / "server.log"
         with serve(env, log) as (base, server):
             workers = _children(server.pid)

@@ -147,8 +147,8 @@ def run_ours(groups: list[list[dict[str, Any]]], database_url: str | None) -> di
             "--village", "基准村", "--township", "基准镇",
         )  # fmt: skip
         sync_quick.cli(
-            env, "create-user", "--username", "bench", "--password", sync_quick.PASSWORD,
-            "--role", "worker", "--grid", "BENCH-01",
+            env, "create-user", "--username", "bench", "--password-stdin",
+            "--role", "worker", "--grid", "BENCH-01", stdin=sync_quick.PASSWORD + "\n",
         )  # fmt: skip
         with sync_quick.serve(env, Path(tmp) / "server.log") as (base, _proc):
             proxy = CountingProxy(int(base.rsplit(":", 1)[1]))

@@ -40,13 +40,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def cli(env: dict[str, str], *args: str) -> None:
+def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
+    """`python -m sync_server ...`; `stdin` feeds e.g. `--password-stdin` (never argv)."""
     subprocess.run(
         [sys.executable, "-m", "sync_server", *args],
         env=env,
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
+        input=(stdin or "").encode(),
     )
 
 
@@ -178,12 +180,12 @@ def run(*, households: int = 1000, database_url: str | None = None) -> dict[str,
             "create-user",
             "--username",
             "bench",
-            "--password",
-            PASSWORD,
+            "--password-stdin",
             "--role",
             "worker",
             "--grid",
             "BENCH-01",
+            stdin=PASSWORD + "\n",
         )
         with serve(env, Path(tmp) / "server.log") as (base, _proc):
             return _measure(base, households)

@@ -15,6 +15,19 @@ else
   echo "Using the existing demo database $DB (delete it to reseed)."
   $PY -m sync_server seed-demo --print-logins
 fi
+WEED_PID=
+if [ -n "${TIANYE_DEMO_S3:-}" ]; then
+  # attachments in a local SeaweedFS (S3) instead of instance/attachments (docs/attachments.md)
+  mkdir -p instance/seaweedfs
+  $PY -m tests.seaweedfs instance/seaweedfs > instance/seaweedfs/endpoint.txt &
+  WEED_PID=$!
+  for _ in $(seq 1 120); do [ -s instance/seaweedfs/endpoint.txt ] && break; sleep 0.5; done
+  export ATTACHMENTS_S3_ENDPOINT=$(head -n1 instance/seaweedfs/endpoint.txt)
+  export ATTACHMENTS_S3_BUCKET=${ATTACHMENTS_S3_BUCKET:-tianye-demo}
+  export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-tianye} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-tianye-secret}
+  [ -n "$ATTACHMENTS_S3_ENDPOINT" ] || { echo "SeaweedFS did not start (instance/seaweedfs/weed.log)"; exit 1; }
+  echo "Attachments in SeaweedFS (S3) at $ATTACHMENTS_S3_ENDPOINT, bucket $ATTACHMENTS_S3_BUCKET"
+fi
 URL="http://$HOST:$PORT"
 echo
 echo "Tianye sync server: $URL   (console: $URL/console/  API: $URL/api/v1  OpenAPI: $URL/api/docs)"
@@ -24,6 +37,6 @@ if [ -n "${DISPLAY:-}" ] && [ -z "${TIANYE_NO_APP:-}" ]; then
   TIANYE_SERVER_URL="$URL" $PY -m mobile_app &
   APP_PID=$!
 fi
-trap '[ -n "$APP_PID" ] && kill $APP_PID 2>/dev/null || true' EXIT
+trap '[ -n "$APP_PID" ] && kill $APP_PID 2>/dev/null; [ -n "$WEED_PID" ] && kill $WEED_PID 2>/dev/null || true' EXIT
 exec_args=(serve --host "$HOST" --port "$PORT" --workers "${WORKERS:-2}")
 $PY -m sync_server "${exec_args[@]}"

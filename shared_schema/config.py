@@ -111,7 +111,10 @@ class RulesConfig:
     def next_visit_due(self, last_visit: date | str, monitor_category: str | None) -> date:
         """The day the next visit is due after one on `last_visit` (an ISO date or a date)."""
         day = last_visit if isinstance(last_visit, date) else date.fromisoformat(last_visit[:10])
-        return day + timedelta(days=self.visit_interval(monitor_category))
+        try:
+            return day + timedelta(days=self.visit_interval(monitor_category))
+        except OverflowError:  # a visit dated at the end of the calendar (before the bounds)
+            return date.max
 
 
 def _is_number(value: Any) -> bool:

@@ -247,6 +247,14 @@ _ALL: tuple[Enumeration, ...] = (
         ("confirmed", "已确认", "Confirmed"),
     ),
     _enum(
+        "attachment_kind",
+        ("house_photo", "住房照片", "House photo"),
+        ("water_photo", "饮水点照片", "Water point photo"),
+        ("member_photo", "成员照片", "Member photo"),
+        ("signature", "农户签名", "Household signature"),
+        ("document", "证明材料", "Document"),
+    ),
+    _enum(
         "review_status",
         ("submitted", "待审核", "Submitted"),
         ("approved", "已通过", "Approved"),

@@ -41,6 +41,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}不能包含控制字符",
         "{field} may not contain control characters",
     ),
+    "bidi_characters": (
+        "{field}不能包含双向文字控制字符（U+202A–U+202E、U+2066–U+2069）",
+        "{field} may not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)",
+    ),
     "length_between": (
         "{field}长度应为 {min} 至 {max} 个字符",
         "{field} must be {min} to {max} characters long",
@@ -55,6 +59,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}应在 {min} 至 {max} 之间",
         "{field} must be between {min} and {max}",
     ),
+    # dates
+    "date_too_early": ("{field}不能早于 {earliest}", "{field} may not be before {earliest}"),
+    "date_too_late": ("{field}不能晚于 {latest}", "{field} may not be after {latest}"),
     "range_min": ("{field}不能小于 {min}", "{field} must be at least {min}"),
     "range_max": ("{field}不能大于 {max}", "{field} must be at most {max}"),
     "too_many_decimals": (
@@ -69,6 +76,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate_items": ("{field}不能有重复项", "{field} may not contain duplicates"),
     "too_many_items": ("{field}最多选择 {max} 项", "{field}: at most {max} items"),
     "too_few_items": ("{field}至少选择 {min} 项", "{field}: at least {min} item(s)"),
+    "hash_format": (
+        "{field}应为 64 位小写十六进制 SHA-256",
+        "{field} must be a SHA-256 in 64 lowercase hex digits",
+    ),
     # resident ID number (GB 11643-1999)
     "id_length": (
         "身份证号码应为 18 位，当前为 {length} 位",

@@ -15,7 +15,7 @@ from shared_schema import SCHEMA_VERSION
 from shared_schema.schemas.protocol import ErrorSchema
 from shared_schema.timefmt import parse_zone
 from sync_server.config import Config
-from sync_server.extensions import Database, init_rate_limits
+from sync_server.extensions import Database, init_rate_limits, init_storage
 
 API_VERSION = "1.0.0"
 SWAGGER_UI_URL = "/api/swagger-ui/"
@@ -78,6 +78,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     http.configure_logging(app.config["LOG_LEVEL"])
     Database().init_app(app)
     init_rate_limits(app)
+    init_storage(app)
     api = TianyeApi(app)
     api_package.register(app, api)
     _serve_swagger_ui(app)

@@ -1,13 +1,21 @@
 """Command line: `python -m sync_server <command>`; one function per command, so others
 (e.g. `seed-demo`) add theirs with `@command(...)` in their own module and `register`.
 
-Commands: init-db, create-user, create-grid, assign-grid, serve, openapi, and those of the
-modules in `PLUGINS` (e.g. `seed-demo` from `sync_server.seed.command`), imported on start.
+Commands: init-db, create-user, list-users, update-user, set-password, deactivate-user,
+activate-user, create-grid, assign-grid, serve, openapi, and those of the modules in `PLUGINS`
+(e.g. `seed-demo` from `sync_server.seed.command`), imported on start.
+
+Passwords are never taken from the command line, where `ps` and shell histories show them:
+they are read from standard input (`--password-stdin`, or whenever stdin is not a terminal:
+one line) or asked for twice at a prompt (getpass). `--password -` still reads standard
+input, for scripts written before; any other `--password` value is refused. Every admin
+command is audited with the actor `cli:<os user>`.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import secrets
@@ -69,9 +77,64 @@ def init_db(args: argparse.Namespace) -> int:
     return 0
 
 
+class CliError(Exception):
+    """A refusal of the command line itself (bad usage): printed, exit status 2."""
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a CLI action."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "cli"
+
+
+def _password_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+    p.add_argument(
+        "--password",
+        metavar="-",
+        help="only '-' (read standard input); a password on the command line is refused",
+    )
+
+
+def read_password(args: argparse.Namespace) -> str:
+    """The password from standard input or a prompt (never from argv)."""
+    given = getattr(args, "password", None)
+    if given is not None and given != "-":
+        raise CliError(
+            "passwords are not taken from the command line (ps shows it to every user): "
+            "use --password-stdin, or type it at the prompt"
+        )
+    if getattr(args, "password_stdin", False) or given == "-" or not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password[:-1] if password.endswith("\r") else password
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat the password: ") != password:
+            raise CliError("the two passwords differ")
+    if not password:
+        raise CliError("no password given")
+    return password
+
+
+def _validated(schema: Any, body: dict[str, Any]) -> None:
+    """The API's own field rules, as a ServiceError (exit 1 with the field errors)."""
+    from shared_schema.schemas.protocol import validate_payload
+
+    errors = validate_payload(schema, body)
+    if errors:
+        raise ServiceError(422, "validation", errors)
+
+
 def _user_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--username", required=True)
-    p.add_argument("--password", required=True)
+    _password_args(p)
     p.add_argument("--role", required=True, choices=("worker", "supervisor", "admin"))
     p.add_argument("--grid", action="append", default=[], dest="grids")
     p.add_argument("--township")
@@ -80,19 +143,106 @@ def _user_args(p: argparse.ArgumentParser) -> None:
 
 @command("create-user", "create a user (a worker's --grid ... are assigned to them)", _user_args)
 def create_user(args: argparse.Namespace) -> int:
+    from shared_schema.schemas.protocol import UserCreateSchema
     from sync_server.services.admin import create_user as create
 
-    user = create(
-        database(args),
-        username=args.username,
-        password=args.password,
-        role=args.role,
-        display_name=args.display_name or args.username,
-        grids=args.grids,
-        township=args.township,
-        now=_now(),
-    )
+    body = {
+        "username": args.username,
+        "password": read_password(args),
+        "role": args.role,
+        "display_name": args.display_name or args.username,
+        "grids": args.grids,
+        "township": args.township,
+    }
+    _validated(UserCreateSchema, body)
+    user = create(database(args), now=_now(), actor=cli_actor(), **body)
     print(json.dumps(user, ensure_ascii=False))
+    return 0
+
+
+def _update(args: argparse.Namespace, changes: dict[str, Any]) -> int:
+    from shared_schema.schemas.protocol import UserUpdateSchema
+    from sync_server.services.admin import update_user
+
+    _validated(UserUpdateSchema, changes)
+    user = update_user(database(args), args.username, changes, now=_now(), actor=cli_actor())
+    print(json.dumps(user, ensure_ascii=False))
+    return 0
+
+
+def _username_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--username", required=True)
+
+
+def _set_password_args(p: argparse.ArgumentParser) -> None:
+    _username_arg(p)
+    _password_args(p)
+
+
+@command(
+    "set-password",
+    "set a user's password (every token and console session of theirs ends)",
+    _set_password_args,
+)
+def set_password(args: argparse.Namespace) -> int:
+    return _update(args, {"password": read_password(args)})
+
+
+@command(
+    "deactivate-user",
+    "deactivate a user: they cannot sign in; their tokens and sessions end (never deleted)",
+    _username_arg,
+)
+def deactivate_user(args: argparse.Namespace) -> int:
+    return _update(args, {"active": False})
+
+
+@command("activate-user", "reactivate a deactivated user", _username_arg)
+def activate_user(args: argparse.Namespace) -> int:
+    return _update(args, {"active": True})
+
+
+def _update_args(p: argparse.ArgumentParser) -> None:
+    _username_arg(p)
+    p.add_argument("--role", choices=("worker", "supervisor", "admin"))
+    p.add_argument(
+        "--grid", action="append", dest="grids", help="a worker's grids (replaces the list)"
+    )
+    p.add_argument("--no-grids", action="store_true", help="release every grid of the worker")
+    p.add_argument("--township")
+    p.add_argument("--display-name")
+
+
+@command(
+    "update-user",
+    "change a user's role, grids, township or display name (a role change ends their sessions)",
+    _update_args,
+)
+def update_user(args: argparse.Namespace) -> int:
+    changes: dict[str, Any] = {}
+    if args.role:
+        changes["role"] = args.role
+    if args.no_grids:
+        changes["grids"] = []
+    elif args.grids is not None:
+        changes["grids"] = args.grids
+    if args.township is not None:
+        changes["township"] = args.township or None
+    if args.display_name:
+        changes["display_name"] = args.display_name
+    if not changes:
+        raise CliError(
+            "nothing to change: give --role, --grid, --no-grids, --township or --display-name"
+        )
+    return _update(args, changes)
+
+
+@command("list-users", "list users with their role, scope and state", _no_args)
+def list_users(args: argparse.Namespace) -> int:
+    from sync_server.services.admin import list_users as users
+
+    for user in users(database(args)):
+        print(json.dumps(user, ensure_ascii=False))
     return 0
 
 
@@ -114,6 +264,7 @@ def create_grid(args: argparse.Namespace) -> int:
         village=args.village,
         township=args.township,
         now=_now(),
+        actor=cli_actor(),
     )
     print(json.dumps(grid, ensure_ascii=False))
     return 0
@@ -128,7 +279,10 @@ def _assign_args(p: argparse.ArgumentParser) -> None:
 def assign_grid(args: argparse.Namespace) -> int:
     from sync_server.services.admin import assign_grid as assign
 
-    print(json.dumps(assign(database(args), grid_id=args.grid, username=args.username, now=_now())))
+    moved = assign(
+        database(args), grid_id=args.grid, username=args.username, now=_now(), actor=cli_actor()
+    )
+    print(json.dumps(moved))
     return 0
 
 
@@ -244,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     _arguments, fn, _help = COMMANDS[args.command]
     try:
         return fn(args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except ServiceError as exc:
         detail: dict[str, Any] = {"error": exc.key, "errors": exc.errors}
         print(json.dumps(detail, ensure_ascii=False), file=sys.stderr)

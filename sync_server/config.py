@@ -18,6 +18,12 @@ for "today": an IANA name or a fixed offset such as `UTC+8`; default `Asia/Shang
 `REQUEST_HEADER_TIMEOUT` / `REQUEST_BODY_TIMEOUT` / `REQUEST_BODY_MIN_RATE` (15 s, 20 s, 500
 bytes/s: the slow-client deadlines of `sync_server/slow_clients.py`, read by each `serve` worker
 at start).
+Attachments (docs/attachments.md): `ATTACHMENTS_DIR` (default `<instance>/attachments`), or
+`ATTACHMENTS_S3_BUCKET` with `ATTACHMENTS_S3_ENDPOINT` / `ATTACHMENTS_S3_REGION` for
+S3-compatible storage (credentials: the usual `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`),
+`ATTACHMENT_MAX_BYTES` (`Tus-Max-Size`, default 10 MiB), `ATTACHMENT_MAX_PIXELS` (Pillow's
+decompression-bomb limit, default 50 million), `ATTACHMENT_SPOOL_DIR` (local temp files of
+uploads in progress; default the system temp dir).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from shared_schema.schemas.protocol import MAX_MUTATIONS, MAX_PUSH_BYTES
+from shared_schema.schemas.visit import MAX_ATTACHMENT_BYTES
 from shared_schema.timefmt import DEFAULT_TIME_ZONE
 
 INSTANCE_DIR = Path(os.environ.get("TIANYE_INSTANCE", Path.cwd() / "instance"))
@@ -78,6 +85,13 @@ class Config:
         )
         self.RATE_LIMIT_KEY_PREFIX = env.get("RATE_LIMIT_KEY_PREFIX") or "tianye"
         self.SERVER_PROCESSES = int(env.get("SERVER_PROCESSES", "1"))
+        self.ATTACHMENTS_DIR = env.get("ATTACHMENTS_DIR", str(INSTANCE_DIR / "attachments"))
+        self.ATTACHMENTS_S3_BUCKET = env.get("ATTACHMENTS_S3_BUCKET") or None
+        self.ATTACHMENTS_S3_ENDPOINT = env.get("ATTACHMENTS_S3_ENDPOINT") or None
+        self.ATTACHMENTS_S3_REGION = env.get("ATTACHMENTS_S3_REGION", "us-east-1")
+        self.ATTACHMENT_MAX_BYTES = int(env.get("ATTACHMENT_MAX_BYTES", str(MAX_ATTACHMENT_BYTES)))
+        self.ATTACHMENT_MAX_PIXELS = int(env.get("ATTACHMENT_MAX_PIXELS", "50000000"))
+        self.ATTACHMENT_SPOOL_DIR = env.get("ATTACHMENT_SPOOL_DIR") or None
         self.TESTING = False
         for key, value in overrides.items():
             if key == "DATABASE_URL":

@@ -110,7 +110,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> Response:
-        response = error_response(exc.status, exc.key, exc.errors, exc.extra, **exc.fmt)
+        lang = request_lang()
+        errors = {
+            path: [localize_field_message(str(text), lang) for text in texts]
+            for path, texts in exc.errors.items()
+        }
+        response = error_response(exc.status, exc.key, errors, exc.extra, **exc.fmt)
         for k, v in exc.headers.items():
             response.headers[k] = v
         return response

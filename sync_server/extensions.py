@@ -29,6 +29,7 @@ from sync_server.services.login_throttle import LoginPolicy, LoginThrottle
 
 EXTENSION_KEY = "tianye_db"
 log = logging.getLogger("tianye.db")
+STORAGE_KEY = "tianye_storage"
 
 
 class Database:
@@ -192,3 +193,18 @@ def current_db() -> Database:
     """The current app's database."""
     db: Database = current_app.extensions[EXTENSION_KEY]
     return db
+
+
+def init_storage(app: Flask) -> None:
+    """The attachment storage of `app` (sync_server.storage) and Pillow's pixel limit."""
+    from PIL import Image
+
+    from sync_server.storage import storage_from_config
+
+    Image.MAX_IMAGE_PIXELS = app.config["ATTACHMENT_MAX_PIXELS"]
+    app.extensions[STORAGE_KEY] = storage_from_config(app.config)
+
+
+def current_storage() -> Any:
+    """The current app's attachment storage (a `sync_server.storage.Storage`)."""
+    return current_app.extensions[STORAGE_KEY]

@@ -36,6 +36,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # string is already a syntax error. Without any of these, no string needs to be searched.
 _MAYBE_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\xed[\xa0-\xbf]")
 BODY_ERROR_KEY = "tianye.body_error"
+ATTACHMENTS_PATH = "/api/v1/attachments"
 
 
 class GzipRequestMiddleware:
@@ -95,7 +96,8 @@ def _reject_constant(name: str) -> Any:
 def json_body_problem(data: bytes) -> str | None:
     """Why a JSON body that parses in Python must still be refused, else None.
 
-    Python's parser accepts what no database can take or JSON does not define: nesting deep
+    Python's parser accepts what no database can take or JSON does not define (and refuses an
+    integer of thousands of digits with a ValueError that no one else catches): nesting deep
     enough to exhaust the stack (a RecursionError, not a ValueError), NaN/Infinity, and
     strings holding NUL or unpaired surrogates (PostgreSQL text cannot store NUL; a lone
     surrogate cannot be encoded as UTF-8). Plain syntax errors are left to the usual 400.
@@ -105,6 +107,10 @@ def json_body_problem(data: bytes) -> str | None:
     except RecursionError:
         return "nested too deeply"
     except ValueError as exc:  # JSONDecodeError/UnicodeDecodeError: the usual 400 later
+        if "integer string conversion" in str(exc):
+            # Python refuses to parse an integer of over 4300 digits (CVE-2020-10735): bad
+            # input, and no field's range comes anywhere near it
+            return "a number has too many digits"
         return str(exc) if str(exc).endswith("is not JSON") else None
     if json.detect_encoding(data) == "utf-8" and not _MAYBE_UNSTORABLE.search(data):
         return None
@@ -174,6 +180,7 @@ def install(app: Flask) -> None:
         if (
             request.method in ("POST", "PUT", "PATCH")
             and request.path.startswith("/api/")
+            and not request.path.startswith(ATTACHMENTS_PATH)  # tus: octet-stream bodies
             and (request.content_length or 0) > 0
             and not request.is_json
         ):

@@ -43,6 +43,67 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "not_json": ("请求体必须是 JSON（Content-Type: application/json）。", "The body must be JSON."),
     "validation": ("数据校验未通过。", "Validation failed."),
+    "attachment_bad_creation": (
+        "上传声明无效：需要 Upload-Length 以及 Upload-Metadata 中的 sha256 和 mime。",
+        "Invalid upload: Upload-Length and sha256 and mime in Upload-Metadata are required.",
+    ),
+    "attachment_bad_sha256": (
+        "sha256 应为 64 位小写十六进制。",
+        "sha256 must be 64 lowercase hex digits.",
+    ),
+    "attachment_bad_mime": (
+        "mime 应为 image/jpeg、image/png 或 image/webp。",
+        "mime must be image/jpeg, image/png or image/webp.",
+    ),
+    "attachment_bad_length": (
+        "Upload-Length 应为正整数。",
+        "Upload-Length must be a positive integer.",
+    ),
+    "attachment_bad_offset": (
+        "Upload-Offset 应为非负整数。",
+        "Upload-Offset must be a non-negative integer.",
+    ),
+    "attachment_too_large": (
+        "文件超过 {limit} 字节的上限。",
+        "The file exceeds the limit of {limit} bytes.",
+    ),
+    "attachment_beyond_length": (
+        "数据超出声明的文件长度（{limit} 字节）。",
+        "The bytes go beyond the declared length ({limit} bytes).",
+    ),
+    "attachment_offset": (
+        "偏移量与服务器不一致，请从 {offset} 字节处继续。",
+        "The offset is not the server's; continue from byte {offset}.",
+    ),
+    "attachment_content_type": (
+        "PATCH 的 Content-Type 必须是 application/offset+octet-stream。",
+        "A PATCH needs Content-Type: application/offset+octet-stream.",
+    ),
+    "attachment_tus_version": (
+        "仅支持 tus 1.0.0（Tus-Resumable: 1.0.0）。",
+        "Only tus 1.0.0 is supported (Tus-Resumable: 1.0.0).",
+    ),
+    "attachment_complete": (
+        "文件已上传完成，不能删除。",
+        "The file is complete and cannot be deleted.",
+    ),
+    "attachment_rejected": (
+        "文件未通过校验，已丢弃，请从头重新上传。",
+        "The file failed its checks and was discarded; upload it again from the start.",
+    ),
+    "attachment_hash_mismatch": (
+        "文件内容与 sha256 不符。",
+        "The bytes do not match the sha256.",
+    ),
+    "attachment_not_an_image": ("文件不是可识别的图像。", "The file is not a readable image."),
+    "attachment_wrong_type": (
+        "图像格式与声明的 mime 不符。",
+        "The image is not of the declared mime type.",
+    ),
+    "attachment_too_many_pixels": (
+        "图像像素过多（疑似解压炸弹）。",
+        "The image has too many pixels (a decompression bomb?).",
+    ),
     "rate_limited": (
         "登录失败次数过多，请 {minutes} 分钟后再试。",
         "Too many failed sign-ins; try again in {minutes} minutes.",
@@ -61,6 +122,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not a canonical UUID (lower-case, hyphenated).",
     ),
     "unknown_user": ("用户不存在。", "Unknown user."),
+    "client_taken": (
+        "此设备编号（client_id）已属于另一位用户；请用本人的设备编号登录。",
+        "This client_id belongs to another user; sign in with your own client id.",
+    ),
+    "wrong_password": ("原密码错误。", "The old password is wrong."),
+    "visit_not_closed": (
+        "只有已通过或已驳回的走访才能重新打开。",
+        "Only an approved or rejected visit can be reopened.",
+    ),
     "grid_exists": ("网格编号已存在。", "A grid with this id already exists."),
     "user_exists": ("用户名已存在。", "This username is taken."),
     "not_a_worker": ("只能把网格分配给网格员。", "Grids can only be assigned to workers."),
@@ -98,6 +168,13 @@ FIELD_MESSAGES_ZH: dict[str, str] = {
     "A return or reject needs a comment.": "退回或驳回需要填写意见。",
     "A supervisor needs a township.": "督导员账号需要指定乡镇。",
     "A grid is listed twice.": "网格重复。",
+    "Belongs to another user.": "属于另一位用户。",
+    "Wrong password.": "密码错误。",
+    "The new password must differ from the old.": "新密码不能与原密码相同。",
+    "Nothing to change.": "没有要修改的内容。",
+    "Only workers have grids.": "只有网格员负责网格。",
+    "You cannot deactivate yourself.": "不能停用自己的账号。",
+    "You cannot change your own role.": "不能修改自己的角色。",
 }
 FIELD_PATTERNS_ZH: tuple[tuple[str, str], ...] = (
     (

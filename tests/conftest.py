@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -135,12 +136,21 @@ def backend(db_url: str) -> str:
 
 
 @pytest.fixture
-def app(db_url: str) -> Iterator[Any]:
+def attachment_settings(tmp_path: Path) -> dict[str, str]:
+    """Where the app keeps attachments: a temp directory (tests/sync_server/test_attachments.py
+    overrides this to run the same tests on S3 storage)."""
+    return {"ATTACHMENTS_DIR": str(tmp_path / "attachments")}
+
+
+@pytest.fixture
+def app(db_url: str, attachment_settings: dict[str, str]) -> Iterator[Any]:
     """The Flask app on `db_url` (rate limit 10 failures / 15 min, logs at WARNING)."""
     from sync_server import create_app
     from sync_server.extensions import current_db
 
-    flask_app = create_app({"DATABASE_URL": db_url, "TESTING": True, "LOG_LEVEL": "WARNING"})
+    flask_app = create_app(
+        {"DATABASE_URL": db_url, "TESTING": True, "LOG_LEVEL": "WARNING"} | attachment_settings
+    )
     yield flask_app
     with flask_app.app_context():
         current_db().dispose()
@@ -285,6 +295,7 @@ class LiveServer:
                 "DATABASE_URL": db_url,
                 "LOG_LEVEL": "WARNING",
                 "PYTHONPATH": str(ROOT),
+                "ATTACHMENTS_DIR": tempfile.mkdtemp(prefix=f"tianye-files-{self.port}-"),
             }
             | (env or {})
         )

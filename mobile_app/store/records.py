@@ -28,14 +28,20 @@ from shared_schema.schemas.records import validate_household_members, validate_r
 ENTITIES = ("household", "member", "visit")
 
 Validator = Callable[..., dict[str, Any]]
-"""`validator(entity, data, *, lang, as_of) -> {dotted.path: [messages]}` ({} when valid)."""
+"""`validator(entity, data, *, lang, as_of, today) -> {dotted.path: [messages]}` ({} when
+valid); `today` is the device's date, bounding dates as the server does (PROTOCOL.md)."""
 
 
 def shared_validator(
-    entity: str, data: dict[str, Any], *, lang: str = "zh", as_of: date | None = None
+    entity: str,
+    data: dict[str, Any],
+    *,
+    lang: str = "zh",
+    as_of: date | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """Validate a whole record with the shared marshmallow schema."""
-    return validate_record(entity, data, lang=lang, as_of=as_of)
+    return validate_record(entity, data, lang=lang, as_of=as_of, today=today)
 
 
 def record_from_row(row: Row) -> Record:
@@ -392,6 +398,7 @@ class RecordRepository:
             {k: v for k, v in data.items() if k != "review_comment"},
             lang=self.lang,
             as_of=_as_of(entity, data, now),
+            today=now.astimezone().date(),
         )
         if errors:
             raise ValidationFailed(errors)

@@ -92,6 +92,9 @@ class StoreVault:
     ) -> None:
         self.path = Path(data_dir) / db_name
         self.keys = KeyFile(self.path.with_name(db_name + ".keys.json"))
+        # username -> client id of every worker who signed in here; outlives `wipe`, because
+        # the server binds a client id to its first user (another user's is a 409)
+        self.client_ids_path = self.path.with_name(db_name + ".clients.json")
         self.encrypting = cipher.available()
         if allow_plaintext is None:
             allow_plaintext = os.environ.get(ALLOW_PLAINTEXT_ENV) == "1"
@@ -222,14 +225,19 @@ class StoreVault:
     def client_id_for(self, username: str) -> str:
         """The client id to sign `username` in with (before calling the server).
 
-        The phone's own worker keeps this install's id. Another worker gets a fresh one (their
-        store starts empty, and the server numbers mutations per client); that is refused with
-        `OtherUserData` while the present worker may have unsynced work.
+        The phone's own worker keeps this install's id. Another worker gets the id they had
+        on this phone before, else a fresh one (the server binds a client id to one user; their
+        store starts empty, and a reused id's mutation numbering is realigned by the push's
+        gap answer); that is refused with `OtherUserData` while the present worker may have
+        unsynced work.
         """
         profile = self.profile()
         owner = profile.get("username")
         if owner and owner != username:
             self._check_replaceable(profile)
+            known = self._known_client_ids().get(username)
+            if known:
+                return known
             self._fresh_client_id = self._fresh_client_id or str(uuid.uuid4())
             return self._fresh_client_id
         if profile.get("client_id"):
@@ -239,6 +247,28 @@ class StoreVault:
                 return plain.session.client_id()
         self._fresh_client_id = self._fresh_client_id or str(uuid.uuid4())
         return self._fresh_client_id
+
+    def _known_client_ids(self) -> dict[str, str]:
+        import json
+
+        try:
+            data = json.loads(self.client_ids_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
+
+    def _remember_client_id(self, username: str, client_id: str) -> None:
+        import json
+
+        known = self._known_client_ids()
+        if known.get(username) == client_id:
+            return
+        known[username] = client_id
+        tmp = self.client_ids_path.with_name(self.client_ids_path.name + ".tmp")
+        tmp.write_text(json.dumps(known, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.client_ids_path)
 
     def _check_replaceable(self, profile: dict[str, Any]) -> None:
         owner = str(profile.get("username"))
@@ -294,7 +324,9 @@ class StoreVault:
         )
         self.keys.set_failed_unlocks(0)  # the server took the password: offline tries again
         self._fresh_client_id = None
-        return self._open(dek, client_id=client_id)
+        store = self._open(dek, client_id=client_id)
+        self._remember_client_id(username, store.session.client_id())
+        return store
 
     def _open(self, dek: bytes, *, client_id: str | None = None) -> Store:
         self.lock()

@@ -217,7 +217,12 @@ class FormViewModel(ViewModel):
     def schema_errors(self, data: dict[str, Any]) -> dict[str, list[str]]:
         from shared_schema.schemas.records import validate_record
 
-        return validate_record(self.entity, data, lang=self.lang, as_of=self.as_of()) or {}
+        return (
+            validate_record(
+                self.entity, data, lang=self.lang, as_of=self.as_of(), today=self.today()
+            )
+            or {}
+        )
 
     def as_of(self) -> date:
         """The day age-dependent rules are checked on (the visit date, or today)."""

@@ -29,19 +29,28 @@ from shared_schema.rules.flag import Flag
 INCOME_KEYS: tuple[str, ...] = NET_INCOME_PARTS + NET_INCOME_DEDUCTIONS
 INCOME_FIELDS: tuple[str, ...] = tuple(f"income.{k}" for k in INCOME_KEYS)
 EMPTY: Mapping[str, Any] = {}
+READABLE_LIMIT = Decimal(10) ** 15
+"""Numbers at or beyond this magnitude are not read (`None`): far past every field's bound,
+and the sums and cents of the rules stay exact (Decimal's 28 digits) below it. A value
+stored before the bounds existed (10**400) then gives no flag instead of an error."""
 
 
 def read_number(value: Any) -> Decimal | None:
-    """A finite number (yuan, litres, minutes) as a Decimal; `None` for missing or junk."""
+    """A finite number (yuan, litres, minutes) as a Decimal; `None` for missing or junk, and
+    for a magnitude of `READABLE_LIMIT` or more."""
     if value is None or isinstance(value, bool):
         return None
     if not isinstance(value, int | float | Decimal | str):
         return None
+    if isinstance(value, int) and not -READABLE_LIMIT < value < READABLE_LIMIT:
+        return None  # before str(): an integer of thousands of digits cannot even be printed
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None
-    return amount if amount.is_finite() else None
+    if not amount.is_finite() or not -READABLE_LIMIT < amount < READABLE_LIMIT:
+        return None
+    return amount
 
 
 read_date = read_day  # the rules' name for it

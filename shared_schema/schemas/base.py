@@ -2,8 +2,10 @@
 
 marshmallow 4 has no schema context, so a schema instance carries its own settings:
 `lang` ("zh" | "en") for every message, `as_of` (the date age rules are judged on; None skips
-them — shared code never reads the clock) and `origin` ("client" | "server": who may write the
-server-owned fields). Nested parts (income, water, gps) are instantiated with the same settings.
+them — shared code never reads the clock), `today` (the caller's date, bounding dates per
+`bounds.latest_day`; None leaves only the fixed backstop) and `origin` ("client" |
+"server": who may write the server-owned fields). Nested parts (income, water, gps) are
+instantiated with the same settings.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields
 from shared_schema.enums import check_lang
 from shared_schema.labels import field_label
 from shared_schema.messages import message
-from shared_schema.schemas.fieldtypes import localize_field
+from shared_schema.schemas.fieldtypes import DayBounds, localize_field
 
 ORIGINS: tuple[str, ...] = ("client", "server")
 
@@ -30,6 +32,8 @@ class RecordSchema(Schema):
     uses_as_of: ClassVar[bool] = False
     """Whether a rule of this schema or of a nested part reads `as_of`; one that does not
     validates alike on every date, so a cache can share one instance across dates."""
+    uses_today: ClassVar[bool] = False
+    """Whether a field of this schema is bounded by `today` (a `DayBounds` validator)."""
 
     class Meta:
         unknown = RAISE
@@ -39,6 +43,7 @@ class RecordSchema(Schema):
         *,
         lang: str = "zh",
         as_of: date | None = None,
+        today: date | None = None,
         origin: str = "client",
         path_prefix: str = "",
         **kwargs: Any,
@@ -48,8 +53,11 @@ class RecordSchema(Schema):
         if as_of is not None and (not isinstance(as_of, date) or isinstance(as_of, datetime)):
             # a datetime's day depends on the time zone: the caller picks the day
             raise TypeError("as_of must be a datetime.date (not a datetime) or None")
+        if today is not None and (not isinstance(today, date) or isinstance(today, datetime)):
+            raise TypeError("today must be a datetime.date (not a datetime) or None")
         self.lang = check_lang(lang)
         self.as_of = as_of
+        self.today = today
         self.origin = origin
         self.path_prefix = path_prefix
         super().__init__(**kwargs)
@@ -69,9 +77,19 @@ class RecordSchema(Schema):
                 if not (isinstance(nested_class, type) and issubclass(nested_class, RecordSchema)):
                     raise TypeError(f"{path}: nested parts must be RecordSchema classes")
                 field.nested = nested_class(
+                    lang=lang, as_of=as_of, today=today, origin=origin, path_prefix=path + "."
+                )
+            elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+                item_class = field.inner.nested  # a list of objects: each item is a part too
+                if not (isinstance(item_class, type) and issubclass(item_class, RecordSchema)):
+                    raise TypeError(f"{path}: nested parts must be RecordSchema classes")
+                field.inner.nested = item_class(
                     lang=lang, as_of=as_of, origin=origin, path_prefix=path + "."
                 )
             localize_field(field, lang, self.label(path))
+            for validator in field.validators:  # private copies (localize_field)
+                if isinstance(validator, DayBounds):
+                    validator.today = today
 
     def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any) -> None:
         """Names each unknown field in its message (marshmallow's is one fixed string)."""

@@ -99,6 +99,17 @@ def example_visit(**overrides: Any) -> dict[str, Any]:
         "assistance_notes": None,
         "photos": ["IMG_20240520_0931.jpg"],
         "signed_by": "王建国",
+        "attachments": [
+            {
+                "sha256": "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef",
+                "kind": "house_photo",
+                "mime": "image/jpeg",
+                "size": 245_760,
+                "width": 1600,
+                "height": 1200,
+                "taken_at": "2024-05-20T09:31:00+08:00",
+            }
+        ],
         "confirmed": True,
         "notes": None,
         "review_status": "submitted",

@@ -19,6 +19,7 @@ from marshmallow import ValidationError, fields, validate
 
 from shared_schema.enums import ENUMS
 from shared_schema.messages import message
+from shared_schema.schemas.bounds import BIDI_CONTROLS, latest_day
 
 MAX_AMOUNT = 99_999_999.99
 """Largest yuan amount accepted: fits NUMERIC(10, 2), far above any household's income."""
@@ -59,12 +60,13 @@ class PlainText(LocalizedValidator):
     """No control characters: none at all on one line, only tab and line breaks in free text.
 
     A NUL or an escape sequence is never data a person typed; PostgreSQL text cannot even hold
-    a NUL, so such a value must be a clear 422 here, not a failure at the database.
+    a NUL, so such a value must be a clear 422 here, not a failure at the database. Control
+    characters are Unicode's `Cc`: C0, DEL and C1 (U+0080–U+009F). A line break is LF or CRLF.
     """
 
     key = "control_characters"
-    _ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
-    _MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    _ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+    _MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
     def __init__(self, *, multiline: bool = False) -> None:
         self.multiline = multiline
@@ -73,6 +75,57 @@ class PlainText(LocalizedValidator):
     def __call__(self, value: str) -> str:
         if self.pattern.search(value):
             raise self.fail()
+        return value
+
+
+class NoBidiControls(LocalizedValidator):
+    """No bidirectional embedding, override or isolate controls (U+202A–U+202E,
+    U+2066–U+2069): they make a name or a note display as something other than what it is."""
+
+    key = "bidi_characters"
+    pattern = re.compile(f"[{BIDI_CONTROLS}]")
+
+    def __call__(self, value: str) -> str:
+        if self.pattern.search(value):
+            raise self.fail()
+        return value
+
+
+class DayBounds(LocalizedValidator):
+    """A date (or a date and time, by its own calendar day) within `earliest` … today + grace.
+
+    `today` is set per schema instance (`RecordSchema(today=...)`); without it only the fixed
+    backstop applies (`bounds.latest_day`). The message names the bound, so it is built when a
+    value fails, from the language and label `localize` keeps.
+    """
+
+    def __init__(self, *, earliest: dt.date) -> None:
+        self.earliest = earliest
+        self.today: dt.date | None = None
+        self.lang, self.label = "zh", ""
+
+    def localize(self, lang: str, label: str) -> None:
+        self.lang, self.label = lang, label
+
+    def latest(self) -> dt.date:
+        return latest_day(self.today)
+
+    def __call__(self, value: dt.date) -> dt.date:
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if day < self.earliest:
+            raise ValidationError(
+                message(
+                    "date_too_early",
+                    self.lang,
+                    field=self.label,
+                    earliest=self.earliest.isoformat(),
+                )
+            )
+        latest = self.latest()
+        if day > latest:
+            raise ValidationError(
+                message("date_too_late", self.lang, field=self.label, latest=latest.isoformat())
+            )
         return value
 
 
@@ -170,12 +223,26 @@ class Unique(LocalizedValidator):
         return value
 
 
+class Sha256Hex(LocalizedValidator):
+    """A SHA-256 in exactly 64 lowercase hex digits (a file's only name, PROTOCOL.md)."""
+
+    key = "hash_format"
+    _SHAPE = re.compile(r"[0-9a-f]{64}")
+
+    def __call__(self, value: str) -> str:
+        if self._SHAPE.fullmatch(value) is None:
+            raise self.fail()
+        return value
+
+
 class Cents(LocalizedValidator):
     """At most two decimal places (1.005 is rejected; 12.5 and 3 are fine)."""
 
     key = "too_many_decimals"
 
     def __call__(self, value: int | float) -> int | float:
+        if isinstance(value, int):
+            return value  # whole yuan (and no repr of a huge integer)
         exponent = Decimal(repr(value)).as_tuple().exponent
         if isinstance(exponent, int) and exponent < -2:
             raise self.fail()
@@ -203,6 +270,12 @@ class Alone(LocalizedValidator):
 # field types
 
 
+def _as_list(validators: Any) -> list[Any]:
+    if validators is None:
+        return []
+    return list(validators) if isinstance(validators, list | tuple) else [validators]
+
+
 class _Validated(fields.Field):
     """Runs the validators directly while they pass (a record loads some 40 fields, a push
     500 records); the first failure hands over to marshmallow's `And`, which runs them all
@@ -225,6 +298,7 @@ class Text(_Validated, fields.String):
     ) -> None:
         validators: list[Any] = [
             PlainText(multiline=multiline),
+            NoBidiControls(),
             TextLength(min=min_length or None, max=max_length),
         ]
         if min_length:
@@ -321,9 +395,15 @@ class Count(_Validated, fields.Integer):
 
 
 class Day(_Validated, fields.Date):
-    """A calendar date, exactly `YYYY-MM-DD` on the wire."""
+    """A calendar date, exactly `YYYY-MM-DD` on the wire; with `earliest`, also no later than
+    today plus the grace day (`DayBounds`)."""
 
     _SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+    def __init__(self, *, earliest: dt.date | None = None, **kwargs: Any) -> None:
+        if earliest is not None:
+            kwargs["validate"] = [DayBounds(earliest=earliest), *_as_list(kwargs.get("validate"))]
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.date:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -349,7 +429,9 @@ class Moment(_Validated, fields.DateTime):
         r"(Z|[+-][0-9]{2}:[0-9]{2})?"
     )
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, earliest: dt.date | None = None, **kwargs: Any) -> None:
+        if earliest is not None:
+            kwargs["validate"] = [DayBounds(earliest=earliest), *_as_list(kwargs.get("validate"))]
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.datetime:
@@ -445,3 +527,28 @@ def localize_field(field: fields.Field, lang: str, label: str) -> None:
                 validator.error = text  # type: ignore[attr-defined]
     if isinstance(field, fields.List):
         localize_field(field.inner, lang, label)
+
+
+def text_errors(
+    value: str,
+    *,
+    label: str,
+    lang: str = "zh",
+    max_length: int,
+    multiline: bool = False,
+    min_length: int = 0,
+) -> list[str]:
+    """The messages a `Text` field of these settings gives `value` (empty: acceptable).
+
+    For text typed outside a record (a review comment, a case's reason, an admin form): the
+    same kinds as the record fields — no control characters (multi-line: tab and line breaks
+    only), no bidirectional overrides, bounded length — and the same localized messages.
+    """
+    field = Text(min_length=min_length, max_length=max_length, multiline=multiline)
+    localize_field(field, lang, label)
+    try:
+        field.deserialize(value)
+    except ValidationError as exc:
+        messages = exc.messages
+        return [str(m) for m in messages] if isinstance(messages, list) else [str(messages)]
+    return []

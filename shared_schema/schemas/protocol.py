@@ -49,7 +49,7 @@ ENTITIES: Final = ("household", "member", "visit")
 OPS: Final = ("upsert", "delete")
 RESULT_STATUSES: Final = ("applied", "merged", "conflict", "rejected")
 ROLES: Final = ("worker", "supervisor", "admin")
-REVIEW_ACTIONS: Final = ("approve", "return", "reject")
+REVIEW_ACTIONS: Final = ("approve", "return", "reject", "reopen")
 REVIEW_STATUSES: Final = ("submitted", "approved", "returned", "rejected")
 CONFLICT_STATUSES: Final = ("open", "resolved")
 CONFLICT_FILTERS: Final = ("open", "resolved", "all")
@@ -487,7 +487,10 @@ class ReviewRequestSchema(_RequestSchema):
     action = fields.String(
         required=True,
         validate=validate.OneOf(REVIEW_ACTIONS),
-        metadata=_describe("approve, return or reject."),
+        metadata=_describe(
+            "approve, return or reject; `reopen` sets an approved or rejected (closed) visit"
+            " back to submitted."
+        ),
     )
     comment = fields.String(
         load_default="",
@@ -672,6 +675,61 @@ class UserCreateSchema(_RequestSchema):
             raise ValidationError("A grid is listed twice.", field_name="grids")
 
 
+class UserUpdateSchema(_RequestSchema):
+    """`PATCH /api/v1/admin/users/<username>` body: any of the fields, at least one."""
+
+    active = fields.Boolean(
+        truthy={True},
+        falsy={False},
+        metadata=_describe("false deactivates (every token and session ends), true reactivates."),
+    )
+    password = fields.String(
+        load_only=True,
+        validate=validate.Length(8, 1024),
+        metadata=_describe("A new password (at least 8 characters); ends every session."),
+    )
+    role = fields.String(
+        validate=validate.OneOf(ROLES),
+        metadata=_describe("worker, supervisor or admin; a change ends every session."),
+    )
+    display_name = fields.String(
+        validate=validate.Length(1, 50), metadata=_describe("Name shown in the UI.")
+    )
+    grids = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        metadata=_describe("A worker's grids (replaces the list; moved from their worker)."),
+    )
+    township = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, 100),
+        metadata=_describe("Township (required for a supervisor)."),
+    )
+
+    @validates_schema
+    def _check_some(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Nothing to change.")
+        if len(set(data.get("grids", []))) != len(data.get("grids", [])):
+            raise ValidationError("A grid is listed twice.", field_name="grids")
+
+
+class PasswordChangeSchema(_RequestSchema):
+    """`POST /api/v1/auth/password` body: the caller's own password."""
+
+    old_password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(1, 1024),
+        metadata=_describe("The current password."),
+    )
+    new_password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(8, 1024),
+        metadata=_describe("At least 8 characters, not the current one."),
+    )
+
+
 class AssignmentSchema(_RequestSchema):
     """`POST /api/v1/admin/assignments` body: move a grid to a worker."""
 
@@ -748,6 +806,7 @@ __all__ = [
     "MeResponseSchema",
     "MutationResultSchema",
     "MutationSchema",
+    "PasswordChangeSchema",
     "PullQuerySchema",
     "PullResponseSchema",
     "PushGapErrorSchema",
@@ -761,6 +820,7 @@ __all__ = [
     "TokenResponseSchema",
     "UserCreateSchema",
     "UserSchema",
+    "UserUpdateSchema",
     "UuidString",
     "VersionSchema",
     "flatten_errors",

@@ -38,11 +38,12 @@ def schema_for(
     as_of: date | None = None,
     partial: bool = False,
     origin: str = "client",
+    today: date | None = None,
 ) -> Schema:
     """A fresh schema instance for `entity` (KeyError for an unknown entity)."""
     if entity not in SCHEMAS:
         raise KeyError(f"unknown entity {entity!r}; expected one of {ENTITIES}")
-    return SCHEMAS[entity](lang=lang, as_of=as_of, origin=origin, partial=partial)
+    return SCHEMAS[entity](lang=lang, as_of=as_of, today=today, origin=origin, partial=partial)
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -77,9 +78,16 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _validate(
-    entity: str, data: Any, *, lang: str, as_of: date | None, partial: bool, origin: str
+    entity: str,
+    data: Any,
+    *,
+    lang: str,
+    as_of: date | None,
+    today: date | None,
+    partial: bool,
+    origin: str,
 ) -> dict[str, list[str]]:
-    schema = schema_for(entity, lang=lang, as_of=as_of, partial=partial, origin=origin)
+    schema = schema_for(entity, lang=lang, as_of=as_of, today=today, partial=partial, origin=origin)
     try:
         schema.load(data)
     except ValidationError as exc:
@@ -88,19 +96,35 @@ def _validate(
 
 
 def validate_record(
-    entity: str, data: Any, *, lang: str = "zh", as_of: date | None = None
+    entity: str,
+    data: Any,
+    *,
+    lang: str = "zh",
+    as_of: date | None = None,
+    today: date | None = None,
 ) -> dict[str, list[str]]:
-    """Errors of a whole record (server-owned fields allowed); empty when valid."""
-    return _validate(entity, data, lang=lang, as_of=as_of, partial=False, origin="server")
+    """Errors of a whole record (server-owned fields allowed); empty when valid.
+
+    `today` (the caller's date) bounds dates: `visit_date` at most one day after it."""
+    return _validate(
+        entity, data, lang=lang, as_of=as_of, today=today, partial=False, origin="server"
+    )
 
 
 def validate_changes(
-    entity: str, data: Any, *, lang: str = "zh", as_of: date | None = None
+    entity: str,
+    data: Any,
+    *,
+    lang: str = "zh",
+    as_of: date | None = None,
+    today: date | None = None,
 ) -> dict[str, list[str]]:
     """Errors of a client's partial changes: only the given fields (and nested keys) are
     checked, cross-field rules only when all their fields are in the change; unknown and
     server-owned fields (other than `review_status: "submitted"`) are errors."""
-    return _validate(entity, data, lang=lang, as_of=as_of, partial=True, origin="client")
+    return _validate(
+        entity, data, lang=lang, as_of=as_of, today=today, partial=True, origin="client"
+    )
 
 
 def normalize(entity: str, data: Any, *, partial: bool = False) -> dict[str, Any]:

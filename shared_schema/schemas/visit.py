@@ -8,8 +8,14 @@ Decisions where data-model.md is silent:
   for tap water and required for any other source (convenience); `interruption_days` optional.
 - `water.fetch_minutes` ≤ 1440 (a day) and `water.interruption_days` ≤ 366 (the trailing
   year): upper bounds that no real answer exceeds, so that a slip of the finger is caught.
-- `gps`: `lat` and `lon` required, `accuracy_m` optional (≥ 0).
+- `gps`: `lat` and `lon` required, `accuracy_m` optional (0 … 100,000 m).
+- `water.quantity_lpd` 0 … 1,000 litres per person per day (`bounds.MAX_QUANTITY_LPD`).
+- `visit_date`, and the day of `started_at` / `ended_at`: 2000-01-01 … `today` + 1 day
+  (`bounds`; `today` is the caller's, passed to the schema).
 - `photos`: at most 50 references, each 1–255 characters.
+- `attachments` (PROTOCOL.md "Attachments", docs/attachments.md): at most 20 files, each named
+  by a lowercase hex SHA-256 that appears once in the list; `size` 1 byte to 10 MiB (the
+  server's `Tus-Max-Size`), `width`/`height` 1–20,000 px when known, `taken_at` optional.
 - `started_at` / `ended_at` must both carry a UTC offset or both lack one to be compared.
 - From a client (`origin="client"`), `review_status` may only be `submitted` and
   `review_comment` may not be sent at all; the server (`origin="server"`) writes both.
@@ -25,6 +31,7 @@ from marshmallow import fields, validate, validates_schema
 from shared_schema.enums import ENUMS
 from shared_schema.forms.definitions import VISIT_FORM
 from shared_schema.schemas.base import RecordSchema, RuleErrors
+from shared_schema.schemas.bounds import EARLIEST_DAY, MAX_ACCURACY_M, MAX_QUANTITY_LPD
 from shared_schema.schemas.fieldtypes import (
     Amount,
     Code,
@@ -35,6 +42,7 @@ from shared_schema.schemas.fieldtypes import (
     ItemCount,
     Moment,
     Quantity,
+    Sha256Hex,
     Text,
 )
 
@@ -44,6 +52,11 @@ MAX_FETCH_MINUTES = 1440
 """A round trip to fetch water longer than a day is a typing error, not a measurement."""
 DAYS_IN_A_YEAR = 366
 """`water.interruption_days` counts days of the trailing year."""
+MAX_ATTACHMENTS = 20
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+"""The default `Tus-Max-Size`: no file a visit refers to can be larger."""
+MAX_IMAGE_SIDE = 20_000
+ATTACHMENT_MIMES: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp")
 
 
 class IncomeSchema(RecordSchema):
@@ -66,7 +79,7 @@ class WaterSchema(RecordSchema):
     entity: ClassVar[str] = "visit"
 
     source = Code("water_source", required=True)
-    quantity_lpd = Quantity(validate=validate.Range(min=0), required=True)
+    quantity_lpd = Quantity(validate=validate.Range(min=0, max=MAX_QUANTITY_LPD), required=True)
     quality_ok = Flag(required=True)
     fetch_minutes = Count(validate=validate.Range(min=0, max=MAX_FETCH_MINUTES), allow_none=True)
     reliability_pct = Quantity(validate=validate.Range(min=0, max=100), required=True)
@@ -98,7 +111,21 @@ class GpsSchema(RecordSchema):
 
     lat = Quantity(validate=validate.Range(min=-90, max=90), required=True)
     lon = Quantity(validate=validate.Range(min=-180, max=180), required=True)
-    accuracy_m = Quantity(validate=validate.Range(min=0), allow_none=True)
+    accuracy_m = Quantity(validate=validate.Range(min=0, max=MAX_ACCURACY_M), allow_none=True)
+
+
+class AttachmentSchema(RecordSchema):
+    """One file a visit refers to, by the SHA-256 of its bytes (uploaded separately, tus)."""
+
+    entity: ClassVar[str] = "visit"
+
+    sha256 = fields.String(validate=[Sha256Hex()], required=True)
+    kind = Code("attachment_kind", required=True)
+    mime = fields.String(validate=[validate.OneOf(ATTACHMENT_MIMES)], required=True)
+    size = Count(validate=validate.Range(min=1, max=MAX_ATTACHMENT_BYTES), required=True)
+    width = Count(validate=validate.Range(min=1, max=MAX_IMAGE_SIDE), allow_none=True)
+    height = Count(validate=validate.Range(min=1, max=MAX_IMAGE_SIDE), allow_none=True)
+    taken_at = Moment(allow_none=True)
 
 
 class VisitSchema(RecordSchema):
@@ -106,13 +133,14 @@ class VisitSchema(RecordSchema):
 
     entity: ClassVar[str] = "visit"
     server_owned: ClassVar[tuple[str, ...]] = ("review_status", "review_comment")
+    uses_today: ClassVar[bool] = True
 
     household_id = fields.UUID(required=True)
-    visit_date = Day(required=True)
+    visit_date = Day(earliest=EARLIEST_DAY, required=True)
     visit_type = Code("visit_type", required=True)
     contact_mode = Code("contact_mode", required=True)
-    started_at = Moment(allow_none=True)
-    ended_at = Moment(allow_none=True)
+    started_at = Moment(earliest=EARLIEST_DAY, allow_none=True)
+    ended_at = Moment(earliest=EARLIEST_DAY, allow_none=True)
     gps = fields.Nested(GpsSchema, allow_none=True)
     income = fields.Nested(IncomeSchema, required=True)
     food_ok = Flag(required=True)
@@ -129,6 +157,11 @@ class VisitSchema(RecordSchema):
         allow_none=True,
     )
     signed_by = Text(max_length=50, allow_none=True)
+    attachments = fields.List(
+        fields.Nested(AttachmentSchema),
+        validate=[ItemCount(max=MAX_ATTACHMENTS)],
+        allow_none=True,
+    )
     confirmed = Flag(required=True)
     notes = Text(max_length=2000, multiline=True, allow_none=True)
     review_status = Code("review_status", allow_none=True)
@@ -141,6 +174,7 @@ class VisitSchema(RecordSchema):
         self._check_disaster_type(data, original, partial, errors)
         self._check_times(data, original, partial, errors)
         self._check_server_owned(data, original, errors)
+        self._check_attachments(data, errors)
         errors.raise_if_any()
 
     def _check_disaster_type(
@@ -172,6 +206,12 @@ class VisitSchema(RecordSchema):
             errors.add("ended_at", self.msg("datetime_awareness", **params))
         elif ended < started:
             errors.add("ended_at", self.msg("ended_before_started", **params))
+
+    def _check_attachments(self, data: Mapping[str, Any], errors: RuleErrors) -> None:
+        """A file appears once in a visit (its hash is its name)."""
+        hashes = [a.get("sha256") for a in data.get("attachments") or () if isinstance(a, dict)]
+        if len(set(hashes)) != len(hashes):
+            errors.add("attachments", self.msg("duplicate_items", field=self.label("attachments")))
 
     def _check_server_owned(
         self, data: Mapping[str, Any], original: Any, errors: RuleErrors

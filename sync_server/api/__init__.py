@@ -5,14 +5,23 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from sync_server.api import admin, auth, conflicts, meta, records, sync, visits
+from sync_server.api import admin, attachments, auth, conflicts, meta, records, sync, visits
 from sync_server.api.context import now
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
 from sync_server.services.identity import authenticate
 
 PUBLIC = {("POST", "/api/v1/auth/token")}
-BLUEPRINTS = (meta.blp, auth.blp, sync.blp, conflicts.blp, visits.blp, records.blp, admin.blp)
+BLUEPRINTS = (
+    meta.blp,
+    auth.blp,
+    sync.blp,
+    conflicts.blp,
+    visits.blp,
+    records.blp,
+    admin.blp,
+    attachments.blp,
+)
 
 
 def register(app: Flask, api: Api) -> None:

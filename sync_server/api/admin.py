@@ -1,4 +1,6 @@
-"""`/api/v1/admin/grids`, `/api/v1/admin/users`, `/api/v1/admin/assignments` (admin only)."""
+"""`/api/v1/admin/grids`, `/api/v1/admin/users`, `/api/v1/admin/assignments` (admin only).
+
+Every write names the calling admin as the actor of its audit entry."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from shared_schema.schemas.protocol import (
     GridSchema,
     UserCreateSchema,
     UserSchema,
+    UserUpdateSchema,
 )
 from sync_server.api.context import now, principal
 from sync_server.extensions import current_db
@@ -52,6 +55,9 @@ class UserOutSchema(UserSchema):
 
     township = fields.String(allow_none=True)
     grids = fields.List(fields.String(), required=True)
+    active = fields.Boolean(
+        required=True, metadata={"description": "false: deactivated (cannot sign in)."}
+    )
 
 
 class UserListSchema(Schema):
@@ -85,6 +91,7 @@ class Grids(MethodView):
             village=body["village"],
             township=body["township"],
             now=now(),
+            actor=principal().username,
         )
 
 
@@ -100,7 +107,24 @@ class Users(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="The username is taken.")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a user (a worker's grids are assigned to them)."""
-        return admin_service.create_user(current_db(), now=now(), **body)
+        return admin_service.create_user(
+            current_db(), now=now(), actor=principal().username, **body
+        )
+
+
+@blp.route("/users/<string:username>")
+class UserItem(MethodView):
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserOutSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="Unknown user.")
+    @blp.alt_response(422, schema=ErrorSchema, description="Field errors (nothing changed).")
+    def patch(self, body: dict[str, Any], username: str) -> dict[str, Any]:
+        """Edit a user: deactivate/reactivate, set a password, change role, name, grids or
+        township. Deactivating, a password or a role change revokes every token and console
+        session of the user at once. Users are never deleted."""
+        return admin_service.update_user(
+            current_db(), username, body, now=now(), actor=principal().username
+        )
 
 
 @blp.route("/assignments")
@@ -111,7 +135,11 @@ class Assignments(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Move a grid to a worker (the previous worker's next pull removes its records)."""
         return admin_service.assign_grid(
-            current_db(), grid_id=body["grid_id"], username=body["username"], now=now()
+            current_db(),
+            grid_id=body["grid_id"],
+            username=body["username"],
+            now=now(),
+            actor=principal().username,
         )
 
 
@@ -136,4 +164,4 @@ class RulesConfig(MethodView):
     @blp.alt_response(422, schema=ErrorSchema, description="Invalid keys or values.")
     def put(self, body: dict[str, Any]) -> dict[str, Any]:
         """Replace the rules config (phones fetch it from `GET /api/v1/config`)."""
-        return admin_service.set_rules_config(current_db(), body, now())
+        return admin_service.set_rules_config(current_db(), body, now(), actor=principal().username)

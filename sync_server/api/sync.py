@@ -23,7 +23,7 @@ from shared_schema.schemas.protocol import (
     SyncReportSchema,
 )
 from shared_schema.sync import flatten
-from sync_server.api.context import lang, now, principal
+from sync_server.api.context import lang, now, principal, today
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
 from sync_server.services import identity
@@ -139,6 +139,7 @@ class Push(MethodView):
             body["mutations"],
             lang=lang(),
             now=now(),
+            today=today(),
         )
         if outcome.gap:
             raise ServiceError(

@@ -1,4 +1,5 @@
-"""`python -m sync_server backup | restore | import-outbox` (docs/operations.md).
+"""`python -m sync_server backup | restore | import-outbox | backup-files | restore-files |
+expire-uploads` (docs/operations.md, docs/attachments.md).
 
 Each prints one JSON line describing what it did and exits 0; a refusal prints
 `{"error": ...}` on stderr and exits 1 having changed nothing (an import stopped part-way
@@ -106,3 +107,67 @@ def import_outbox_command(args: argparse.Namespace) -> int:
         db.dispose()
     _print(report.as_dict())
     return 1 if report.stopped else 0
+
+
+def _files_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", required=True, help="a directory (kept: later runs copy new files)")
+
+
+def _storage() -> Any:
+    from sync_server.storage import storage_from_config
+
+    return storage_from_config(Config().as_dict())
+
+
+@command(
+    "backup-files",
+    "copy every complete attachment file and thumbnail into a directory (incremental)",
+    _files_args,
+)
+def backup_files_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sync_server.backup.files import backup_files
+
+    report = backup_files(_storage(), Path(args.output))
+    _print({"backup_files": args.output, **vars(report)})
+    return 0
+
+
+def _restore_files_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", required=True, help="a directory written by `backup-files`")
+
+
+@command(
+    "restore-files",
+    "put the attachment files of a `backup-files` directory back into the storage",
+    _restore_files_args,
+)
+def restore_files_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sync_server.backup.files import restore_files
+
+    try:
+        report = restore_files(_storage(), Path(args.input))
+    except BackupError as exc:
+        return _refuse(exc)
+    _print({"restored_files": args.input, **vars(report)})
+    return 0
+
+
+@command(
+    "expire-uploads",
+    "drop unfinished attachment uploads untouched for 7 days (also runs hourly in the server)",
+    lambda p: None,
+)
+def expire_uploads_command(args: argparse.Namespace) -> int:
+    from sync_server.services.attachments import expire_uploads
+
+    db = database(args)
+    try:
+        dropped = expire_uploads(db, _storage(), now=_now())
+    finally:
+        db.dispose()
+    _print({"expired_uploads": len(dropped), "sha256": dropped})
+    return 0

@@ -1,9 +1,12 @@
 """Console sign-in: cookie sessions, CSRF tokens, expiry, and the console's role rule.
 
 Decisions:
-- Flask's signed-cookie session holds the user id, the sign-in and last-seen times and the CSRF
-  token; the user is re-read from the database on every request, so deactivating a user or
-  changing their role takes effect at once. The cookie is HttpOnly, SameSite=Lax, and Secure
+- Flask's signed-cookie session holds the user id, a session secret, the sign-in and last-seen
+  times and the CSRF token. The secret names a row of `console_sessions` (its sha256), looked
+  up with the user on every request: sign-out revokes the row, so a copied cookie stops
+  working, and deactivating a user or changing their password or role revokes all their rows
+  (`identity.revoke_user_credentials`) — at once, on every server process. The cookie is
+  HttpOnly, SameSite=Lax, and Secure
   as the environment's `CONSOLE_SECURE_COOKIES` says (`auto`, the default: over HTTPS; `1`:
   always, set it when the server is behind HTTPS; `0`: never).
 - Expiry: idle after `CONSOLE_IDLE_MINUTES` (default 60) without a request, and absolutely
@@ -25,9 +28,15 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, session
 from sqlalchemy import select
 
-from sync_server.extensions import Database
+from sync_server.extensions import Database, current_db
 from sync_server.models import User
-from sync_server.services.identity import hash_password, verify_password
+from sync_server.services.identity import (
+    close_console_session,
+    console_session_user,
+    hash_password,
+    open_console_session,
+    verify_password,
+)
 from sync_server.services.principal import ADMIN, SUPERVISOR, Principal
 
 CONSOLE_ROLES = (SUPERVISOR, ADMIN)
@@ -82,11 +91,16 @@ def start_session(principal: Principal, now: datetime) -> None:
     session["login_at"] = now.timestamp()
     session["seen_at"] = now.timestamp()
     session["csrf"] = secrets.token_urlsafe(32)
+    session["sid"] = open_console_session(current_db(), principal.user_id, now)
     if lang:
         session["lang"] = lang
 
 
-def end_session() -> None:
+def end_session(now: datetime | None = None) -> None:
+    """Sign out: revoke the server-side session (copies of the cookie die too), clear the cookie."""
+    sid = session.get("sid")
+    if sid:
+        close_console_session(current_db(), str(sid), now or datetime.now(UTC))
     session.clear()
 
 
@@ -100,14 +114,14 @@ def session_user(db: Database, now: datetime) -> tuple[Principal | None, bool]:
     login_at = datetime.fromtimestamp(float(session.get("login_at", 0)), UTC)
     seen_at = datetime.fromtimestamp(float(session.get("seen_at", 0)), UTC)
     if now - seen_at > idle or now - login_at > absolute:
-        end_session()
+        end_session(now)
         return None, True
-    with db.read() as s:
-        user = s.get(User, uid)
-        if user is None or not user.active or user.role not in CONSOLE_ROLES:
-            end_session()
-            return None, True
-        principal = principal_of(user)
+    sid = session.get("sid")
+    user = console_session_user(db, str(sid)) if sid else None
+    if user is None or user.id != uid or not user.active or user.role not in CONSOLE_ROLES:
+        end_session(now)
+        return None, True
+    principal = principal_of(user)
     session["seen_at"] = now.timestamp()
     return principal, False
 

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared_schema.computed import per_capita_income
 from shared_schema.enums import ENUMS
+from shared_schema.schemas.fieldtypes import text_errors
 from sync_server.console.cases import (
     CLOSED_STATES,
     SOURCES,
@@ -32,6 +32,7 @@ from sync_server.console.cases import (
 )
 from sync_server.console.cases.calendar import WorkCalendar
 from sync_server.console.cases.machine import STATES, procedure_working_days
+from sync_server.console.readings import day_of, per_capita_of
 from sync_server.console.scope import rules_config, work_calendar
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
@@ -68,6 +69,15 @@ def _case(
     return case
 
 
+def _check_text(value: str, label_zh: str, label_en: str) -> None:
+    """Refuse typed text the records would refuse (control characters, bidirectional
+    overrides: docs/record-schemas.md "Bounds"), in both languages; length is cut elsewhere."""
+    zh = text_errors(value, label=label_zh, lang="zh", max_length=10_000, multiline=True)
+    if zh:
+        en = text_errors(value, label=label_en, lang="en", max_length=10_000, multiline=True)
+        raise CaseError("TEXT_INVALID", "；".join(zh), "; ".join(en))
+
+
 def open_case(
     db: Database,
     principal: Principal,
@@ -83,6 +93,7 @@ def open_case(
         raise ServiceError(422, "validation", {"source": ["unknown source"]})
     if not reason.strip():
         raise CaseError("REASON_REQUIRED", "请填写理由", "A reason is required")
+    _check_text(reason, "理由", "Reason")
     with db.write() as s:
         rec = _household(s, principal, household_id)
         existing = s.scalar(
@@ -147,12 +158,9 @@ def elimination_facts(session: Session, case: MonitoringCase, today: date) -> El
         key=lambda v: str(v.get("visit_date") or ""),
     )
     incomes = [
-        VisitIncome(
-            date.fromisoformat(str(v["visit_date"])[:10]),
-            per_capita_income(v.get("income"), members),
-        )
+        VisitIncome(day, per_capita_of(v.get("income"), members))
         for v in visits
-        if v.get("visit_date")
+        if (day := day_of(v.get("visit_date"))) is not None
     ]
     measures = [
         m.measure
@@ -185,6 +193,7 @@ def act(
 ) -> str:
     """Apply one lifecycle action (or raise `CaseError`); returns the new state."""
     require_role(principal, SUPERVISOR, ADMIN)
+    _check_text(reason, "理由", "Reason")
     with db.write() as s:
         case = _case(s, principal, case_id, lock=True)
         facts = elimination_facts(s, case, now.date())
@@ -223,6 +232,7 @@ def add_measure(
     require_role(principal, SUPERVISOR, ADMIN)
     if measure not in ENUMS["assistance"].codes:
         raise ServiceError(422, "validation", {"measure": ["unknown measure"]})
+    _check_text(note, "说明", "Note")
     with db.write() as s:
         case = _case(s, principal, case_id, lock=True)
         if case.state in CLOSED_STATES:

@@ -9,6 +9,12 @@ stays flat for a county of 100,000 households:
   directory comes last, so no byte can be sent before the last row is written.)
 Flags are computed grid by grid (`ScopeData` of one grid at a time) for the same reason.
 Column headers and enumeration values are in the chosen language; money stays numeric.
+Cells are neutralised against formula injection (OWASP "CSV Injection"): a text cell starting
+with `= + - @`, a tab or a carriage return gets a leading apostrophe in CSV, and an XLSX text
+cell is always written as a string (`data_type` "s": never a formula, never an error code);
+numbers stay numbers. Control characters a spreadsheet cannot hold become U+FFFD, and a number
+no spreadsheet can hold exactly (NaN, ±infinity, 10**400, integers of 16 digits or more) is
+written as text, so no stored value can break an export (docs/console.md).
 Filters: `grid` for every table; `from`/`to` on the visit date (visits, flags) or the lead
 date (cases); households and members are current records and take the grid filter only.
 """
@@ -17,12 +23,17 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,6 +42,12 @@ from shared_schema.labels import FIELD_LABELS, field_label
 from shared_schema.sync import flatten
 from shared_schema.timefmt import DEFAULT_TIME_ZONE, export_timestamp, parse_zone, zone_label
 from sync_server.console.cases import ELIMINATION_MODES, SOURCES, STATES, is_overdue
+from sync_server.console.evidence import (
+    EVIDENCE_FIELDS,
+    evidence_cells,
+    evidence_header,
+    load_states,
+)
 from sync_server.console.i18n import pair, t
 from sync_server.console.scope import ScopeData, rules_config, work_calendar
 from sync_server.extensions import Database
@@ -41,11 +58,72 @@ FORMATS: tuple[str, ...] = ("csv", "xlsx")
 SHEET_ROWS = 1_048_576  # rows of one Excel sheet, header included
 YIELD_PER = 1000
 CHUNK = 64 * 1024
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may read as the start of a formula (OWASP's list)."""
+_UNHOLDABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters XLSX (XML 1.0) cannot hold: replaced in both formats alike."""
+EXACT_DIGITS = 10**15
+"""Integers from this magnitude lose digits as spreadsheet numbers: written as text."""
+
+
+def neutralize(text: str) -> str:
+    """A text cell that no spreadsheet runs: unholdable control characters become U+FFFD, and
+    a leading `= + - @ TAB CR` gets an apostrophe (which Excel and LibreOffice take as
+    "this is text" and do not show in the cell)."""
+    text = _UNHOLDABLE.sub("\ufffd", text)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def spreadsheet_number(value: Any) -> int | float | None:
+    """`value` as a number a spreadsheet holds exactly, or None (then it is written as text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    if isinstance(value, int):
+        return value if -EXACT_DIGITS < value < EXACT_DIGITS else None
+    if isinstance(value, Decimal):
+        if not value.is_finite() or abs(value) >= EXACT_DIGITS:
+            return None
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value if math.isfinite(value) else None
+
+
+def _number_as_text(value: Any) -> str:
+    try:
+        return str(value)
+    except ValueError:  # an integer past Python's str() digit limit
+        return "∞" if value > 0 else "-∞"
+
+
+def csv_text(value: Any) -> str:
+    """A CSV field: numbers as written, everything else as neutralised text."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return _number_as_text(value)
+    return neutralize(str(value))
+
+
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """An XLSX cell: a number when it is one a spreadsheet holds, otherwise a string cell
+    (its type set after openpyxl's inference, which would make `=…` a formula)."""
+    if value is None:
+        return None
+    number = spreadsheet_number(value)
+    if number is not None:
+        return number
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        text = _number_as_text(value)
+    else:
+        text = _UNHOLDABLE.sub("\ufffd", str(value))
+    cell = WriteOnlyCell(sheet, value=text[:32767])
+    cell.data_type = "s"
+    return cell
 
 
 def leaf_fields(entity: str) -> list[str]:
-    """Labelled leaf paths of an entity in data-model order (objects drop out for their leaves)."""
-    paths = list(FIELD_LABELS[entity])
+    """Labelled leaf paths of an entity in data-model order (objects drop out for their leaves;
+    a visit's `attachments` list becomes the evidence columns instead)."""
+    paths = [p for p in FIELD_LABELS[entity] if p.split(".")[0] not in EVIDENCE_FIELDS]
     return [p for p in paths if not any(q.startswith(p + ".") for q in paths)]
 
 
@@ -147,26 +225,35 @@ def _entity_table(
             ]
         header += where
         header += [field_label(entity, p, lang) for p in paths if p != "household_id"]
+        if entity == "visit":
+            header += evidence_header(lang)
         header.append(t("exp.col.version", lang))
         header.append(f"{t('exp.col.updated_at', lang)} ({zone_label(q.zone, _now_for(q))})")
         names = HouseholdNames(session, q.grid_ids)
         columns = [(p, field_kind(entity, p)) for p in paths if p != "household_id"]
 
         def rows() -> Iterator[list[Any]]:
-            for rec in _records(session, q, entity):
-                if entity == "visit" and not q.in_dates(rec.data.get("visit_date")):
-                    continue
-                flat = flatten(rec.data)
-                row: list[Any] = [rec.id]
-                if entity == "household":
-                    row += names.grid(rec.grid_id)
-                else:
-                    row.append(rec.household_id)
-                    row += names.of(rec.grid_id, rec.household_id)
-                row += [cell(entity, p, flat.get(p), lang, kind) for p, kind in columns]
-                row.append(rec.version)
-                row.append(export_timestamp(rec.updated_at, q.zone) if rec.updated_at else "")
-                yield row
+            records = (
+                rec
+                for rec in _records(session, q, entity)
+                if entity != "visit" or q.in_dates(rec.data.get("visit_date"))
+            )
+            for batch in _batches(records, YIELD_PER):
+                states = load_states(session, batch) if entity == "visit" else {}
+                for rec in batch:
+                    flat = flatten(rec.data)
+                    row: list[Any] = [rec.id]
+                    if entity == "household":
+                        row += names.grid(rec.grid_id)
+                    else:
+                        row.append(rec.household_id)
+                        row += names.of(rec.grid_id, rec.household_id)
+                    row += [cell(entity, p, flat.get(p), lang, kind) for p, kind in columns]
+                    if entity == "visit":
+                        row += evidence_cells(rec.data, states, lang)
+                    row.append(rec.version)
+                    row.append(export_timestamp(rec.updated_at, q.zone) if rec.updated_at else "")
+                    yield row
 
         return header, rows()
 
@@ -176,6 +263,17 @@ def _entity_table(
 def _now_for(q: ExportQuery) -> datetime:
     """A moment on the export's day, for naming the zone's offset in force (summer time)."""
     return datetime.combine(q.today, datetime.min.time(), tzinfo=UTC)
+
+
+def _batches(items: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _flags_table(session: Session, q: ExportQuery) -> tuple[list[str], Iterator[list[Any]]]:
@@ -281,22 +379,18 @@ TABLES = {
 }
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def stream_csv(db: Database, q: ExportQuery) -> Iterator[bytes]:
     """CSV bytes, a few hundred rows per chunk, while the cursor is read."""
     with db.read() as session:
         header, rows = TABLES[q.kind](session, q)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(header)
+        writer.writerow([csv_text(h) for h in header])
         yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
         buffer.seek(0)
         buffer.truncate()
         for i, row in enumerate(rows, 1):
-            writer.writerow([_text(v) for v in row])
+            writer.writerow([csv_text(v) for v in row])
             if i % 500 == 0:
                 yield buffer.getvalue().encode("utf-8")
                 buffer.seek(0)
@@ -326,7 +420,7 @@ def stream_xlsx(db: Database, q: ExportQuery) -> Iterator[bytes]:
                 sheet = workbook.create_sheet(title=title[: 31 - len(suffix)] + suffix)
                 sheet.append(header)
                 filled = 1
-            sheet.append([v if isinstance(v, int | float | str) else _text(v) for v in row])
+            sheet.append([xlsx_cell(sheet, v) for v in row])
             filled += 1
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)

@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared_schema.computed import per_capita_income
 from shared_schema.config import RulesConfig, config_for, config_from_dict
 from shared_schema.config_data import CURRENT_YEAR
 from shared_schema.rules import Flag, evaluate
 from sync_server.console.cases.calendar import WorkCalendar
+from sync_server.console.readings import day_of, per_capita_of
 from sync_server.extensions import Database
 from sync_server.models import Grid, Record, Setting, User
 from sync_server.services.admin import RULES_KEY, WORK_CALENDAR_KEY
@@ -173,18 +173,18 @@ class ScopeData:
     def next_due(self, household: Household) -> date | None:
         """When the next visit is due (None: never visited, due now)."""
         latest = household.latest_visit
-        if latest is None or not latest.get("visit_date"):
+        day = day_of(latest.get("visit_date")) if latest is not None else None
+        if day is None:
             return None
-        return self.config.next_visit_due(
-            str(latest["visit_date"]), household.data.get("monitor_category")
-        )
+        category = household.data.get("monitor_category")
+        return self.config.next_visit_due(day, category if isinstance(category, str) else None)
 
     def is_overdue(self, household: Household, today: date) -> bool:
         due = self.next_due(household)
         return due is None or due < today
 
     def per_capita(self, household: Household, visit: dict[str, Any]) -> Decimal | None:
-        return per_capita_income(visit.get("income"), household.members)
+        return per_capita_of(visit.get("income"), household.members)
 
 
 def load_scope(

@@ -1,5 +1,7 @@
 """SQLAlchemy 2 models of the sync server (the schema itself is created by Alembic)."""
 
+from sync_server.models.admin import AuditEntry, ConsoleSession
+from sync_server.models.attachments import Attachment
 from sync_server.models.base import Base, new_id, utcnow
 from sync_server.models.case import CaseEvent, CaseMeasure, MonitoringCase
 from sync_server.models.grids import Grid
@@ -9,11 +11,14 @@ from sync_server.models.sync import MutationLog, Setting, SyncCounter
 
 __all__ = [
     "ApiToken",
+    "Attachment",
+    "AuditEntry",
     "Base",
     "CaseEvent",
     "CaseMeasure",
     "Client",
     "ConflictRow",
+    "ConsoleSession",
     "Grid",
     "MonitoringCase",
     "MutationLog",

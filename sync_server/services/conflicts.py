@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_schema.schemas.bounds import local_today
 from shared_schema.sync import DELETED_FIELD, STATUS_NOOP, Deleted, resolve_conflict
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
@@ -165,10 +166,6 @@ def resolve(
             raise ServiceError(
                 422, "bad_resolution", {"value": [str(exc)]}, reason=str(exc)
             ) from None
-        if outcome.status != STATUS_NOOP and outcome.merged is not None and not outcome.deleted:
-            errors = validate_record(rec.entity, outcome.merged, lang=lang, as_of=now.date())
-            if errors:
-                raise ServiceError(422, "validation", {f"value.{k}": v for k, v in errors.items()})
         if rec.entity == "household" and row.field == HOUSEHOLD_NO and not rec.deleted:
             # a number clash (or an edit conflict on the number) ends on a free number
             number = value if isinstance(value, str) else None
@@ -177,6 +174,18 @@ def resolve(
                     422, "validation", {"value": [message("household_no_taken", lang)]}
                 )
         if outcome.status != STATUS_NOOP:
+            if outcome.merged is not None and not outcome.deleted:
+                errors = validate_record(
+                    rec.entity,
+                    outcome.merged,
+                    lang=lang,
+                    as_of=now.date(),
+                    today=local_today(now),
+                )
+                if errors:
+                    raise ServiceError(
+                        422, "validation", {f"value.{k}": v for k, v in errors.items()}
+                    )
             restoring = row.field == DELETED_FIELD and not outcome.deleted and rec.deleted
             tomb = _last_entry(s, rec) if restoring and rec.entity == "household" else None
             if restoring and rec.entity != "household":

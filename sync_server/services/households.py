@@ -15,11 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_schema.schemas.bounds import local_today
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
 from sync_server.messages import message
 from sync_server.models import Record
 from sync_server.models.base import new_id
+from sync_server.services import audit
 from sync_server.services.principal import ADMIN, SUPERVISOR, Principal, require_grid, require_role
 from sync_server.services.record_checks import validate_record
 from sync_server.services.versions import write_record
@@ -52,6 +54,7 @@ def save_household(
     *,
     lang: str,
     now: datetime,
+    audit_action: str | None = None,
 ) -> Record:
     """A supervisor creates (`household_id` None) or edits a household: a new version with a
     history row naming them. A household made here is `confirmed`; a taken number, an invalid
@@ -71,7 +74,9 @@ def save_household(
         data = {**old, **changes}
         if data.get("status") != "merged":
             data.pop("merged_into", None)
-        errors = validate_record(HOUSEHOLD, data, lang=lang, as_of=now.date())
+        errors = validate_record(
+            HOUSEHOLD, data, lang=lang, as_of=now.date(), today=local_today(now)
+        )
         grid = data.get("grid_id")
         if not errors and isinstance(grid, str):
             require_grid(s, principal, grid)
@@ -89,6 +94,15 @@ def save_household(
         changed = sorted(k for k in set(old) | set(data) if old.get(k) != data.get(k))
         if household_id is not None and not changed and rec is not None:
             return rec
+        if audit_action is not None:
+            audit.record(
+                s,
+                actor=principal.username,
+                action=audit_action,
+                target=f"household:{rec_id}",
+                details=audit.diff(old, data),
+                now=now,
+            )
         return write_record(
             s,
             entity=HOUSEHOLD,
@@ -107,7 +121,13 @@ def confirm_household(
     """A supervisor confirms a household registered in the field (`registration` becomes
     `confirmed`; the history row names who and when: the audit)."""
     return save_household(
-        db, principal, household_id, {"registration": "confirmed"}, lang=lang, now=now
+        db,
+        principal,
+        household_id,
+        {"registration": "confirmed"},
+        lang=lang,
+        now=now,
+        audit_action="household.confirm",
     )
 
 
@@ -138,7 +158,9 @@ def move_member(
         data = dict(rec.data) | {"household_id": target.id}
         if relation is not None:
             data["relation"] = relation
-        errors = validate_record("member", data, lang=lang, as_of=now.date())
+        errors = validate_record(
+            "member", data, lang=lang, as_of=now.date(), today=local_today(now)
+        )
         if errors:
             raise ServiceError(422, "validation", errors)
         changed = sorted(k for k in data if rec.data.get(k) != data.get(k))

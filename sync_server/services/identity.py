@@ -1,4 +1,10 @@
-"""Users, passwords (argon2), bearer tokens bound to a user and a client, login rate limit.
+"""Users, passwords (argon2), bearer tokens bound to a user and a client, console sessions,
+login rate limit. The one writer of `api_tokens`, `clients` and `console_sessions`.
+
+A `client_id` belongs to the user who first signed in with it: another user's sign-in with
+it is a 409 (`client_taken`) and changes nothing, so a device's exactly-once log is never
+shared. Console sessions live in the database (`console_sessions`, the sha256 of the cookie's
+secret), so sign-out and `revoke_user_credentials` end them on every server process.
 
 Tokens are 32 random bytes (urlsafe text); only their sha256 is stored, so a database leak
 gives no usable token. Sign-in attempts are rate limited per username + address and per
@@ -22,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
-from sync_server.models import ApiToken, Client, Grid, User
+from sync_server.models import ApiToken, Client, ConsoleSession, Grid, User
+from sync_server.services import audit
 from sync_server.services.login_throttle import LoginPolicy, LoginThrottle
 from sync_server.services.principal import ADMIN, SUPERVISOR, WORKER, Principal
 
@@ -130,13 +137,9 @@ def issue_token(
             )
         else:
             if client.user_id != user.id:
-                # The install changed hands: the previous user's tokens for it stop working.
-                s.execute(
-                    update(ApiToken)
-                    .where(ApiToken.client_id == client_id, ApiToken.revoked_at.is_(None))
-                    .values(revoked_at=now)
-                )
-            client.user_id = user.id
+                # Another user's install: taking it over would hand them its tokens and its
+                # exactly-once log. A phone shared by two people keeps one client id per user.
+                raise ServiceError(409, "client_taken", {"client_id": ["Belongs to another user."]})
             client.device_name = device_name
             client.last_seen = now
         s.add(
@@ -191,6 +194,51 @@ def authenticate(db: Database, token: str, now: datetime | None = None) -> Princ
     return principal
 
 
+def revoke_user_credentials(
+    session: Session, user_id: str, now: datetime, *, keep_token_id: int | None = None
+) -> None:
+    """Revoke every live API token (but `keep_token_id`) and console session of a user, in the
+    caller's transaction (deactivation, a password or role change)."""
+    tokens = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    if keep_token_id is not None:
+        tokens = tokens.where(ApiToken.id != keep_token_id)
+    session.execute(tokens.values(revoked_at=now))
+    session.execute(
+        update(ConsoleSession)
+        .where(ConsoleSession.user_id == user_id, ConsoleSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def open_console_session(db: Database, user_id: str, now: datetime) -> str:
+    """A new console session of `user_id`: returns the secret the cookie carries."""
+    secret = secrets.token_urlsafe(32)
+    with db.write() as s:
+        s.add(ConsoleSession(id=hash_token(secret), user_id=user_id, created_at=now))
+    return secret
+
+
+def console_session_user(db: Database, secret: str) -> User | None:
+    """The user of a live console session (active or not: the caller checks), else None."""
+    with db.read() as s:
+        row = s.execute(
+            select(User)
+            .join(ConsoleSession, ConsoleSession.user_id == User.id)
+            .where(ConsoleSession.id == hash_token(secret), ConsoleSession.revoked_at.is_(None))
+        ).first()
+        return None if row is None else row[0]
+
+
+def close_console_session(db: Database, secret: str, now: datetime) -> None:
+    """Sign-out: the session (and any copy of its cookie) stops working everywhere."""
+    with db.write() as s:
+        s.execute(
+            update(ConsoleSession)
+            .where(ConsoleSession.id == hash_token(secret), ConsoleSession.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
 def revoke_token(db: Database, principal: Principal, now: datetime) -> None:
     """Revoke the caller's own token."""
     with db.write() as s:
@@ -210,7 +258,21 @@ def revoke_client(db: Database, principal: Principal, client_id: str, now: datet
             .where(ApiToken.client_id == client_id, ApiToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        count = int(getattr(result, "rowcount", 0) or 0)
+        owner = s.get(User, client.user_id)
+        audit.record(
+            s,
+            actor=principal.username,
+            action="device.revoke",
+            target=f"client:{client_id}",
+            details={
+                "user": owner.username if owner else None,
+                "device_name": client.device_name,
+                "tokens": count,
+            },
+            now=now,
+        )
+        return count
 
 
 def me(db: Database, principal: Principal) -> dict[str, Any]:

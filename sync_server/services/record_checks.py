@@ -6,6 +6,10 @@ cost of a push. A schema instance holds only its settings (entity, lang, as_of, 
 origin) and `load` keeps no state on it, so one instance per settings tuple is reused, also
 across threads. The checks and error shapes are exactly those of `shared_schema`.
 
+The compiled checks of `shared_schema.schemas.fast` decide the common case first: when they
+vouch for the data, marshmallow would accept it too (proven by tests/shared_schema/
+test_fast_checks.py), so no schema runs; anything else, and every message, is marshmallow's.
+
 One catch: marshmallow copies fields shallowly, so every instance of a schema class shares
 its fields' validator objects, and `localize_field` writes the language's message into them
 (the last schema built wins). A cached schema therefore gets its own copies of its validators
@@ -29,6 +33,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
+from shared_schema.schemas import fast
 from shared_schema.schemas.base import RecordSchema
 from shared_schema.schemas.fieldtypes import localize_field
 from shared_schema.schemas.records import SCHEMAS, flatten_errors, schema_for
@@ -56,49 +61,73 @@ def _own(schema: RecordSchema) -> None:
 
 
 @lru_cache(maxsize=256)  # as_of is today's date for members, None for the other entities
-def _schema(entity: str, lang: str, as_of: date | None, partial: bool, origin: str) -> Schema:
+def _schema(
+    entity: str, lang: str, as_of: date | None, today: date | None, partial: bool, origin: str
+) -> Schema:
     with _BUILD:
-        schema = schema_for(entity, lang=lang, as_of=as_of, partial=partial, origin=origin)
+        schema = schema_for(
+            entity, lang=lang, as_of=as_of, today=today, partial=partial, origin=origin
+        )
         assert isinstance(schema, RecordSchema)
         _own(schema)
         return schema
 
 
-def _cached(entity: str, lang: str, as_of: date | None, partial: bool, origin: str) -> Schema:
+def _cached(
+    entity: str, lang: str, as_of: date | None, partial: bool, origin: str, today: date | None
+) -> Schema:
     """The cached schema; one per settings, and one for all dates where no rule reads them
     (`RecordSchema.uses_as_of`: a visit is judged on its own date, but no visit rule reads
     it, so visits of many dates no longer build a schema each)."""
     schema_class = SCHEMAS.get(entity)
     if schema_class is not None and not schema_class.uses_as_of:
         as_of = None
-    return _schema(entity, lang, as_of, partial, origin)
+    if schema_class is not None and not schema_class.uses_today:
+        today = None
+    return _schema(entity, lang, as_of, today, partial, origin)
 
 
 def _validate(
-    entity: str, data: Any, *, lang: str, as_of: date | None, partial: bool, origin: str
+    entity: str,
+    data: Any,
+    *,
+    lang: str,
+    as_of: date | None,
+    partial: bool,
+    origin: str,
+    today: date | None,
 ) -> dict[str, list[str]]:
+    loaded = fast.fast_load(entity, data, today=today, as_of=as_of, partial=partial, origin=origin)
+    if loaded is not fast.FAIL:
+        return {}  # the compiled check vouches: marshmallow would accept it (no schema run)
     try:
-        _cached(entity, lang, as_of, partial, origin).load(data)
+        _cached(entity, lang, as_of, partial, origin, today).load(data)
     except ValidationError as exc:
         return flatten_errors(exc.messages)
     return {}
 
 
 def validate_changes(
-    entity: str, data: Any, *, lang: str, as_of: date | None
+    entity: str, data: Any, *, lang: str, as_of: date | None, today: date | None = None
 ) -> dict[str, list[str]]:
     """A client's partial changes, as `shared_schema.schemas.records.validate_changes`."""
-    return _validate(entity, data, lang=lang, as_of=as_of, partial=True, origin="client")
+    return _validate(
+        entity, data, lang=lang, as_of=as_of, partial=True, origin="client", today=today
+    )
 
 
 def validate_record(
-    entity: str, data: Any, *, lang: str, as_of: date | None
+    entity: str, data: Any, *, lang: str, as_of: date | None, today: date | None = None
 ) -> dict[str, list[str]]:
     """A whole merged record, as `shared_schema.schemas.records.validate_record`."""
-    return _validate(entity, data, lang=lang, as_of=as_of, partial=False, origin="server")
+    return _validate(
+        entity, data, lang=lang, as_of=as_of, partial=False, origin="server", today=today
+    )
 
 
-def create_is_valid(entity: str, data: Any, *, lang: str, as_of: date | None) -> bool:
+def create_is_valid(
+    entity: str, data: Any, *, lang: str, as_of: date | None, today: date | None = None
+) -> bool:
     """Whether a create's data passes `validate_changes` and, as the merged record,
     `validate_record`: both, decided by one load (the push's common case).
 
@@ -110,8 +139,11 @@ def create_is_valid(entity: str, data: Any, *, lang: str, as_of: date | None) ->
     rights only drop the server-owned-field rule. When it fails, the caller runs the two checks
     as before, so a bad create gets the same errors as before.
     """
+    loaded = fast.fast_load(entity, data, today=today, as_of=as_of, partial=False, origin="client")
+    if loaded is not fast.FAIL:
+        return True
     try:
-        _cached(entity, lang, as_of, False, "client").load(data)
+        _cached(entity, lang, as_of, False, "client", today).load(data)
     except ValidationError:
         return False
     return True
@@ -160,7 +192,13 @@ def _storable_errors(data: Any, lang: str) -> dict[str, list[str]]:
 
 
 def check_record(
-    entity: str, data: Any, kind: str, as_of: date | None, *, lang: str
+    entity: str,
+    data: Any,
+    kind: str,
+    as_of: date | None,
+    *,
+    lang: str,
+    today: date | None = None,
 ) -> dict[str, list[str]]:
     """The push's one validation call (`shared_schema.sync.decide.RecordCheck`, with `lang`
     bound): field errors of `data` as `kind` — CREATE (a whole new record with the client's
@@ -169,14 +207,15 @@ def check_record(
 
     The client's data (CREATE, CHANGES) must also be storable (`_storable_errors`); a merged
     record is not re-checked for that, so a record stored before these checks stays editable.
+    `today` (the server's date in its time zone) bounds dates (`shared_schema.schemas.bounds`).
     """
     if kind == RECORD:
-        return validate_record(entity, data, lang=lang, as_of=as_of)
+        return validate_record(entity, data, lang=lang, as_of=as_of, today=today)
     if kind == CREATE:
-        valid = create_is_valid(entity, data, lang=lang, as_of=as_of)
+        valid = create_is_valid(entity, data, lang=lang, as_of=as_of, today=today)
         errors = {} if valid else {"_create": ["not a valid whole record"]}
     elif kind == CHANGES:
-        errors = validate_changes(entity, data, lang=lang, as_of=as_of)
+        errors = validate_changes(entity, data, lang=lang, as_of=as_of, today=today)
     else:
         raise ValueError(f"unknown check kind {kind!r}")
     if errors:

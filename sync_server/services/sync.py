@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -36,6 +36,7 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+from shared_schema.schemas.bounds import local_today
 from shared_schema.sync.decide import (
     HOUSEHOLD,
     BatchDecision,
@@ -108,12 +109,20 @@ def push(
     *,
     lang: str,
     now: datetime,
+    today: date | None = None,
 ) -> PushOutcome:
-    """Apply a batch exactly once; raises 403 (`out_of_scope_batch`) writing nothing."""
+    """Apply a batch exactly once; raises 403 (`out_of_scope_batch`) writing nothing.
+
+    `today` bounds dates (`shared_schema.schemas.bounds`); by default `now`'s date in UTC+8."""
+    today = today or local_today(now)
     try:
-        return _push(db, principal, client_id, mutations, lang=lang, now=now, careful=False)
+        return _push(
+            db, principal, client_id, mutations, lang=lang, now=now, today=today, careful=False
+        )
     except _Unstorable:
-        return _push(db, principal, client_id, mutations, lang=lang, now=now, careful=True)
+        return _push(
+            db, principal, client_id, mutations, lang=lang, now=now, today=today, careful=True
+        )
 
 
 def _push(
@@ -124,12 +133,13 @@ def _push(
     *,
     lang: str,
     now: datetime,
+    today: date,
     careful: bool,
 ) -> PushOutcome:
     with db.write() as s:
         client = _lock_client(s, principal, client_id)
         state = _load(s, principal, client, mutations, now)
-        check = partial(check_record, lang=lang)
+        check = partial(check_record, lang=lang, today=today)
         decision = decide_batch(state, mutations, check)
         if decision.out_of_scope:
             errors = {
@@ -138,7 +148,9 @@ def _push(
             }
             raise ServiceError(403, "out_of_scope_batch", errors)
         if careful:
-            decision, done = _apply_carefully(s, state, mutations, decision, principal, lang, now)
+            decision, done = _apply_carefully(
+                s, state, mutations, decision, principal, lang, now, check
+            )
             results = _results(decision, {}, lang, done)
         else:
             ids = _conflict_ids(decision)
@@ -524,6 +536,7 @@ def _apply_carefully(
     principal: Principal,
     lang: str,
     now: datetime,
+    check: Any,
 ) -> tuple[BatchDecision, dict[int, dict[str, Any]]]:
     """Each mutation in its own savepoint; one the database refuses is rejected alone and the
     batch is decided again with it refused (earlier decisions do not change). Returns the
@@ -565,7 +578,7 @@ def _apply_carefully(
                 raise
             log.info("mutation %s refused by the database: %s", o.mutation_id, type(exc).__name__)
             refused[o.mutation_id] = {"_schema": [message("unstorable", lang)]}
-            decision = decide_batch(state, mutations, partial(check_record, lang=lang), refused)
+            decision = decide_batch(state, mutations, check, refused)
             continue  # the same index, now rejected
         if o.record is not None:
             in_db.add((o.record.entity, o.record.id))

@@ -293,7 +293,8 @@ def assert_migrated(data_dir: Path, expected: dict) -> None:
     vault.lock()
     path = vault.path
     assert not cipher.is_plaintext(path)
-    leftovers = sorted(p.name for p in data_dir.iterdir())
+    # (the clients file maps usernames to client ids: no record data, written once signed in)
+    leftovers = sorted(p.name for p in data_dir.iterdir() if not p.name.endswith(".clients.json"))
     assert leftovers == ["tianye.sqlite3", "tianye.sqlite3.keys.json"], leftovers
     for n in (1, 2, 3):
         for secret in secrets_of(n):
@@ -369,3 +370,25 @@ def test_killed_during_the_encryption_the_store_still_opens_with_everything(tmp_
         with Store(tmp_path / "tianye.sqlite3") as old:
             assert table_counts(old) == expected["counts"]
     assert_migrated(tmp_path, expected)
+
+
+def test_a_shared_phone_keeps_one_client_id_per_worker(tmp_path):
+    """The server binds a client id to its first user (another user's sign-in with it is a
+    409), so a worker who comes back to a shared phone signs in with their own id again."""
+    vault = signed_in(tmp_path)
+    wang_client = vault.store.session.client_id()
+    vault.lock(signed_out=True)
+    other = StoreVault(tmp_path)
+    zhao_client = other.client_id_for("zhao")
+    other.open_after_login(
+        username="zhao", password="zhao-pw", pin="", user={"username": "zhao"}, server_url="x"
+    )
+    other.lock(signed_out=True)
+    back = StoreVault(tmp_path)
+    assert back.client_id_for("wang") == wang_client
+    store = back.open_after_login(
+        username="wang", password=PASSWORD, pin="", user={"username": "wang"}, server_url="x"
+    )
+    assert store.session.client_id() == wang_client
+    back.lock(signed_out=True)
+    assert StoreVault(tmp_path).client_id_for("zhao") == zhao_client != wang_client

@@ -17,6 +17,7 @@ EXPECTED_NAMES = {
     "labor_ability", "work_place", "medical_insurance", "member_status", "visit_type",
     "contact_mode", "water_source", "risk", "disaster_type", "assistance", "review_status",
     "household_status", "registration",
+    "attachment_kind",
 }  # fmt: skip
 
 
@@ -62,6 +63,7 @@ DATA_MODEL_CODES: dict[str, tuple[str, ...]] = {
                    "health", "education", "yulu", "dibao", "tekun", "disability_subsidy",
                    "social_assistance", "relocation"),
     "review_status": ("submitted", "approved", "returned", "rejected"),
+    "attachment_kind": ("house_photo", "water_photo", "member_photo", "signature", "document"),
 }  # fmt: skip
 
 

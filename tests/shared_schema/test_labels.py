@@ -28,6 +28,8 @@ def schema_paths(schema: Schema, prefix: str = "") -> set[str]:
         paths.add(path)
         if isinstance(field, fields.Nested):
             paths |= schema_paths(field.schema, path + ".")
+        elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+            paths |= schema_paths(field.inner.schema, path + ".")
     return paths
 
 

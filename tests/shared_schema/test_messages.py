@@ -79,7 +79,9 @@ PATHS = [(entity, path) for entity in ENTITIES for path in FIELD_LABELS[entity]]
 def with_value(entity: str, path: str, value: Any) -> dict[str, Any]:
     data = EXAMPLES[entity]()
     top, _, leaf = path.partition(".")
-    if leaf:
+    if leaf and isinstance(data[top], list):  # a list of objects: change the first item
+        data[top] = [{**data[top][0], leaf: value}]
+    elif leaf:
         data[top] = {**(data[top] or {}), leaf: value}
     else:
         data[top] = value

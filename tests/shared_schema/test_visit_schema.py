@@ -343,8 +343,8 @@ def test_constants_match_the_data_model() -> None:
         (
             {"water": water(quantity_lpd=-1)},
             "water.quantity_lpd",
-            "人均日供水量不能小于 0",
-            "Water quantity must be at least 0",
+            "人均日供水量应在 0 至 1000 之间",
+            "Water quantity must be between 0 and 1000",
         ),
         (
             {"gps": gps(lat=91)},

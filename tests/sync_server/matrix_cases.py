@@ -42,6 +42,8 @@ _COUNTS = (
     "monitoring_cases",
     "case_events",
     "case_measures",
+    "audit_log",
+    "console_sessions",
 )
 _SCALARS = {
     "open_conflicts": "SELECT count(*) FROM conflicts WHERE status = 'open'",
@@ -64,6 +66,15 @@ def snapshot(database: Any) -> dict[str, Any]:
             shot[name] = conn.execute(text(sql)).scalar_one()
         shot["assignments"] = sorted(
             tuple(row) for row in conn.execute(text("SELECT id, worker_id FROM grids"))
+        )
+        shot["user_rows"] = sorted(
+            tuple(row)
+            for row in conn.execute(
+                text(
+                    "SELECT username, role, display_name, township, active, password_hash "
+                    "FROM users"
+                )
+            )
         )
         shot["statuses"] = sorted(
             tuple(row) for row in conn.execute(text("SELECT id, status FROM conflicts"))

@@ -39,6 +39,7 @@ token.post           -       200        200     200         200
 token.delete         -       401        204     204         204
 token.revoke         own     401        204     204         204
 token.revoke         other   401        403     403         204
+password.own         -       401        204     204         204
 me                   -       401        200     200         200
 config               -       401        200     200         200
 report               own     401        204     204         204
@@ -67,6 +68,9 @@ conflicts.resolve    g9      401        403     403         200
 visits.review        g1      401        403     200         200
 visits.review        g2      401        403     200         200
 visits.review        g9      401        403     403         200
+visits.reopen        g1      401        403     200         200
+visits.reopen        g2      401        403     200         200
+visits.reopen        g9      401        403     403         200
 history.household    g1      401        200     200         200
 history.household    g2      401        403     200         200
 history.household    g9      401        403     403         200
@@ -80,6 +84,8 @@ admin.grids.get      -       401        403     403         200
 admin.grids.post     -       401        403     403         201
 admin.users.get      -       401        403     403         200
 admin.users.post     -       401        403     403         201
+admin.users.patch    -       401        403     403         200
+admin.users.deact    -       401        403     403         200
 admin.assignments    -       401        403     403         200
 admin.config.get     -       401        403     403         200
 admin.config.put     -       401        403     403         200
@@ -148,6 +154,18 @@ def _token_dead(w: World, session: Session) -> Callable[[Any], None]:
     return check
 
 
+def _password_back(w: World, session: Session) -> Callable[[Any], None]:
+    """The caller's token survived its own password change; the password is set back."""
+
+    def check(_response: Any) -> None:
+        body = {"old_password": "matrix-new-pass", "new_password": w.seed.password}
+        r = w.client.post("/api/v1/auth/password", json=body, headers=session.headers)
+        assert r.status_code == 204, r.get_json()
+        w._devices.pop(session.username, None)  # its other tokens ended: sign in afresh
+
+    return check
+
+
 def _contains(
     w: World, who: Session, kind: str, wanted: str, present: bool
 ) -> Callable[[Any], None]:
@@ -196,6 +214,9 @@ def build(w: World, endpoint: str, target: str, role: str, who: Session | None) 
             f"/api/v1/auth/token?client_id={owner.client_id}",
             check=_token_dead(w, owner),
         )
+    if endpoint == "password.own":
+        body = {"old_password": w.seed.password, "new_password": "matrix-new-pass"}
+        return Req("POST", "/api/v1/auth/password", body, check=who and _password_back(w, who))
     if endpoint in ("me", "config"):
         return Req("GET", f"/api/v1/{endpoint}")
     if endpoint == "push.edit":
@@ -228,6 +249,14 @@ def build(w: World, endpoint: str, target: str, role: str, who: Session | None) 
     if endpoint == "visits.review":
         vid, _hid = w.visit(target)
         return Req("POST", f"/api/v1/visits/{vid}/review", {"action": "approve", "comment": "好"})
+    if endpoint == "visits.reopen":
+        vid, _hid = w.visit(target)
+        root = w.device("root")
+        r = w.client.post(
+            f"/api/v1/visits/{vid}/review", json={"action": "approve"}, headers=root.headers
+        )
+        assert r.status_code == 200, r.get_json()
+        return Req("POST", f"/api/v1/visits/{vid}/review", {"action": "reopen"})
     if endpoint.startswith("history."):
         entity = endpoint.split(".")[1]
         key = {"household": "household", "member": "member", "visit": "visit"}[entity]
@@ -259,6 +288,19 @@ def _admin_request(w: World, endpoint: str) -> Req:
             "grids": [],
         }
         return Req("POST", "/api/v1/admin/users", body)
+    if endpoint in ("admin.users.patch", "admin.users.deact"):
+        # a fresh worker each time, signed in on a phone: deactivating ends that token
+        username = f"p{suffix}"
+        w.seed.user(username, grids=[])
+        phone = w.login(username)
+        if endpoint == "admin.users.patch":
+            return Req("PATCH", f"/api/v1/admin/users/{username}", {"display_name": "改名"})
+        return Req(
+            "PATCH",
+            f"/api/v1/admin/users/{username}",
+            {"active": False},
+            check=_token_dead(w, phone),
+        )
     if endpoint == "admin.assignments":
         return Req("POST", "/api/v1/admin/assignments", {"grid_id": "g5", "username": "sun"})
     if endpoint == "admin.config.get":
@@ -309,6 +351,7 @@ def test_table_covers_every_api_route(world: World) -> None:
     covered = {
         ("POST", "/api/v1/auth/token"),
         ("DELETE", "/api/v1/auth/token"),
+        ("POST", "/api/v1/auth/password"),
         ("GET", "/api/v1/me"),
         ("GET", "/api/v1/config"),
         ("POST", "/api/v1/sync/report"),
@@ -322,9 +365,15 @@ def test_table_covers_every_api_route(world: World) -> None:
         ("POST", "/api/v1/admin/grids"),
         ("GET", "/api/v1/admin/users"),
         ("POST", "/api/v1/admin/users"),
+        ("PATCH", "/api/v1/admin/users/<username>"),
         ("POST", "/api/v1/admin/assignments"),
         ("GET", "/api/v1/admin/config"),
         ("PUT", "/api/v1/admin/config"),
+        # tus uploads and scoped file reads: their own matrix in test_attachments.py
+        ("POST", "/api/v1/attachments"),
+        ("PATCH", "/api/v1/attachments/<sha256>"),
+        ("DELETE", "/api/v1/attachments/<sha256>"),
+        ("GET", "/api/v1/attachments/<sha256>"),
     }
     routes = {
         (method, rule.rule.replace("<string:", "<"))

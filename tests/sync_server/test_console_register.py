@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sync_server.models import Record, RecordVersion
+from sync_server.models import AuditEntry, Record, RecordVersion
 from tests.ui.console.world import World, build_world, csrf_of
 
 
@@ -84,7 +84,11 @@ def test_field_households_are_marked_filtered_and_confirmed(app, client, world):
     rec = record(app, "household", world.h1)
     assert rec.data["registration"] == "confirmed"
     last = history(app, world.h1)[-1]
-    assert last.author == "sup" and last.changed_fields == ["registration"]  # audited
+    assert last.author == "sup" and last.changed_fields == ["registration"]
+    with app.extensions["tianye_db"].read() as s:
+        (entry,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "household.confirm"))
+        assert (entry.actor, entry.target) == ("sup", f"household:{world.h1}")
+        assert entry.details["after"] == {"registration": "confirmed"}
     listing = client.get("/console/households?registration=field_new").text
     assert "5226010010001" not in listing and "5226010010002" in listing
     assert 'id="confirm-registration"' not in client.get(f"/console/households/{world.h1}").text

@@ -77,13 +77,14 @@ def test_openapi_is_served(client):
     assert r.status_code == 200 and r.get_json()["info"]["title"] == "Tianye sync API"
 
 
-def run_cli(db_url, *args):
+def run_cli(db_url, *args, stdin=""):
     return subprocess.run(
         [sys.executable, "-m", "sync_server", "--database-url", db_url, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
+        input=stdin,
     )
 
 
@@ -107,14 +108,14 @@ def test_cli_commands_then_live_server(db_url, live_server_factory):
         "create-user",
         "--username",
         "zhou",
-        "--password",
-        "pw-long-1",
+        "--password-stdin",
         "--role",
         "worker",
         "--grid",
         "g7",
         "--display-name",
         "周",
+        stdin="pw-long-1\n",
     )
     assert r.returncode == 0, r.stderr
     dup = run_cli(

@@ -2,7 +2,8 @@
 rules config (threshold and rule settings for the deployment's province and year, stored as
 data) and the working calendar (public holidays and make-up working days that the 20-working-day
 deadline of a monitoring case counts with). Every write goes through
-`sync_server.services.admin`, as the API's admin endpoints do."""
+`sync_server.services.admin`, as the API's admin endpoints do, and is audited with the signed-in
+admin as actor. One user's page is `views.users`, the audit page `views.audit`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from flask.typing import ResponseReturnValue
 
 from shared_schema.config import ConfigError, config_for, config_from_dict, config_to_dict
 from shared_schema.schemas.protocol import GridSchema, UserCreateSchema, validate_payload
-from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from shared_schema.timefmt import zone_label
+from sync_server.console.blueprint import bp, lang, now, page, principal, tr, zone
 from sync_server.console.cases.calendar import build_calendar, parse_dates
 from sync_server.console.scope import rules_config, work_calendar
 from sync_server.errors import ServiceError
@@ -28,6 +30,7 @@ ADMIN_TABS = [
     ("console.admin_assignments", "adm.assignments"),
     ("console.admin_thresholds", "adm.thresholds"),
     ("console.admin_calendar", "adm.calendar"),
+    ("console.admin_audit", "adm.audit"),
 ]
 ROLES = ("worker", "supervisor", "admin")
 
@@ -38,7 +41,10 @@ def _require_admin() -> None:
 
 
 def _admin_page(template: str, **context: Any) -> str:
-    return page(template, active="console.admin_users", tabs=ADMIN_TABS, **context)
+    zone_text = zone_label(zone(), now())  # the admin tables' time columns name the zone
+    return page(
+        template, active="console.admin_users", tabs=ADMIN_TABS, zone_text=zone_text, **context
+    )
 
 
 def _service_error(exc: ServiceError) -> None:
@@ -64,7 +70,7 @@ def admin_users() -> ResponseReturnValue:
             _service_error(ServiceError(422, "validation", errors))
             return redirect(url_for("console.admin_users"))
         try:
-            admin_service.create_user(current_db(), now=now(), **body)
+            admin_service.create_user(current_db(), now=now(), actor=principal().username, **body)
         except ServiceError as exc:
             _service_error(exc)
         else:
@@ -72,7 +78,7 @@ def admin_users() -> ResponseReturnValue:
         return redirect(url_for("console.admin_users"))
     return _admin_page(
         "admin_users.html",
-        users=admin_service.list_users(current_db()),
+        users=admin_service.user_overview(current_db()),
         grids=admin_service.list_grids(current_db()),
         roles=ROLES,
     )
@@ -96,6 +102,7 @@ def admin_grids() -> ResponseReturnValue:
                 village=fields["village"],
                 township=fields["township"],
                 now=now(),
+                actor=principal().username,
             )
         except ServiceError as exc:
             _service_error(exc)
@@ -115,6 +122,7 @@ def admin_assignments() -> ResponseReturnValue:
                 grid_id=request.form.get("grid_id", ""),
                 username=request.form.get("username", ""),
                 now=now(),
+                actor=principal().username,
             )
         except ServiceError as exc:
             _service_error(exc)
@@ -167,7 +175,11 @@ def admin_thresholds() -> ResponseReturnValue:
                 errors = exc.errors if isinstance(exc, ConfigError) else {"year": [str(exc)]}
             else:
                 admin_service.put_setting(
-                    current_db(), admin_service.RULES_KEY, config_to_dict(saved), now()
+                    current_db(),
+                    admin_service.RULES_KEY,
+                    config_to_dict(saved),
+                    now(),
+                    actor=principal().username,
                 )
                 flash(tr("adm.config_saved"), "ok")
                 return redirect(url_for("console.admin_thresholds"))
@@ -221,7 +233,11 @@ def admin_calendar() -> ResponseReturnValue:
                 )
             else:
                 admin_service.put_setting(
-                    current_db(), admin_service.WORK_CALENDAR_KEY, cal.to_setting(), now()
+                    current_db(),
+                    admin_service.WORK_CALENDAR_KEY,
+                    cal.to_setting(),
+                    now(),
+                    actor=principal().username,
                 )
                 saved = tr("adm.cal_saved", holidays=len(cal.holidays), workdays=len(cal.workdays))
                 flash(saved, "ok")

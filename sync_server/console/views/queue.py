@@ -9,11 +9,12 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from shared_schema.computed import net_income
 from shared_schema.forms import FORMS
 from shared_schema.rules import RULE_CODES
 from shared_schema.sync import value_at
 from sync_server.console.blueprint import bp, lang, now, page, principal, tr
+from sync_server.console.evidence import evidence_of, load_file_states, paradata_of
+from sync_server.console.readings import net_income_of
 from sync_server.console.redirects import safe_target
 from sync_server.console.scope import Household, ScopeData, load_scope
 from sync_server.console.values import format_value
@@ -66,6 +67,9 @@ def queue() -> str:
     number = page_number()
     shown = rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     grid_names = {g.id: g.name for g in grids}
+    states = load_file_states(current_db(), [r["visit"] for r in shown])
+    for r in shown:
+        r["evidence"] = evidence_of(r["visit"], states)
     return page(
         "queue.html",
         active="console.queue",
@@ -149,20 +153,31 @@ def form_sections(visit: dict[str, Any], flagged: set[str]) -> list[dict[str, An
     return sections
 
 
+def _before(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether visit `a` came before `b` (date, then version): its fix is an earlier one."""
+    return (str(a.get("visit_date") or ""), a["_version"]) < (
+        str(b.get("visit_date") or ""),
+        b["_version"],
+    )
+
+
 @bp.route("/visits/<visit_id>")
 def visit(visit_id: str) -> str:
     hh, visit, data = _visit_context(visit_id)
     flags = data.flags_of(hh, visit)
     flagged = {p for f in flags for p in f.fields}
+    earlier = [v for v in hh.visits if v["id"] != visit["id"] and _before(v, visit)]
     return page(
         "visit.html",
         active="console.queue",
         hh=hh,
         visit=visit,
         flags=flags,
+        evidence=evidence_of(visit, load_file_states(current_db(), [visit])),
+        paradata=paradata_of(visit, earlier),
         sections=form_sections(visit, flagged),
         flagged_members={p.split(".")[1] for p in flagged if p.startswith("members.")},
-        net=net_income(visit.get("income")),
+        net=net_income_of(visit.get("income")),
         per_capita=data.per_capita(hh, visit),
         threshold=data.config.monitoring_threshold,
     )
@@ -178,10 +193,16 @@ def visit_review(visit_id: str) -> ResponseReturnValue:
     if len(comment) > 1000:
         abort(400)
     try:
-        review_visit(current_db(), principal(), visit_id, action, comment, now=now())
+        review_visit(current_db(), principal(), visit_id, action, comment, now=now(), lang=lang())
     except ServiceError as exc:
         if exc.status == 422:
-            abort(400)
+            for texts in exc.errors.values():
+                for text in texts:
+                    flash(text, "error")
+            return redirect(url_for("console.visit", visit_id=visit_id))
+        if exc.status == 409:  # reopen of a visit that is not closed (any more)
+            flash(tr("error.bad_request"), "error")
+            return redirect(url_for("console.visit", visit_id=visit_id))
         raise
     flash(tr("visit.reviewed"), "ok")
     return redirect(url_for("console.visit", visit_id=visit_id))
