@@ -335,6 +335,11 @@ def _as_of(entity: str, data: dict[str, Any], now: datetime) -> date:
     return now.date()
 
 
+SERVER_OWNED = ("review_comment", "registration")
+"""Fields only the server writes (a visit's review comment, a household's registration): a
+save keeps what the server last said and never sends a change of them."""
+
+
 class RecordRepository:
     """Validated writes of households, members and visits, each with its outbox entry."""
 
@@ -432,11 +437,13 @@ class RecordRepository:
                 raise ValidationFailed({"household_id": ["cannot move to another household"]})
             if entity == "member":
                 self._check_composition(conn, record_id, data)
-        # The supervisor's comment is the server's: keep what it last said, never send it.
+        # The supervisor's comment and the registration are the server's: keep what it last
+        # said, never send a change.
         previous = (jsonio.loads(row["data"]) or {}) if row is not None else {}
-        data.pop("review_comment", None)
-        if "review_comment" in previous:
-            data["review_comment"] = previous["review_comment"]
+        for owned in SERVER_OWNED:
+            data.pop(owned, None)
+            if owned in previous:
+                data[owned] = previous[owned]
         write_row(
             conn,
             entity,

@@ -134,7 +134,8 @@ def test_two_phones_merge_different_fields_and_conflict_on_the_same(world):
     a.sync()
     assert b.sync().statuses == {"merged": 1}
     a.sync()
-    merged = household(phone="13911111111", address="新地址 8 号")
+    # the server marked the household new from the field; a save keeps that (server-owned)
+    merged = household(phone="13911111111", address="新地址 8 号", registration="field_new")
     assert a.store.households.get(hid).data == merged == b.store.households.get(hid).data
     # the same field: a conflict, nothing lost, both phones told
     a.save("household", hid, merged | {"notes": "甲的备注"})
