@@ -14,6 +14,7 @@ being typed is committed (the visit form's draft keeps it).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,11 @@ from mobile_app.fonts import register_cjk_font
 from mobile_app.i18n import DEFAULT_LANGUAGE, translate
 from mobile_app.store import Store
 from mobile_app.store.vault import DB_NAME, StoreVault
+from mobile_app.sync.autosync import AutoSync
 from mobile_app.sync.client import SyncClient
+from mobile_app.sync.connectivity import HealthProbe, for_platform
 from mobile_app.sync.runner import SyncRunner
+from mobile_app.sync.scheduler import Policy
 from mobile_app.viewmodels import (
     GridViewModel,
     HouseholdViewModel,
@@ -48,6 +52,7 @@ from mobile_app.widgets.common import COLORS, load_kv
 
 __all__ = ["DB_NAME", "TianyeApp", "default_data_dir"]
 AUTO_LOCK_CHECK_SECONDS = 15  # how often the idle time is looked at
+AUTO_SYNC_TICK_SECONDS = 5  # how often the auto-sync scheduler is asked (cheap, no I/O)
 
 
 def default_data_dir(app: App | None = None) -> Path:
@@ -83,6 +88,7 @@ class TianyeApp(App):
         *,
         data_dir: str | Path | None = None,
         server_url: str | None = None,
+        autosync_policy: Policy | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -96,6 +102,9 @@ class TianyeApp(App):
         self._sign_out_after_sync = False
         self._runner: SyncRunner | None = None
         self.autolock: AutoLock | None = None
+        self.autosync: AutoSync | None = None
+        self.autosync_policy = autosync_policy
+        self._autosync_event: Any = None
 
     @property
     def store(self) -> Store | None:
@@ -181,6 +190,59 @@ class TianyeApp(App):
     def on_resume(self) -> None:
         if self.autolock is not None:
             self.autolock.resume()
+        if self.autosync is not None:  # back in the foreground: sync (unless it just locked)
+            self.autosync.notify("resume")
+
+    # -- sync that runs itself ---------------------------------------------------------------
+    def _start_autosync(self) -> None:
+        """The scheduler over the store just opened; `start` syncs at once."""
+        from kivy.utils import platform
+
+        store = self.store
+        assert store is not None
+        sync_vm = self.vms["sync"]
+        self.autosync = AutoSync(
+            seed=store.session.client_id(),
+            start_sync=lambda: (
+                self.store is not None and self.store.session.get().logged_in and sync_vm.start()
+            ),
+            is_running=lambda: bool(sync_vm.running),
+            is_locked=lambda: (
+                self.store is None or (self.autolock is not None and bool(self.autolock.locking))
+            ),
+            connectivity=for_platform(platform, HealthProbe(self.make_client)),
+            run_probe=self._run_probe,
+            policy=self.autosync_policy,
+        )
+        policy = self.autosync.policy
+        every = min(AUTO_SYNC_TICK_SECONDS, policy.probe_every, policy.period)
+        self._autosync_event = Clock.schedule_interval(self._autosync_tick, every)
+        self.autosync.notify("start")
+
+    def _stop_autosync(self) -> None:
+        if self._autosync_event is not None:
+            self._autosync_event.cancel()
+            self._autosync_event = None
+        self.autosync = None
+
+    def _autosync_tick(self, _dt: float) -> None:
+        if self.autosync is not None:
+            self.autosync.tick()
+
+    def _run_probe(self, check: Callable[[], bool], done: Callable[[bool], None]) -> None:
+        """The reachability check off the UI thread; its answer back on it."""
+        auto = self.autosync
+
+        def work() -> None:
+            ok = check()
+
+            def deliver(_dt: float) -> None:
+                if self.autosync is auto:  # not a stale answer for a store since locked
+                    done(ok)
+
+            Clock.schedule_once(deliver, 0)
+
+        threading.Thread(target=work, name="tianye-probe", daemon=True).start()
 
     def lock(self) -> bool:
         """Lock now, or once the running sync stopped (False); the Lock button and auto-lock."""
@@ -258,6 +320,7 @@ class TianyeApp(App):
             self.unbind_uid("lang", uid)
         self._lang_bindings = []
         self._runner = None
+        self._stop_autosync()
         if self.vault is not None:
             self.vault.lock(signed_out=signed_out)
         signin = self.vms["signin"]
@@ -345,8 +408,8 @@ class TianyeApp(App):
             return
         self._open_screens()
         self.show("grid", reset=True)
-        if vm.online_login:  # fresh from the server: fetch the grid's households right away
-            self.vms["sync"].start()
+        # Sync at once (fresh from the server: fetch the grid's households), then by itself.
+        self._start_autosync()
 
     def _on_sync_finished(self, *_args: Any) -> None:
         if self._sign_out_after_sync:
@@ -356,6 +419,8 @@ class TianyeApp(App):
         if self.autolock is not None and self.autolock.sync_finished():
             return  # a lock waited for this sync: the store is closed now
         self.refresh_lists()
+        if self.autosync is not None:  # plan the next one (or start a trigger kept meanwhile)
+            self.autosync.sync_finished(self.vms["sync"].last_failure)
 
     def _on_signed_out(self, _vm: Any, signed_out: bool) -> None:
         if not signed_out:

@@ -6,7 +6,11 @@ Terms follow the national 防止返贫动态监测和帮扶 system.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from typing import Any
 
 LANGS: tuple[str, ...] = ("zh", "en")
 
@@ -269,3 +273,52 @@ ENUMS: dict[str, Enumeration] = {e.name: e for e in _ALL}
 def label(enum_name: str, code: str, lang: str = "zh") -> str:
     """The label of `code` in enumeration `enum_name`; KeyError for an unknown name or code."""
     return ENUMS[enum_name].label(code, lang)
+
+
+_IN_FORCE: ContextVar[Mapping[str, Collection[str]] | None] = ContextVar(
+    "enum_codes_in_force", default=None
+)
+
+
+def codes_in_force(enum_name: str) -> Collection[str]:
+    """The codes a value of `enum_name` is validated against: those of the published
+    configuration version set by `enum_codes` around this validation, else the shipped ones."""
+    override = _IN_FORCE.get()
+    if override is not None and enum_name in override:
+        return override[enum_name]
+    return ENUMS[enum_name].codes
+
+
+@contextmanager
+def enum_codes(codes: Mapping[str, Collection[str]] | None) -> Iterator[None]:
+    """Validate with these codes per enumeration inside the block (the server sets a visit's
+    own configuration version here; a context variable, so each thread has its own)."""
+    token = _IN_FORCE.set(codes)
+    try:
+        yield
+    finally:
+        _IN_FORCE.reset(token)
+
+
+_SHOWN: ContextVar[Mapping[str, Enumeration] | None] = ContextVar(
+    "enumerations_shown", default=None
+)
+
+
+def enumeration(enum_name: str) -> Enumeration | None:
+    """The enumeration whose labels a person sees: the published configuration's (set by the
+    server per console request with `show_enumerations`), else the shipped one; None when
+    there is no such enumeration."""
+    shown = _SHOWN.get()
+    if shown is not None and enum_name in shown:
+        return shown[enum_name]
+    return ENUMS.get(enum_name)
+
+
+def show_enumerations(enums: Mapping[str, Enumeration] | None) -> Token[Any]:
+    """Label with `enums` in this context until `reset_enumerations(token)`."""
+    return _SHOWN.set(enums)
+
+
+def reset_enumerations(token: Token[Any]) -> None:
+    _SHOWN.reset(token)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared_schema.enums import ENUMS
+from shared_schema.enums import enumeration as shown_enumeration
 from shared_schema.labels import field_unit
 
 BLANK = "—"
@@ -99,7 +99,7 @@ def number_text(value: int | float | Decimal) -> str:
 def code_text(enum: str | None, code: Any, lang: str = "zh") -> str:
     """The label of one code of an enumeration; the value as JSON when it is not one of its
     codes (`"martian"`: visibly not a label)."""
-    enumeration = ENUMS.get(enum) if enum else None
+    enumeration = shown_enumeration(enum) if enum else None
     if isinstance(code, str) and enumeration is not None and code in enumeration.codes:
         return enumeration.label(code, lang)
     return json.dumps(code, ensure_ascii=False, default=str)
@@ -142,7 +142,7 @@ def _text(
         return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list_separator(lang).join(value)
-    if widget == "gps" and isinstance(value, dict) and {"lat", "lon"} <= set(value):
+    if widget in ("gps", "geopoint") and isinstance(value, dict) and {"lat", "lon"} <= set(value):
         text = f"{value['lat']}, {value['lon']}"
         if value.get("accuracy_m") is not None:
             text += f" (±{value['accuracy_m']} {'m' if lang == 'en' else '米'})"

@@ -67,6 +67,7 @@ FIELD_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "gps.lat": ("纬度", "Latitude"),
         "gps.lon": ("经度", "Longitude"),
         "gps.accuracy_m": ("定位精度", "GPS accuracy"),
+        "gps.fixed_at": ("定位时间", "GPS fix time"),
         "income": ("家庭收入（近 12 个月）", "Income (last 12 months)"),
         "income.wage": ("工资性收入", "Wage income"),
         "income.operating": ("生产经营性收入", "Operating income"),
@@ -91,6 +92,7 @@ FIELD_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "assistance_notes": ("帮扶措施说明", "Assistance notes"),
         "photos": ("照片", "Photos"),
         "signed_by": ("签字确认人", "Signed by"),
+        "signer_relation": ("签字人与户主关系", "Signer's relation to the head"),
         "attachments": ("附件（照片、签名）", "Attachments (photos, signature)"),
         "attachments.sha256": ("文件指纹", "File hash (SHA-256)"),
         "attachments.kind": ("附件类别", "Attachment kind"),
@@ -103,6 +105,7 @@ FIELD_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "notes": ("备注", "Notes"),
         "review_status": ("审核状态", "Review status"),
         "review_comment": ("审核意见", "Review comment"),
+        "form_version": ("表单配置版本", "Form configuration version"),
     },
 }
 

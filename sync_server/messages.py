@@ -142,6 +142,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务器没有该记录，无法基于此版本修改。",
         "The server does not hold this record; it cannot be edited at a version.",
     ),
+    "config_changed": (
+        "配置已被他人发布为第 {version} 版，请在最新版本上重新修改。",
+        "Version {version} of the configuration was published meanwhile; edit the latest.",
+    ),
+    "config_unchanged": (
+        "与当前生效的第 {version} 版配置相同，未发布新版本。",
+        "Identical to version {version} in force; nothing was published.",
+    ),
+    "unknown_config_version": (
+        "服务器未发布过第 {version} 版配置。",
+        "The server has not published configuration version {version}.",
+    ),
 }
 
 

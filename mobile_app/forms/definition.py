@@ -19,6 +19,9 @@ from shared_schema.forms import FieldDef, FormDef, form_from_dict, forms_to_dict
 TEXT_WIDGETS = frozenset({"text", "textarea", "phone", "id_number"})
 NUMBER_WIDGETS = frozenset({"number", "money", "integer"})
 SHOWN_ONLY_WIDGETS = frozenset({"gps", "photos", "datetime", "flags"})  # not typed on the phone
+EVIDENCE_INPUTS = frozenset(
+    {"photo", "signature", "geopoint"}
+)  # forms/evidence_fields.py  # not typed on the phone
 
 
 def load_form(data: Mapping[str, Any]) -> FormDef:

@@ -15,9 +15,9 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.stacklayout import StackLayout
 
-from mobile_app.forms.definition import NUMBER_WIDGETS, shown_only
+from mobile_app.forms.definition import EVIDENCE_INPUTS, NUMBER_WIDGETS, shown_only
 from mobile_app.i18n import translate
-from mobile_app.widgets.common import COLORS, Chip, TButton, TInput, TLabel, TSpinner
+from mobile_app.widgets.common import COLORS, Chip, FitButton, TInput, TLabel, TSpinner
 from mobile_app.widgets.datepicker import DatePicker, parse_iso
 from shared_schema.enums import ENUMS
 from shared_schema.forms import FieldDef
@@ -136,9 +136,7 @@ class DateField(TextField):
 
     def input_row(self) -> BoxLayout:
         row = BoxLayout(size_hint_y=None, height=self.input.height, spacing=dp(6))
-        self.calendar_button = TButton(
-            text=translate("date.open", self.lang), size_hint_x=None, width=dp(84)
-        )
+        self.calendar_button = FitButton(text=translate("date.open", self.lang), size_hint_x=None)
         self.calendar_button.bind(on_release=lambda *_: self.open_picker())
         row.add_widget(self.input)
         row.add_widget(self.calendar_button)
@@ -327,6 +325,15 @@ def field_widget(
     field_def: FieldDef, lang: str, on_change: OnChange, today: Callable[[], date] | None = None
 ) -> FieldBox:
     """The widget for a field's kind (`today` is the device's date, for the date picker)."""
+    if field_def.widget in EVIDENCE_INPUTS and not field_def.read_only:
+        from mobile_app.forms import evidence_fields
+
+        kinds = {
+            "photo": evidence_fields.PhotoField,
+            "signature": evidence_fields.SignatureField,
+            "geopoint": evidence_fields.GeoField,
+        }
+        return kinds[field_def.widget](field_def, lang, on_change)
     if shown_only(field_def):
         return ReadOnlyField(field_def, lang, on_change)
     if field_def.widget == "select":

@@ -124,6 +124,12 @@ class Database:
         self._local.depth = 0
         conn.execute("COMMIT")
 
+    @property
+    def key(self) -> bytes | None:
+        """The raw store key while open (None for plain SQLite); the sealed evidence files'
+        key is derived from it (mobile_app/evidence/crypto.py)."""
+        return self._key
+
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a read query on this thread's connection."""
         return self.conn.execute(sql, params).fetchall()

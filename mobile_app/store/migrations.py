@@ -162,3 +162,33 @@ def _initial(conn: sqlite3.Connection) -> None:
     ]
     for sql in statements:
         conn.execute(sql)
+
+
+@migration(2, "files: evidence files of visits (photos, signatures) and their upload state")
+def _files(conn: sqlite3.Connection) -> None:
+    # One row per file, named by the SHA-256 of its bytes (PROTOCOL.md "Attachments"); the
+    # sealed bytes live in the app's private files directory (mobile_app/evidence/vault.py).
+    # local: 'full' (file and thumbnail on the phone), 'thumb' (evicted after the server got
+    # it: thumbnail only), 'missing' (the file is gone from the phone; it can be retaken).
+    # remote: 'pending' (not on the server yet: never evicted) or 'uploaded'.
+    conn.execute(
+        """CREATE TABLE files (
+            sha256 TEXT PRIMARY KEY,
+            visit_id TEXT,
+            kind TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            width INTEGER,
+            height INTEGER,
+            taken_at TEXT,
+            local TEXT NOT NULL DEFAULT 'full' CHECK (local IN ('full','thumb','missing')),
+            remote TEXT NOT NULL DEFAULT 'pending' CHECK (remote IN ('pending','uploaded')),
+            upload_offset INTEGER NOT NULL DEFAULT 0,
+            upload_error TEXT,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT NOT NULL,
+            uploaded_at TEXT
+        )"""
+    )
+    conn.execute("CREATE INDEX files_remote ON files (remote, created_at)")
+    conn.execute("CREATE INDEX files_visit ON files (visit_id)")

@@ -144,6 +144,13 @@ class ConflictRepository:
         """How many open notices the worker has not looked at."""
         return int(self.db.scalar("SELECT count(*) FROM conflicts WHERE closed=0 AND seen=0"))
 
+    def unseen_by_kind(self) -> dict[str, int]:
+        """Open notices not looked at yet, counted per kind ("conflict", "returned", ...)."""
+        rows = self.db.query(
+            "SELECT kind, count(*) FROM conflicts WHERE closed=0 AND seen=0 GROUP BY kind"
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
     def mark_seen(self, key: str) -> None:
         """The worker opened the notice."""
         with self.db.transaction() as conn:

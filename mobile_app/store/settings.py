@@ -28,6 +28,8 @@ from mobile_app.store.sync_state import forget_values
 from shared_schema.config import RulesConfig, config_for, config_from_dict
 from shared_schema.config_data import CURRENT_YEAR
 
+ETAG_KEY = "_etag"  # the config table's row holding the configuration's ETag
+FORMS_KEY = "_forms@"  # + version: the forms of each published version held
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 MIN_PIN_LENGTH = 4
 
@@ -38,8 +40,9 @@ class ConfigRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def save(self, config: dict[str, Any], *, now: datetime) -> None:
-        """Store a `GET /api/v1/config` answer: each top-level key is cached separately.
+    def save(self, config: dict[str, Any], *, now: datetime, etag: str | None = None) -> None:
+        """Store a `GET /api/v1/config` answer: each top-level key is cached separately
+        (`version`: the published configuration's number; `etag` under ETAG_KEY).
 
         When the rules section changes, every household's risk count and next-visit date is
         recomputed in the same transaction.
@@ -49,7 +52,14 @@ class ConfigRepository:
         stamp = iso(now)
         with self.db.transaction() as conn:
             old_rules = conn.execute("SELECT value FROM config WHERE key='rules'").fetchone()
-            for key, value in config.items():
+            items = list(config.items())
+            if etag is not None:
+                items.append((ETAG_KEY, etag))
+            version = config.get("version")
+            if isinstance(version, int) and not isinstance(version, bool) and "forms" in config:
+                # Every version's forms are kept: a visit begun on one is finished on it.
+                items.append((f"{FORMS_KEY}{version}", config["forms"]))
+            for key, value in items:
                 conn.execute(
                     "INSERT INTO config (key, value, fetched_at) VALUES (?,?,?)"
                     " ON CONFLICT (key) DO UPDATE SET value=excluded.value,"
@@ -73,6 +83,30 @@ class ConfigRepository:
     def all(self) -> dict[str, Any]:
         """Every cached section."""
         return {r["key"]: jsonio.loads(r["value"]) for r in self.db.query("SELECT * FROM config")}
+
+    def version(self) -> int | None:
+        """The held configuration's published version (None: none held, or an old server)."""
+        value = self.get("version")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def forms_for(self, version: int | None) -> dict[str, Any] | None:
+        """The forms of a published version held here (None: not held); `version` None: the
+        newest forms held."""
+        forms = self.get("forms" if version is None else f"{FORMS_KEY}{int(version)}")
+        return forms if isinstance(forms, dict) else None
+
+    def etag(self) -> str | None:
+        """The ETag of the held configuration, for `If-None-Match`."""
+        value = self.get(ETAG_KEY)
+        return value if isinstance(value, str) else None
+
+    def needs_fetch(self, served_version: int | None) -> bool:
+        """Whether to ask for the configuration: none held, a pull named a newer version, or
+        the server names none (an older server: ask with If-None-Match, a 304 is cheap)."""
+        held = self.version()
+        if not self.get("rules") or served_version is None:
+            return True
+        return held is None or served_version > held
 
     def fetched_at(self) -> str | None:
         """When the config was last fetched (None: never)."""

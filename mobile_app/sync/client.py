@@ -125,13 +125,17 @@ class SyncClient:
         body: Any = None,
         params: dict | None = None,
         auth: bool = True,
+        extra_headers: dict[str, str] | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> Any:
+        """One call; `meta` (when given) receives the answer's `status` and `headers`."""
         if not self.base_url:
             raise SyncError("no server URL configured")
         headers = {
             "Accept": "application/json",
             "Accept-Encoding": "gzip",
             "Accept-Language": self.language,
+            **(extra_headers or {}),
         }
         data = None
         if body is not None:
@@ -161,7 +165,10 @@ class SyncClient:
             if data is not None:
                 self.bytes_sent += len(data)
         self.bytes_received += int(resp.headers.get("Content-Length") or len(content))
-        if not content and resp.status_code != 204:
+        if meta is not None:
+            meta["status"] = resp.status_code
+            meta["headers"] = resp.headers
+        if not content and resp.status_code not in (204, 304):
             # A connection cut inside the headers can look like an empty HTTP/1.0 answer.
             raise Offline(f"empty answer ({resp.status_code}) from {self.base_url}")
         try:
@@ -246,6 +253,23 @@ class SyncClient:
     def config(self) -> dict[str, Any]:
         """`GET /api/v1/config` → rules config, form definitions, enumerations."""
         return self._request("GET", "/api/v1/config")
+
+    def config_if_changed(self, etag: str | None) -> tuple[dict[str, Any] | None, str | None]:
+        """`GET /api/v1/config` with `If-None-Match`: (None, etag) when unchanged (304),
+        else (the configuration, its ETag)."""
+        meta: dict[str, Any] = {}
+        answer = self._request(
+            "GET",
+            "/api/v1/config",
+            extra_headers={"If-None-Match": etag} if etag else None,
+            meta=meta,
+        )
+        tag = meta.get("headers", {}).get("ETag") or etag
+        if meta.get("status") == 304:
+            return None, tag
+        if not isinstance(answer, dict):
+            raise ServerRejected(int(meta.get("status") or 0), "configuration is not an object")
+        return answer, tag
 
     def me(self) -> dict[str, Any]:
         """`GET /api/v1/me` → the caller, their grids, their client's last_mutation_id."""

@@ -42,6 +42,14 @@ from mobile_app.sync.client import (
     SyncError,
     TooLarge,
 )
+from mobile_app.sync.files import (
+    FilesProgress,
+    FilesResult,
+    evidence_for,
+    upload_pending,
+    wifi_only_setting,
+)
+from mobile_app.sync.tus import TusClient
 from shared_schema.schemas.protocol import MAX_MUTATIONS, MAX_PUSH_BYTES
 
 T = TypeVar("T")
@@ -69,6 +77,9 @@ class Progress:
     bytes_sent: int = 0
     bytes_received: int = 0
     message: str = ""
+    files_left: int = 0  # phase "files": evidence files not on the server yet
+    file_bytes_left: int = 0
+    file_bytes_total: int = 0
 
 
 @dataclass
@@ -85,6 +96,7 @@ class SyncResult:
     pending: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
+    files: FilesResult | None = None
 
 
 class SyncCancelled(SyncError):
@@ -145,6 +157,7 @@ class SyncRunner:
         max_push_bytes: int = MAX_PUSH_BYTES,
         pull_limit: int = PULL_LIMIT,
         fetch_config: bool = True,
+        metered: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store = store if isinstance(store, Store) else Store(store)
         self.client = client
@@ -159,8 +172,11 @@ class SyncRunner:
         self.max_push_bytes = max_push_bytes
         self.pull_limit = pull_limit
         self.fetch_config = fetch_config
+        self.metered = metered  # True on a metered network ("photos on Wi-Fi only")
         self._cancel = threading.Event()
         self._lock = threading.Lock()
+        self._served_config: int | None = None  # the newest config_version a pull named
+        self._config_fetched = False
 
     # -- plumbing ------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -223,13 +239,20 @@ class SyncRunner:
         try:
             result = SyncResult()
             sent0, recv0 = self.client.bytes_sent, self.client.bytes_received
+            self._served_config = None
+            self._config_fetched = False
             try:
-                if self.fetch_config:
-                    self._report("config")
-                    config = self.with_retry(self.client.config)
-                    self.store.config.save(config, now=self.now())
+                if self.fetch_config and not self.store.config.get("rules"):
+                    self.update_config()  # a first sync: forms and rules before anything else
                 self.push(result)
                 self.pull(result)
+                if (
+                    self.fetch_config
+                    and not self._config_fetched
+                    and self.store.config.needs_fetch(self._served_config)
+                ):
+                    self.update_config()
+                self.upload_files(result)  # after the records: the files (never fails a run)
                 self.refresh_conflicts()
                 self.report_status(result)
             except SyncError as exc:
@@ -246,6 +269,57 @@ class SyncRunner:
             return result
         finally:
             self._lock.release()
+
+    def update_config(self) -> bool:
+        """Fetch the configuration with If-None-Match; True when a new one was stored (the
+        households' risk flags and due dates follow its rules in the same transaction)."""
+        self._report("config")
+        config, etag = self.with_retry(
+            partial(self.client.config_if_changed, self.store.config.etag())
+        )
+        self._config_fetched = True
+        if config is None:
+            return False
+        self.store.config.save(config, now=self.now(), etag=etag)
+        return True
+
+    def upload_files(self, result: SyncResult) -> FilesResult | None:
+        """Evidence files over tus after the records (mobile_app/sync/files.py); a file that is
+        missing, refused or cut off never fails the run: it is counted and waits."""
+        base_url = getattr(self.client, "base_url", None)  # a test double may have none
+        if not base_url:
+            return None
+        evidence = evidence_for(self.store.db)
+        tus = TusClient(base_url, self.client.token, session=self.client.session)
+
+        def progress(p: FilesProgress) -> None:
+            if self.on_progress is not None:
+                self.on_progress(
+                    Progress(
+                        phase="files",
+                        done=p.files_total - p.files_left,
+                        total=p.files_total,
+                        bytes_sent=self.client.bytes_sent + tus.bytes_sent,
+                        bytes_received=self.client.bytes_received,
+                        files_left=p.files_left,
+                        file_bytes_left=p.bytes_left,
+                        file_bytes_total=p.bytes_total,
+                    )
+                )
+
+        result.files = upload_pending(
+            evidence,
+            tus,
+            now=lambda: self.now().isoformat(),
+            on_progress=progress,
+            should_stop=self._cancel.is_set,
+            wifi_only=wifi_only_setting(),
+            metered=self.metered,
+            sleep=self.sleep,
+        )
+        self.client.bytes_sent += tus.bytes_sent
+        self._check_cancel()
+        return result.files
 
     def push(self, result: SyncResult | None = None) -> SyncResult:
         """Push the outbox until it is empty (batches within the protocol limits)."""
@@ -325,6 +399,9 @@ class SyncRunner:
             cursor = self.store.sync_state.get().cursor
             self._report("pull", result.pulled)
             page = self.with_retry(partial(self.client.pull, cursor, self.pull_limit))
+            served = page.get("config_version")
+            if isinstance(served, int) and not isinstance(served, bool):
+                self._served_config = max(served, self._served_config or 0)
             counts = apply_pull_page(self.store.db, page, now=iso(self.now()))
             result.pulled += counts["changed"] + counts["deleted"]
             result.removed += counts["removed"]

@@ -108,7 +108,7 @@ def display_value(field: FieldDef, value: Any) -> Any:
         except ValueError:
             return value
         return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-    if kind == "gps" and isinstance(value, dict):
+    if kind in ("gps", "geopoint") and isinstance(value, dict):
         return f"{value.get('lat')}, {value.get('lon')}"
     if kind in NUMBER_WIDGETS or kind in TEXT_WIDGETS or kind == "date":
         if value is None:

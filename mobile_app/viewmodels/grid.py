@@ -12,6 +12,7 @@ from typing import Any
 from kivy.properties import DictProperty, ListProperty, NumericProperty, StringProperty
 
 from mobile_app.store import FILTERS, HouseholdSummary, Store
+from mobile_app.viewmodels.attention import home_lines, load_status
 from mobile_app.viewmodels.base import ViewModel
 
 PAGE_SIZE = 500
@@ -27,6 +28,8 @@ class GridViewModel(ViewModel):
     unsynced_total = NumericProperty(0)
     attention_count = NumericProperty(0)
     filter_labels = DictProperty({})
+    status_text = StringProperty("")  # last sync, waiting to go up, what needs the worker
+    needs_attention = NumericProperty(0)
 
     def __init__(self, store: Store, *, page_size: int = PAGE_SIZE, **kw: Any) -> None:
         super().__init__(**kw)
@@ -39,6 +42,13 @@ class GridViewModel(ViewModel):
     def _relabel(self) -> None:
         self.filter_labels = {name: self.tr(f"grid.filter.{name}") for name in FILTERS}
         self.rows = [self.row(s) for s in self._loaded]
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        """The always-visible status block (cheap: counts only)."""
+        status = load_status(self.store, self.today())
+        self.status_text = "\n".join(home_lines(status, self.tr, self.lang))
+        self.needs_attention = status.attention.total
 
     # -- actions ---------------------------------------------------------------------------
     def set_search(self, text: str) -> None:
@@ -67,6 +77,7 @@ class GridViewModel(ViewModel):
         self.unsynced_total = self.store.outbox.count()
         self.attention_count = self.store.conflicts.unseen_count() + len(self.store.rejected.list())
         self.rows = [self.row(s) for s in self._loaded]
+        self.refresh_status()
 
     def load_more(self) -> bool:
         """Append the next page; False when everything is loaded."""

@@ -13,6 +13,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from mobile_app.store import Store
+from mobile_app.viewmodels.attention import Attention, human_time, load_attention, sync_outcome
 from mobile_app.viewmodels.base import ViewModel
 
 RunnerFactory = Callable[[Callable[[Any], None]], Any]
@@ -58,12 +59,15 @@ class SyncViewModel(ViewModel):
     last_sync_text = StringProperty("")
     error = StringProperty("")
     can_retry = BooleanProperty(False)
+    needs_attention = BooleanProperty(False)  # the last sync brought something to act on
     finished_runs = NumericProperty(0)
 
     def __init__(self, store: Store, runner_factory: RunnerFactory | None, **kw: Any) -> None:
         super().__init__(**kw)
         self.store = store
         self.runner_factory = runner_factory
+        self.last_failure: BaseException | None = None
+        self._before = Attention()
         self.bind(lang=lambda *_: self.refresh())
         self.refresh()
 
@@ -72,7 +76,7 @@ class SyncViewModel(ViewModel):
         state = self.store.sync_state.get()
         self.pending_count = state.pending_count
         self.rejected_count = state.rejected_count
-        when = local_time(state.last_sync_at) or self.tr("common.never")
+        when = human_time(state.last_sync_at, self.lang) or self.tr("common.never")
         self.last_sync_text = self.tr("sync.last", time=when)
 
     def start(self) -> bool:
@@ -84,7 +88,9 @@ class SyncViewModel(ViewModel):
         if self.runner_factory is None or not self.store.session.get().logged_in:
             self.error = self.tr("sync.not_signed_in")
             return False
+        self._before = load_attention(self.store, self.today())
         self.running = True
+        self.needs_attention = False
         self.progress = 0.0
         self.phase_text = self.tr("sync.running")
         runner = self.runner_factory(lambda p: self._post(lambda: self._on_progress(p)))
@@ -106,11 +112,20 @@ class SyncViewModel(ViewModel):
             self.progress = max(self.progress, 0.05)
         elif p.phase == "retry":
             self.phase_text = self.tr("sync.err.network")
+        elif p.phase == "files":  # after the records: the bar now shows the files' bytes
+            kb = (p.file_bytes_left + 1023) // 1024
+            self.phase_text = self.tr("sync.step.files", files=p.files_left, kb=kb)
+            total = p.file_bytes_total
+            self.progress = 1.0 - (p.file_bytes_left / total) if total else 1.0
 
     def _on_done(self, _result: Any) -> None:
         self.running = False
         self.progress = 1.0
-        self.phase_text = self.tr("sync.done")
+        self.last_failure = None
+        # Not "done" when the sync brought a returned visit or a new conflict: say what.
+        self.phase_text, self.needs_attention = sync_outcome(
+            self._before, load_attention(self.store, self.today()), self.tr, self.lang
+        )
         self.refresh()
         if self.rejected_count:
             self.error = self.tr("sync.rejected", n=self.rejected_count)
@@ -121,6 +136,7 @@ class SyncViewModel(ViewModel):
         self.finished_runs += 1
 
     def _on_error(self, exc: BaseException) -> None:
+        self.last_failure = exc
         self.running = False
         self.progress = 0.0
         self.phase_text = ""

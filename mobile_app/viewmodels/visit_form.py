@@ -11,28 +11,50 @@ the visit and saved to the household record in the same transaction.
 from __future__ import annotations
 
 import copy
+import logging
 import uuid
 from datetime import date
 from typing import Any
 
 from kivy.properties import ListProperty, StringProperty
 
-from mobile_app.forms.definition import bundled_form
+from mobile_app.forms.definition import bundled_form, load_form
 from mobile_app.store import Store, ValidationFailed
 from mobile_app.store.clock import iso
 from mobile_app.viewmodels.flags import flag_rows, rules_config
 from mobile_app.viewmodels.form_base import FormViewModel, get_path, set_path
 from mobile_app.viewmodels.labels import code_text
 from shared_schema.formatting import money_text
-from shared_schema.forms import FormDef
+from shared_schema.forms import EVIDENCE_WIDGETS, FormDef, form_values, missing_required
 
 SERVER_OWNED = ("review_status", "review_comment")
+STATE_KEYS = {
+    "pending": "evidence.state.pending",
+    "uploaded": "evidence.state.uploaded",
+    "thumb": "evidence.state.thumb",
+}
 EARLIEST_VISIT_DATE = date(2000, 1, 1)
 
 
 def visit_form() -> FormDef:
     """The bundled shared visit form (read from its served JSON shape)."""
     return bundled_form("visit")
+
+
+def form_for(store: Store, form_version: Any = None) -> FormDef:
+    """The visit form to render: the one of `form_version` when the phone holds that
+    published version (a visit begun on it is finished on it), else the newest pulled one,
+    else the bundled one. A pulled definition that does not load falls back (logged)."""
+    held = [store.config.forms_for(form_version)] if isinstance(form_version, int) else []
+    for forms in (*held, store.config.forms_for(None)):
+        definition = forms.get("visit") if isinstance(forms, dict) else None
+        if not isinstance(definition, dict):
+            continue
+        try:
+            return load_form(definition)
+        except ValueError as exc:  # FormError / ConditionError: keep the worker working
+            logging.getLogger(__name__).warning("pulled visit form unusable: %s", exc)
+    return visit_form()
 
 
 def new_visit(household_id: str, today: date) -> dict[str, Any]:
@@ -62,12 +84,18 @@ class VisitFormViewModel(FormViewModel):
     member_rows = ListProperty([])
     draft_text = StringProperty("")
     review_comment = StringProperty("")
+    gps_text = StringProperty("")
+    space_warning = StringProperty("")
 
     def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
         self._household: dict[str, Any] = {}
         self._members: list[dict[str, Any]] = []
         self._previous: dict[str, Any] | None = None
-        super().__init__(store, form or visit_form(), **kw)
+        self._evidence: Any = None
+        self._location: Any = None
+        self._gps_state: Any = None
+        self._fixed_form = form is not None  # a form given here is kept (tests, previews)
+        super().__init__(store, form or form_for(store), **kw)
 
     # -- opening ---------------------------------------------------------------------------
     def open_new(self, household_id: str) -> None:
@@ -78,8 +106,15 @@ class VisitFormViewModel(FormViewModel):
         else:
             data = new_visit(household_id, self.today())
             data["started_at"] = iso(self.now())
+            version = self.store.config.version()
+            if version is not None and self.store.config.forms_for(version) is not None:
+                # filled on the newest published form this phone holds: the server validates
+                # the visit with that version's rules (PROTOCOL.md "Configuration")
+                data["form_version"] = version
             self._open(household_id, str(uuid.uuid4()), data)
         self.review_comment = ""
+        if self.values.get("gps") is None:
+            self.start_location()
 
     def open_existing(self, visit_id: str) -> None:
         """Edit a saved visit (a returned one is resubmitted on save); its draft wins if any."""
@@ -102,6 +137,8 @@ class VisitFormViewModel(FormViewModel):
         self.household_id = household_id
         self.household_title = f"{hh.data.get('household_no', '')} {hh.data.get('head_name', '')}"
         self.record_id = visit_id
+        if not self._fixed_form:  # the newest pulled form, or the visit's own version's
+            self.form = form_for(self.store, data.get("form_version"))
         self.computed = {}  # nothing of the previously opened visit may show
         self.touched = set()
         self.show_all = False
@@ -180,6 +217,14 @@ class VisitFormViewModel(FormViewModel):
 
     def schema_errors(self, data: dict[str, Any]) -> dict[str, list[str]]:
         errors = super().schema_errors(data)
+        # required per visit type (`required_when`, data in the shared form): the house photo,
+        # the signature and the signer of an in-person elimination check
+        values = form_values(
+            self.form, {"visit": data, "household": self.household_data()}, self.computed
+        )
+        for path in missing_required(self.form, values):
+            if self.form.field(path).required_when is not None:
+                errors.setdefault(path, [self.tr("evidence.required")])
         if "visit_date" not in errors:  # the shared schema's own bound wins when it has one
             problem = self.visit_date_problem(data.get("visit_date"))
             if problem:
@@ -234,6 +279,209 @@ class VisitFormViewModel(FormViewModel):
             for m in self._members
         ]
 
+    # -- evidence: photos, signature, GPS (mobile_app/evidence) ---------------------------
+    def evidence(self) -> Any:
+        """The store's evidence files (sealed under the store's key), opened on first use."""
+        if self._evidence is None:
+            from mobile_app.sync.files import evidence_for
+
+            self._evidence = evidence_for(self.store.db)
+        return self._evidence
+
+    def display(self, path: str) -> Any:
+        field = self.form.field(path)
+        if field.widget in EVIDENCE_WIDGETS:
+            return self.evidence_items(path)
+        if field.widget == "geopoint":
+            return self.gps_text or self._gps_saved_text()
+        return super().display(path)
+
+    def _gps_saved_text(self) -> str:
+        from mobile_app.evidence.location import Fix, LocationState, status_text
+
+        gps = self.values.get("gps")
+        if not isinstance(gps, dict) or gps.get("lat") is None:
+            return ""
+        fix = Fix(float(gps["lat"]), float(gps["lon"]), gps.get("accuracy_m"), "")
+        return status_text(LocationState("fixed", fix), self.lang)
+
+    def evidence_items(self, path: str) -> list[dict[str, Any]]:
+        """The files of an evidence field with their state on this phone, for its widget."""
+        from mobile_app.store import files as files_table
+
+        kind = self.form.field(path).attachment_kind
+        items = []
+        for a in self.values.get("attachments") or []:
+            if not isinstance(a, dict) or a.get("kind") != kind:
+                continue
+            row = files_table.get_file(self.store.db, str(a.get("sha256")))
+            if row is None:  # taken on another phone: on the server, fetched on demand
+                state, text = "remote", self.tr("evidence.state.remote")
+            elif row.local == "missing":
+                state, text = "missing", self.tr("evidence.state.missing")
+            elif row.upload_error and row.remote == "pending":
+                state, text = "refused", self.tr("evidence.state.refused", reason=row.upload_error)
+            else:
+                state = "thumb" if row.local == "thumb" else row.remote
+                text = self.tr(STATE_KEYS[state])
+            thumb = self.thumbnail(str(a["sha256"]))
+            items.append(
+                {"sha256": a["sha256"], "state": state, "text": text, "item": a, "thumb": thumb}
+            )
+        return items
+
+    def set_value(self, path: str, raw: Any) -> None:
+        """Evidence widgets send actions (forms/evidence_fields.py); the rest are values."""
+        field = self.form.field(path)
+        if field.widget not in EVIDENCE_WIDGETS and field.widget != "geopoint":
+            super().set_value(path, raw)
+            return
+        action = raw if isinstance(raw, dict) else {}
+        if "file" in action:
+            self.add_photo_file(path, str(action["file"]))
+        elif "remove" in action:
+            self.remove_attachment(str(action["remove"]))
+        elif "fetch" in action:
+            self.fetch_thumbnail(str(action["fetch"]))
+            self.values = dict(self.values)  # show it
+        elif "strokes" in action:
+            self.add_signature(path, list(action["strokes"]), tuple(action["size"]))
+        elif action.get("locate"):
+            self.start_location()
+
+    def thumbnail(self, sha256: str) -> bytes | None:
+        """A file's small JPEG for its widget (None when the phone no longer has it)."""
+        from mobile_app.evidence.vault import MissingFile
+
+        if len(sha256) != 64:
+            return None
+        try:
+            return bytes(self.evidence().vault.read_thumb(sha256))
+        except (MissingFile, ValueError):
+            return None
+
+    def fetch_thumbnail(self, sha256: str) -> bytes | None:
+        """On demand, a file another phone took: its thumbnail first (kept sealed here)."""
+        from mobile_app.sync.client import SyncError
+        from mobile_app.sync.tus import TusClient
+
+        session = self.store.session.get()
+        if not session.server_url or not session.token:
+            return None
+        try:
+            data = TusClient(session.server_url, session.token).fetch(sha256, thumb=True)
+        except SyncError:
+            return None
+        self.evidence().vault.put_thumb(sha256, data)
+        return data
+
+    def _attach(self, path: str, image: Any) -> None:
+        kind = self.form.field(path).attachment_kind
+        added = self.evidence().add(image, kind=kind, visit_id=self.record_id, now=iso(self.now()))
+        self.space_warning = _space_text(added.plan, self.lang) or ""
+        if self.space_warning:  # shown in the form's message line until the next action
+            self.message = self.space_warning
+        item = added.file.attachment()
+        current = [
+            a
+            for a in self.values.get("attachments") or []
+            if isinstance(a, dict) and a.get("sha256") != item["sha256"]
+        ]
+        if self.form.field(path).widget == "signature":  # one signature: a redo replaces it
+            current = [a for a in current if a.get("kind") != kind]
+        data = copy.deepcopy(dict(self.values))
+        data["attachments"] = [*current, item]
+        self._parse_errors.pop(path, None)
+        self.touched.add(path)
+        self.saved = False
+        self.values = data
+        self.autosave()
+        self.revalidate()
+
+    def _evidence_problem(self, path: str, key: str, **fmt: Any) -> bool:
+        from mobile_app.i18n import translate
+
+        self._parse_errors[path] = (translate(key, "zh", **fmt), translate(key, "en", **fmt))
+        self.touched.add(path)
+        self.revalidate()
+        return False
+
+    def add_photo_bytes(self, path: str, data: bytes) -> bool:
+        """A photo from the camera or a chosen file: prepared (upright, ≤1600 px, no metadata),
+        sealed in the store, added to the visit's attachments. False with a reason when the
+        file is not a readable image."""
+        from mobile_app.evidence.photo import NotAnImage, prepare_photo
+
+        try:
+            image = prepare_photo(data)
+        except NotAnImage as exc:
+            return self._evidence_problem(path, "evidence.not_image", reason=str(exc))
+        self._attach(path, image)
+        return True
+
+    def add_photo_file(self, path: str, file_path: str) -> bool:
+        try:
+            with open(file_path, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            return self._evidence_problem(path, "evidence.not_image", reason=exc.strerror or "")
+        return self.add_photo_bytes(path, data)
+
+    def add_signature(self, path: str, strokes: list[Any], pad_size: tuple[float, float]) -> bool:
+        from mobile_app.evidence.signature import EmptySignature, render_signature
+
+        try:
+            image = render_signature(strokes, pad_size)
+        except (EmptySignature, ValueError):
+            return self._evidence_problem(path, "evidence.empty_signature")
+        self._attach(path, image)
+        return True
+
+    def remove_attachment(self, sha256: str) -> None:
+        """Take a file off the visit (its bytes stay until the storage bound needs room)."""
+        data = copy.deepcopy(dict(self.values))
+        data["attachments"] = [
+            a
+            for a in data.get("attachments") or []
+            if not (isinstance(a, dict) and a.get("sha256") == sha256)
+        ]
+        self.values = data
+        self.autosave()
+        self.revalidate()
+
+    def start_location(self, source: Any = None) -> None:
+        """Ask for a fix (the fake source on desktop and in tests: TIANYE_FAKE_LOCATION)."""
+        import os
+
+        from mobile_app.evidence.location import source_for
+
+        if source is None:
+            try:
+                from kivy.utils import platform
+
+                source = source_for(os.environ, str(platform), now=self.now)
+            except ValueError:
+                source = source_for({}, "")
+        if self._location is not None:
+            self._location.stop()
+        self._location = source
+        source.start(self._on_location)
+
+    def _on_location(self, state: Any) -> None:
+        from mobile_app.evidence.location import gps_value, status_text
+
+        self._gps_state = state
+        self.gps_text = status_text(state, self.lang)
+        value = gps_value(state)
+        data = copy.deepcopy(dict(self.values))
+        if value is not None:
+            data["gps"] = value
+            if self._location is not None:
+                self._location.stop()
+        self.values = data  # the text shows through `display`, a fix is saved with the visit
+        if value is not None and self.record_id:
+            self.autosave()
+
     # -- saving ----------------------------------------------------------------------------
     def save(self) -> bool:
         """Validate and save offline (household fields, visit and their outbox entries in one
@@ -270,6 +518,12 @@ class VisitFormViewModel(FormViewModel):
         self.message = self.tr("visit.saved")
         self.saved = True
         return True
+
+
+def _space_text(plan: Any, lang: str) -> str | None:
+    from mobile_app.evidence.eviction import space_text
+
+    return space_text(plan, lang)
 
 
 def _local_hms(stamp: str) -> str:

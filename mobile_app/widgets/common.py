@@ -47,6 +47,30 @@ class TButton(Button):
     bg = ListProperty(COLORS["card"])
 
 
+class FitButton(TButton):
+    """A button as wide as its label on one line (at least `min_width`): a short label next
+    to an input never breaks inside a word ("Calenda r"), whatever the font scale."""
+
+    min_width = NumericProperty(dp(84))
+
+    def __init__(self, **kw: object) -> None:
+        super().__init__(**kw)
+        self.fbind("text", self._fit)
+        self.fbind("font_size", self._fit)
+        self.fbind("font_name", self._fit)
+        self.fbind("min_width", self._fit)
+        self._fit()
+
+    def _fit(self, *_args: object) -> None:
+        from kivy.core.text import Label as CoreLabel
+
+        core = CoreLabel(
+            text=self.text, font_size=self.font_size, font_name=self.font_name, bold=self.bold
+        )
+        core.refresh()
+        self.width = max(self.min_width, core.content_width + dp(24))
+
+
 class PrimaryButton(TButton):
     """The screen's main action."""
 

@@ -15,18 +15,22 @@ from shared_schema.forms.definitions import (
     forms_to_dict,
 )
 from shared_schema.forms.live import (
+    attachments_of_kind,
     computed_values,
     form_values,
     is_blank,
+    is_required,
     member_values,
     missing_required,
 )
 from shared_schema.forms.model import (
+    EVIDENCE_WIDGETS,
     WIDGETS,
     FieldDef,
     FormDef,
     FormError,
     SectionDef,
+    evidence_path,
     form_from_dict,
     form_to_dict,
 )
@@ -38,6 +42,7 @@ from shared_schema.forms.relevance import (
 )
 
 __all__ = [
+    "EVIDENCE_WIDGETS",
     "FORMS",
     "HOUSEHOLD_FORM",
     "MEMBER_FORM",
@@ -48,15 +53,18 @@ __all__ = [
     "FormDef",
     "FormError",
     "SectionDef",
+    "attachments_of_kind",
     "compile_condition",
     "computed_values",
     "evaluate_condition",
+    "evidence_path",
     "form_field",
     "form_from_dict",
     "form_to_dict",
     "form_values",
     "forms_to_dict",
     "is_blank",
+    "is_required",
     "member_values",
     "missing_required",
     "relevant_fields",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared_schema.forms.model import FieldDef, FormDef, SectionDef, form_to_dict
+from shared_schema.enums import label as enum_label
+from shared_schema.forms.model import FieldDef, FormDef, SectionDef, evidence_path, form_to_dict
 from shared_schema.labels import field_label, field_unit
 
 MAX_RISKS = 5
@@ -25,6 +26,7 @@ def wire(
     relevant: str | None = None,
     help: tuple[str, str] = ("", ""),
     max_items: int | None = None,
+    required_when: str | None = None,
 ) -> FieldDef:
     """A field stored in a record, labelled from `shared_schema.labels`."""
     return FieldDef(
@@ -41,6 +43,36 @@ def wire(
         help_en=help[1],
         relevant=relevant,
         max_items=max_items,
+        required_when=required_when,
+    )
+
+
+EVIDENCE_REQUIRED_WHEN = "visit_type == 'elimination_check' and contact_mode == 'in_person'"
+"""The risk-elimination check needs a house photo and the household's signature (in person)."""
+MAX_PHOTOS_PER_KIND = 3
+
+
+def evidence(
+    kind: str,
+    widget: str,
+    *,
+    help: tuple[str, str] = ("", ""),
+    required_when: str | None = None,
+) -> FieldDef:
+    """A visit's photos (or signature) of one attachment kind, shown for in-person visits;
+    labelled with the kind's label in the `attachment_kind` enumeration (one wording)."""
+    return FieldDef(
+        path=evidence_path(kind),
+        widget=widget,
+        label_zh=enum_label("attachment_kind", kind, "zh"),
+        label_en=enum_label("attachment_kind", kind, "en"),
+        entity="visit",
+        help_zh=help[0],
+        help_en=help[1],
+        relevant="contact_mode == 'in_person'",
+        attachment_kind=kind,
+        required_when=required_when,
+        max_items=MAX_PHOTOS_PER_KIND if widget == "photo" else None,
     )
 
 
@@ -229,7 +261,7 @@ MEMBER_FORM = FormDef(
 
 VISIT_FORM = FormDef(
     form_id="visit",
-    version=1,
+    version=2,
     entity="visit",
     title_zh="入户走访",
     title_en="Household visit",
@@ -247,9 +279,12 @@ VISIT_FORM = FormDef(
                 wire(
                     "visit",
                     "gps",
-                    "gps",
+                    "geopoint",
                     relevant="contact_mode == 'in_person'",
-                    help=("入户时可记录定位（可选）。", "Optional position of an in-person visit."),
+                    help=(
+                        "走访开始时自动定位；无法定位也可保存。",
+                        "Taken when the visit starts; the visit saves without a fix.",
+                    ),
                 ),
             ),
         ),
@@ -487,14 +522,40 @@ VISIT_FORM = FormDef(
             title_zh="确认",
             title_en="Confirmation",
             fields=(
+                evidence(
+                    "house_photo",
+                    "photo",
+                    help=("拍摄住房外观。", "The house from outside."),
+                    required_when=EVIDENCE_REQUIRED_WHEN,
+                ),
+                evidence(
+                    "water_photo",
+                    "photo",
+                    help=("拍摄饮水点或水龙头。", "The water point or tap."),
+                ),
+                evidence(
+                    "signature",
+                    "signature",
+                    help=(
+                        "请农户在框内签名，并填写签字人及其与户主关系。",
+                        "The household signs in the box; name the signer and the relation.",
+                    ),
+                    required_when=EVIDENCE_REQUIRED_WHEN,
+                ),
                 wire(
                     "visit",
-                    "photos",
-                    "photos",
+                    "signed_by",
+                    "text",
                     relevant="contact_mode == 'in_person'",
-                    help=("住房、水源等照片。", "Photos of the house, the water point..."),
+                    required_when=EVIDENCE_REQUIRED_WHEN,
                 ),
-                wire("visit", "signed_by", "text", relevant="contact_mode == 'in_person'"),
+                wire(
+                    "visit",
+                    "signer_relation",
+                    "select",
+                    enum="relation",
+                    relevant="contact_mode == 'in_person'",
+                ),
                 wire(
                     "visit",
                     "confirmed",

@@ -14,8 +14,8 @@ from typing import Any
 
 from shared_schema.computed import member_age
 from shared_schema.config import RulesConfig
-from shared_schema.forms.model import FormDef
-from shared_schema.forms.relevance import lookup, relevant_fields
+from shared_schema.forms.model import EVIDENCE_WIDGETS, FieldDef, FormDef
+from shared_schema.forms.relevance import evaluate_condition, lookup, relevant_fields
 from shared_schema.rules import RULES, make_context
 from shared_schema.rules.context import read_codes
 
@@ -78,6 +78,9 @@ def form_values(
     for f in form.fields():
         if f.entity == "computed":
             values[f.path] = computed.get(f.computed or f.path)
+        elif f.widget in EVIDENCE_WIDGETS:
+            record = records.get(f.entity)
+            values[f.path] = attachments_of_kind(record, f.attachment_kind)
         else:
             record = records.get(f.entity)
             values[f.path] = lookup(record, f.path) if isinstance(record, Mapping) else None
@@ -93,11 +96,28 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, list | tuple) and not value
 
 
+def attachments_of_kind(record: Mapping[str, Any] | None, kind: str | None) -> list[Any]:
+    """The items of a visit's `attachments` of one kind (an evidence field's value); a stored
+    value that is not a list of objects gives an empty list, never an error."""
+    items = record.get("attachments") if isinstance(record, Mapping) else None
+    if not isinstance(items, list):
+        return []
+    return [a for a in items if isinstance(a, Mapping) and a.get("kind") == kind]
+
+
+def is_required(field: FieldDef, values: Mapping[str, Any]) -> bool:
+    """Whether a field must be answered for these values: `required`, or `required_when` holds
+    (e.g. the elimination check needs a house photo and a signature)."""
+    if field.required:
+        return True
+    return field.required_when is not None and evaluate_condition(field.required_when, values)
+
+
 def missing_required(form: FormDef, values: Mapping[str, Any]) -> list[str]:
     """Paths of the required fields that are shown for these values but not answered yet."""
     shown = relevant_fields(form, values)
     return [
         f.path
         for f in form.fields()
-        if f.required and f.path in shown and is_blank(lookup(values, f.path))
+        if f.path in shown and is_required(f, values) and is_blank(lookup(values, f.path))
     ]

@@ -6,9 +6,11 @@ it as JSON (`form_to_dict`) and a phone may rebuild a newer one it downloaded
 without an enumeration, a duplicate path or an unsafe `relevant` condition raises `FormError`
 (or `ConditionError`) at definition time, never while a worker fills the form.
 
-`required` means "required while the field is relevant"; `entity` says which record a path
-belongs to (`visit`, `member`, `household`), or `computed` for read-only values the app
-computes by calling `shared_schema.forms.live.computed_values` (`computed` names the key).
+`required` means "required while the field is relevant"; `required_when` makes a field required
+only when a condition holds (data, e.g. `visit_type == 'elimination_check'`), so one form serves
+visit types with different evidence rules. `entity` says which record a path belongs to
+(`visit`, `member`, `household`), or `computed` for read-only values the app computes by
+calling `shared_schema.forms.live.computed_values` (`computed` names the key).
 """
 
 from __future__ import annotations
@@ -35,13 +37,24 @@ WIDGETS: tuple[str, ...] = (
     "gps",
     "photos",
     "flags",  # read-only list of live risk flags (computed)
+    "photo",  # evidence: photos of one attachment kind (PROTOCOL.md "Attachments")
+    "signature",  # evidence: the household's drawn signature (one PNG attachment)
+    "geopoint",  # a position with accuracy and fix time, taken when the visit starts
 )
+EVIDENCE_WIDGETS: frozenset[str] = frozenset({"photo", "signature"})
+"""Widgets whose value is the visit's `attachments` items of the field's `attachment_kind`;
+their path is `attachments.<kind>` (see `evidence_path`)."""
 ENUM_WIDGETS: frozenset[str] = frozenset({"select", "multiselect"})
 ENTITIES: tuple[str, ...] = ("household", "member", "visit", "computed")
 
 
 class FormError(ValueError):
     """A form definition is inconsistent (what and where is in the message)."""
+
+
+def evidence_path(kind: str) -> str:
+    """The form path of the evidence field holding a visit's attachments of `kind`."""
+    return f"attachments.{kind}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,8 @@ class FieldDef:
     read_only: bool = False
     computed: str | None = None
     max_items: int | None = None
+    attachment_kind: str | None = None
+    required_when: str | None = None
 
     def __post_init__(self) -> None:
         where = f"field {self.path!r}"
@@ -80,8 +95,20 @@ class FieldDef:
             raise FormError(f"{where}: computed fields name their value, and only they do")
         if self.computed is not None and (not self.read_only or self.required):
             raise FormError(f"{where}: a computed field is read-only and not required")
-        if self.max_items is not None and self.widget not in ("multiselect", "photos"):
+        if self.max_items is not None and self.widget not in ("multiselect", "photos", "photo"):
             raise FormError(f"{where}: max_items applies to lists only")
+        if (self.widget in EVIDENCE_WIDGETS) != (self.attachment_kind is not None):
+            raise FormError(f"{where}: photo and signature fields name an attachment kind")
+        if self.attachment_kind is not None and (
+            self.entity != "visit" or self.path != evidence_path(self.attachment_kind)
+        ):
+            raise FormError(
+                f"{where}: an evidence field is a visit's 'attachments.{self.attachment_kind}'"
+            )
+        if self.required_when is not None:
+            if self.required or self.read_only:
+                raise FormError(f"{where}: required_when is for optional, editable fields")
+            compile_condition(self.required_when)
         if self.relevant is not None:
             compile_condition(self.relevant)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from shared_schema.enums import ENUMS
+from shared_schema.enums import ENUMS, codes_in_force
 from shared_schema.messages import message
 from shared_schema.schemas.bounds import BIDI_CONTROLS, latest_day
 
@@ -189,7 +189,9 @@ class DefinedItemCount(ItemCount):
 
 class EnumChoice(validate.OneOf):
     """`OneOf` the codes of a shared enumeration, read when validating (an option added to the
-    enumeration is accepted at once)."""
+    enumeration is accepted at once): the shipped codes, or those of the configuration version
+    the server set for this record (`shared_schema.enums.codes_in_force`;
+    docs/rules-and-forms.md "Published configurations")."""
 
     def __init__(self, enum_name: str) -> None:
         self.enum_name = enum_name
@@ -197,7 +199,7 @@ class EnumChoice(validate.OneOf):
 
     @property  # type: ignore[override]
     def choices(self) -> tuple[str, ...]:
-        return ENUMS[self.enum_name].codes
+        return tuple(codes_in_force(self.enum_name))
 
     @choices.setter
     def choices(self, _value: Any) -> None:

@@ -37,6 +37,7 @@ from marshmallow import (
 )
 
 from shared_schema import SCHEMA_VERSION
+from shared_schema.schemas.fieldtypes import NoBidiControls, PlainText
 from shared_schema.sync.paths import flatten
 
 MAX_MUTATIONS: Final = 500
@@ -58,6 +59,15 @@ USERNAME_PATTERN: Final = r"^[a-zA-Z0-9_.-]{3,64}$"
 _UUID_RE: Final = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
+
+
+def _plain_line(label: str) -> list[validate.Validator]:
+    """The record fields' text checks for a one-line admin value (names, townships, devices):
+    no control characters, no bidirectional overrides (a name that displays as another)."""
+    checks: list[validate.Validator] = [PlainText(), NoBidiControls()]
+    for check in checks:
+        check.localize("en", label)  # type: ignore[attr-defined]
+    return checks
 
 
 class UuidString(fields.String):
@@ -153,7 +163,7 @@ class TokenRequestSchema(_RequestSchema):
     )
     device_name = fields.String(
         required=True,
-        validate=validate.Length(1, 100),
+        validate=[validate.Length(1, 100), *_plain_line("Device name")],
         metadata=_describe("Human-readable device name shown on the console's device page."),
     )
 
@@ -180,14 +190,18 @@ class GridSchema(_RequestSchema):
         metadata=_describe("Grid id (the households' `grid_id`)."),
     )
     name = fields.String(
-        required=True, validate=validate.Length(1, 100), metadata=_describe("Grid name.")
+        required=True,
+        validate=[validate.Length(1, 100), *_plain_line("Grid name")],
+        metadata=_describe("Grid name."),
     )
     village = fields.String(
-        required=True, validate=validate.Length(1, 100), metadata=_describe("Village (村).")
+        required=True,
+        validate=[validate.Length(1, 100), *_plain_line("Village")],
+        metadata=_describe("Village (村)."),
     )
     township = fields.String(
         required=True,
-        validate=validate.Length(1, 100),
+        validate=[validate.Length(1, 100), *_plain_line("Township")],
         metadata=_describe("Township (乡镇); a supervisor's scope."),
     )
 
@@ -400,6 +414,13 @@ class PullResponseSchema(_ResponseSchema):
         required=True,
         validate=validate.Range(min=0),
         metadata=_describe("Last mutation id the server holds."),
+    )
+    config_version = JsonInteger(
+        validate=validate.Range(min=1),
+        metadata=_describe(
+            "The configuration version in force (always sent by this server); a device "
+            "holding an older one fetches `GET /api/v1/config`."
+        ),
     )
 
 
@@ -653,7 +674,9 @@ class UserCreateSchema(_RequestSchema):
         metadata=_describe("worker, supervisor or admin."),
     )
     display_name = fields.String(
-        required=True, validate=validate.Length(1, 50), metadata=_describe("Name shown in the UI.")
+        required=True,
+        validate=[validate.Length(1, 50), *_plain_line("Display name")],
+        metadata=_describe("Name shown in the UI."),
     )
     grids = fields.List(
         fields.String(validate=validate.Length(1, 64)),
@@ -663,7 +686,7 @@ class UserCreateSchema(_RequestSchema):
     township = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(1, 100),
+        validate=[validate.Length(1, 100), *_plain_line("Township")],
         metadata=_describe("A supervisor's township (required for supervisors)."),
     )
 
@@ -693,7 +716,8 @@ class UserUpdateSchema(_RequestSchema):
         metadata=_describe("worker, supervisor or admin; a change ends every session."),
     )
     display_name = fields.String(
-        validate=validate.Length(1, 50), metadata=_describe("Name shown in the UI.")
+        validate=[validate.Length(1, 50), *_plain_line("Display name")],
+        metadata=_describe("Name shown in the UI."),
     )
     grids = fields.List(
         fields.String(validate=validate.Length(1, 64)),
@@ -701,7 +725,7 @@ class UserUpdateSchema(_RequestSchema):
     )
     township = fields.String(
         allow_none=True,
-        validate=validate.Length(1, 100),
+        validate=[validate.Length(1, 100), *_plain_line("Township")],
         metadata=_describe("Township (required for a supervisor)."),
     )
 

@@ -8,7 +8,8 @@ Decisions where data-model.md is silent:
   for tap water and required for any other source (convenience); `interruption_days` optional.
 - `water.fetch_minutes` ≤ 1440 (a day) and `water.interruption_days` ≤ 366 (the trailing
   year): upper bounds that no real answer exceeds, so that a slip of the finger is caught.
-- `gps`: `lat` and `lon` required, `accuracy_m` optional (0 … 100,000 m).
+- `gps`: `lat` and `lon` required, `accuracy_m` optional (0 … 100,000 m), `fixed_at` optional
+  (when the phone got the fix: the start of the visit, issue 14).
 - `water.quantity_lpd` 0 … 1,000 litres per person per day (`bounds.MAX_QUANTITY_LPD`).
 - `visit_date`, and the day of `started_at` / `ended_at`: 2000-01-01 … `today` + 1 day
   (`bounds`; `today` is the caller's, passed to the schema).
@@ -47,6 +48,7 @@ from shared_schema.schemas.fieldtypes import (
 )
 
 MAX_RISKS = VISIT_FORM.field("risks").max_items  # written once, in the form definition
+MAX_FORM_VERSION = 1_000_000
 MAX_PHOTOS = 50
 MAX_FETCH_MINUTES = 1440
 """A round trip to fetch water longer than a day is a typing error, not a measurement."""
@@ -112,6 +114,7 @@ class GpsSchema(RecordSchema):
     lat = Quantity(validate=validate.Range(min=-90, max=90), required=True)
     lon = Quantity(validate=validate.Range(min=-180, max=180), required=True)
     accuracy_m = Quantity(validate=validate.Range(min=0, max=MAX_ACCURACY_M), allow_none=True)
+    fixed_at = Moment(earliest=EARLIEST_DAY, allow_none=True)
 
 
 class AttachmentSchema(RecordSchema):
@@ -157,6 +160,7 @@ class VisitSchema(RecordSchema):
         allow_none=True,
     )
     signed_by = Text(max_length=50, allow_none=True)
+    signer_relation = Code("relation", allow_none=True)  # who signed (`signed_by`), to the head
     attachments = fields.List(
         fields.Nested(AttachmentSchema),
         validate=[ItemCount(max=MAX_ATTACHMENTS)],
@@ -166,6 +170,9 @@ class VisitSchema(RecordSchema):
     notes = Text(max_length=2000, multiline=True, allow_none=True)
     review_status = Code("review_status", allow_none=True)
     review_comment = Text(max_length=1000, multiline=True, allow_none=True)
+    form_version = Count(validate=validate.Range(min=1, max=MAX_FORM_VERSION), allow_none=True)
+    """The published configuration version the visit was filled with (PROTOCOL.md
+    "Configuration"); absent or null: an app older than versioned configuration, version 1."""
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def check_rules(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:

@@ -1,4 +1,4 @@
-"""`/api/v1/admin/grids`, `/api/v1/admin/users`, `/api/v1/admin/assignments` (admin only).
+"""`/api/v1/admin/grids`, `/users`, `/assignments`, `/config` (admin only).
 
 Every write names the calling admin as the actor of its audit entry."""
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import Schema, fields, validate
 
 from shared_schema.schemas.protocol import (
     AssignmentSchema,
@@ -19,8 +19,11 @@ from shared_schema.schemas.protocol import (
     UserUpdateSchema,
 )
 from sync_server.api.context import now, principal
+from sync_server.api.meta import ConfigResponseSchema
+from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
 from sync_server.services import admin as admin_service
+from sync_server.services import config as config_service
 from sync_server.services.principal import ADMIN, require_role
 
 blp = Blueprint(
@@ -143,25 +146,82 @@ class Assignments(MethodView):
         )
 
 
-class RulesConfigSchema(Schema):
-    """The rules config (thresholds): `PUT` replaces it, validated key by key."""
+class ConfigPublishSchema(Schema):
+    """`PUT /api/v1/admin/config`: the parts of the new version; a part left out is carried
+    over from the version in force (docs/rules-and-forms.md "Published configurations")."""
 
-    class Meta:
-        unknown = INCLUDE
+    rules = fields.Dict(metadata={"description": "Rules config: every key (thresholds, …)."})
+    forms = fields.Dict(metadata={"description": "Form definitions by id (`form_to_dict`)."})
+    enums = fields.Dict(metadata={"description": "Enumerations: name → [{code, zh, en}]."})
+    base_version = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "The version edited: another one in force is a 409."},
+    )
 
-    version = fields.Raw(required=True, metadata={"description": "Config version."})
+
+class ConfigChangeSchema(Schema):
+    area = fields.String(required=True, metadata={"description": "rules, enums or forms."})
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    detail = fields.String(required=True)
+
+
+class ConfigVersionSchema(Schema):
+    """A published version: who, when, and what it changed against the one before."""
+
+    version = fields.Integer(required=True)
+    author = fields.String(required=True)
+    published_at = fields.DateTime(
+        allow_none=True, metadata={"description": "null: the shipped version 1, unwritten."}
+    )
+    changes = fields.List(fields.Nested(ConfigChangeSchema), required=True)
+
+
+class ConfigVersionListSchema(Schema):
+    in_force = fields.Integer(required=True)
+    versions = fields.List(fields.Nested(ConfigVersionSchema), required=True)
+
+
+def _version_out(p: config_service.Published) -> dict[str, Any]:
+    return {
+        "version": p.version,
+        "author": p.author,
+        "published_at": p.created_at,
+        "changes": p.summary,
+    }
 
 
 @blp.route("/config")
-class RulesConfig(MethodView):
-    @blp.response(200, description="Every key of the rules config (see docs/rules-and-forms.md).")
+class ConfigVersions(MethodView):
+    @blp.response(200, ConfigVersionListSchema)
     def get(self) -> dict[str, Any]:
-        """The rules config in force."""
-        return admin_service.rules_config(current_db())
+        """Every published configuration version, newest first."""
+        with current_db().read() as s:
+            versions = config_service.list_versions(s)
+        return {"in_force": versions[0].version, "versions": [_version_out(p) for p in versions]}
 
-    @blp.arguments(RulesConfigSchema)
-    @blp.response(200, description="The stored config, normalised.")
-    @blp.alt_response(422, schema=ErrorSchema, description="Invalid keys or values.")
+    @blp.arguments(ConfigPublishSchema)
+    @blp.response(200, ConfigVersionSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Another version was published.")
+    @blp.alt_response(422, schema=ErrorSchema, description="Field errors; nothing published.")
     def put(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Replace the rules config (phones fetch it from `GET /api/v1/config`)."""
-        return admin_service.set_rules_config(current_db(), body, now(), actor=principal().username)
+        """Publish a new configuration version (phones fetch it from `GET /api/v1/config`
+        after a pull names it in `config_version`)."""
+        base = body.pop("base_version", None)
+        published = config_service.publish(
+            current_db(), body, actor=principal().username, now=now(), base_version=base
+        )
+        return _version_out(published)
+
+
+@blp.route("/config/<int:version>")
+class ConfigVersionItem(MethodView):
+    @blp.response(200, ConfigResponseSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such version.")
+    def get(self, version: int) -> dict[str, Any]:
+        """One published version, whole."""
+        with current_db().read() as s:
+            found = config_service.get_version(s, version)
+        if found is None:
+            raise ServiceError(404, "not_found")
+        return found.document()

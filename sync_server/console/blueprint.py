@@ -7,6 +7,7 @@ Every view module under `sync_server.console.views` adds its routes to `bp` when
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
@@ -29,6 +30,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from shared_schema.enums import reset_enumerations, show_enumerations
 from shared_schema.labels import entity_label
 from shared_schema.timefmt import as_utc, format_date, format_datetime, local_date, zone_label
 from sync_server.console import auth
@@ -37,6 +39,7 @@ from sync_server.console.i18n import LANG_COOKIE, choose_lang, pair, t
 from sync_server.console.values import format_value, label_of
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
+from sync_server.services import config as config_service
 
 bp = Blueprint(
     "console",
@@ -121,6 +124,8 @@ def principal() -> Any:
 @bp.before_request
 def _before() -> ResponseReturnValue | None:
     g.lang = choose_lang(request.args.get("lang"), request.cookies.get(LANG_COOKIE))
+    with current_db().read() as s:  # option labels of the configuration version in force
+        g.enumerations_token = show_enumerations(config_service.shown_enumerations(s))
     user, expired = auth.session_user(current_db(), now())
     g.console_user = user
     if user is not None:
@@ -135,6 +140,14 @@ def _before() -> ResponseReturnValue | None:
         target = request.full_path if request.method == "GET" else url_for("console.dashboard")
         return redirect(url_for("console.login", next=target, expired="1" if expired else None))
     return None
+
+
+@bp.teardown_request
+def _teardown(_exc: BaseException | None) -> None:
+    token = g.pop("enumerations_token", None)
+    if token is not None:
+        with suppress(ValueError):  # set in another context: nothing of ours to undo here
+            reset_enumerations(token)
 
 
 @bp.after_request

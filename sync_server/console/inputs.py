@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared_schema.enums import ENUMS
+from shared_schema.enums import enumeration as shown_enumeration
 from sync_server.console.values import FIELD_KINDS
 
 NUMBER_WIDGETS = {"number": "any", "money": "0.01", "integer": "1"}
@@ -51,7 +51,7 @@ class InputSpec:
 def input_spec(entity: str, path: str, value: Any, lang: str) -> InputSpec:
     """The input for `entity.path`, pre-filled with `value` (normally the server's)."""
     enum, widget = FIELD_KINDS.get((entity, path), (None, ""))
-    enumeration = ENUMS.get(enum) if enum else None
+    enumeration = shown_enumeration(enum) if enum else None
     if enumeration is not None:
         options = tuple((code, enumeration.label(code, lang)) for code in enumeration.codes)
         if widget == "multiselect":

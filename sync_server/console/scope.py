@@ -18,23 +18,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared_schema.config import RulesConfig, config_for, config_from_dict
-from shared_schema.config_data import CURRENT_YEAR
+from shared_schema.config import RulesConfig
 from shared_schema.rules import Flag, evaluate
 from sync_server.console.cases.calendar import WorkCalendar
 from sync_server.console.readings import day_of, per_capita_of
 from sync_server.extensions import Database
 from sync_server.models import Grid, Record, Setting, User
-from sync_server.services.admin import RULES_KEY, WORK_CALENDAR_KEY
+from sync_server.services import config as config_service
+from sync_server.services.admin import WORK_CALENDAR_KEY
 from sync_server.services.principal import Principal, scope_grid_query
 
 
 def rules_config(session: Session) -> RulesConfig:
-    """The deployment's stored rules config, else the national default of the current year."""
-    row = session.get(Setting, RULES_KEY)
-    if row is not None and row.value:
-        return config_from_dict(row.value)
-    return config_for(None, CURRENT_YEAR)
+    """The rules of the published configuration in force (sync_server.services.config): the
+    console's risk flags follow the version in force."""
+    return config_service.rules_in_force(session)
 
 
 def work_calendar(session: Session) -> WorkCalendar:

@@ -4,6 +4,7 @@ from sync_server.models.admin import AuditEntry, ConsoleSession
 from sync_server.models.attachments import Attachment
 from sync_server.models.base import Base, new_id, utcnow
 from sync_server.models.case import CaseEvent, CaseMeasure, MonitoringCase
+from sync_server.models.config import ConfigVersion
 from sync_server.models.grids import Grid
 from sync_server.models.identity import ApiToken, Client, User
 from sync_server.models.records import ConflictRow, Record, RecordVersion, Removal
@@ -17,6 +18,7 @@ __all__ = [
     "CaseEvent",
     "CaseMeasure",
     "Client",
+    "ConfigVersion",
     "ConflictRow",
     "ConsoleSession",
     "Grid",

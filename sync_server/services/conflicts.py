@@ -14,6 +14,7 @@ from sync_server.errors import ServiceError
 from sync_server.extensions import Database
 from sync_server.messages import message
 from sync_server.models import ConflictRow, Record, RecordVersion
+from sync_server.services import config as config_service
 from sync_server.services.households import HOUSEHOLD_NO, number_holders
 from sync_server.services.principal import (
     ADMIN,
@@ -181,6 +182,7 @@ def resolve(
                     lang=lang,
                     as_of=now.date(),
                     today=local_today(now),
+                    configs=config_service.config_set(s),  # the visit's own version
                 )
                 if errors:
                     raise ServiceError(

@@ -33,6 +33,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
+from shared_schema.config_bundle import ConfigSet
+from shared_schema.enums import enum_codes
 from shared_schema.schemas import fast
 from shared_schema.schemas.base import RecordSchema
 from shared_schema.schemas.fieldtypes import localize_field
@@ -87,6 +89,29 @@ def _cached(
     return _schema(entity, lang, as_of, today, partial, origin)
 
 
+def _codes(
+    entity: str, data: Any, configs: ConfigSet | None, whole: bool
+) -> Mapping[str, frozenset[str]] | None:
+    """The enumeration codes `data` is validated with: its configuration version's (see
+    `ConfigSet.codes_for`); None: the shipped ones (no configuration loaded). Both the
+    compiled checks and marshmallow read them (`EnumChoice` → `codes_in_force`)."""
+    if configs is None or not isinstance(data, Mapping):
+        return None
+    return configs.codes_for(entity, data, whole)
+
+
+def _version_errors(
+    entity: str, data: Any, configs: ConfigSet | None, lang: str
+) -> dict[str, list[str]]:
+    """A visit naming a configuration version the server has not published."""
+    if configs is None or entity != "visit" or not isinstance(data, Mapping):
+        return {}
+    version = data.get("form_version")
+    if isinstance(version, int) and not isinstance(version, bool) and not configs.knows(version):
+        return {"form_version": [message("unknown_config_version", lang, version=version)]}
+    return {}
+
+
 def _validate(
     entity: str,
     data: Any,
@@ -96,37 +121,79 @@ def _validate(
     partial: bool,
     origin: str,
     today: date | None,
+    configs: ConfigSet | None = None,
 ) -> dict[str, list[str]]:
-    loaded = fast.fast_load(entity, data, today=today, as_of=as_of, partial=partial, origin=origin)
-    if loaded is not fast.FAIL:
-        return {}  # the compiled check vouches: marshmallow would accept it (no schema run)
-    try:
-        _cached(entity, lang, as_of, partial, origin, today).load(data)
-    except ValidationError as exc:
-        return flatten_errors(exc.messages)
-    return {}
+    versioned = _version_errors(entity, data, configs, lang)
+    with enum_codes(_codes(entity, data, configs, whole=not partial)):
+        loaded = fast.fast_load(
+            entity, data, today=today, as_of=as_of, partial=partial, origin=origin
+        )
+        if loaded is not fast.FAIL and not versioned:
+            return {}  # the compiled check vouches: marshmallow would accept it (no schema run)
+        errors: dict[str, list[str]] = {}
+        try:
+            _cached(entity, lang, as_of, partial, origin, today).load(data)
+        except ValidationError as exc:
+            errors = flatten_errors(exc.messages)
+    for key, messages in versioned.items():
+        errors.setdefault(key, []).extend(m for m in messages if m not in errors.get(key, []))
+    return errors
 
 
 def validate_changes(
-    entity: str, data: Any, *, lang: str, as_of: date | None, today: date | None = None
+    entity: str,
+    data: Any,
+    *,
+    lang: str,
+    as_of: date | None,
+    today: date | None = None,
+    configs: ConfigSet | None = None,
 ) -> dict[str, list[str]]:
-    """A client's partial changes, as `shared_schema.schemas.records.validate_changes`."""
+    """A client's partial changes, as `shared_schema.schemas.records.validate_changes`, with
+    the enumeration codes of the visit's configuration version (`configs`: the push batch's)."""
     return _validate(
-        entity, data, lang=lang, as_of=as_of, partial=True, origin="client", today=today
+        entity,
+        data,
+        lang=lang,
+        as_of=as_of,
+        partial=True,
+        origin="client",
+        today=today,
+        configs=configs,
     )
 
 
 def validate_record(
-    entity: str, data: Any, *, lang: str, as_of: date | None, today: date | None = None
+    entity: str,
+    data: Any,
+    *,
+    lang: str,
+    as_of: date | None,
+    today: date | None = None,
+    configs: ConfigSet | None = None,
 ) -> dict[str, list[str]]:
-    """A whole merged record, as `shared_schema.schemas.records.validate_record`."""
+    """A whole merged record, as `shared_schema.schemas.records.validate_record`, with the
+    enumeration codes of the visit's configuration version."""
     return _validate(
-        entity, data, lang=lang, as_of=as_of, partial=False, origin="server", today=today
+        entity,
+        data,
+        lang=lang,
+        as_of=as_of,
+        partial=False,
+        origin="server",
+        today=today,
+        configs=configs,
     )
 
 
 def create_is_valid(
-    entity: str, data: Any, *, lang: str, as_of: date | None, today: date | None = None
+    entity: str,
+    data: Any,
+    *,
+    lang: str,
+    as_of: date | None,
+    today: date | None = None,
+    configs: ConfigSet | None = None,
 ) -> bool:
     """Whether a create's data passes `validate_changes` and, as the merged record,
     `validate_record`: both, decided by one load (the push's common case).
@@ -139,13 +206,18 @@ def create_is_valid(
     rights only drop the server-owned-field rule. When it fails, the caller runs the two checks
     as before, so a bad create gets the same errors as before.
     """
-    loaded = fast.fast_load(entity, data, today=today, as_of=as_of, partial=False, origin="client")
-    if loaded is not fast.FAIL:
-        return True
-    try:
-        _cached(entity, lang, as_of, False, "client", today).load(data)
-    except ValidationError:
+    if _version_errors(entity, data, configs, "en"):
         return False
+    with enum_codes(_codes(entity, data, configs, whole=True)):
+        loaded = fast.fast_load(
+            entity, data, today=today, as_of=as_of, partial=False, origin="client"
+        )
+        if loaded is not fast.FAIL:
+            return True
+        try:
+            _cached(entity, lang, as_of, False, "client", today).load(data)
+        except ValidationError:
+            return False
     return True
 
 
@@ -199,6 +271,7 @@ def check_record(
     *,
     lang: str,
     today: date | None = None,
+    configs: ConfigSet | None = None,
 ) -> dict[str, list[str]]:
     """The push's one validation call (`shared_schema.sync.decide.RecordCheck`, with `lang`
     bound): field errors of `data` as `kind` — CREATE (a whole new record with the client's
@@ -208,14 +281,18 @@ def check_record(
     The client's data (CREATE, CHANGES) must also be storable (`_storable_errors`); a merged
     record is not re-checked for that, so a record stored before these checks stays editable.
     `today` (the server's date in its time zone) bounds dates (`shared_schema.schemas.bounds`).
+    `configs` (the push batch's) gives a visit the codes of its own configuration version
+    (`ConfigSet.codes_for`; docs/rules-and-forms.md "Published configurations").
     """
     if kind == RECORD:
-        return validate_record(entity, data, lang=lang, as_of=as_of, today=today)
+        return validate_record(entity, data, lang=lang, as_of=as_of, today=today, configs=configs)
     if kind == CREATE:
-        valid = create_is_valid(entity, data, lang=lang, as_of=as_of, today=today)
+        valid = create_is_valid(entity, data, lang=lang, as_of=as_of, today=today, configs=configs)
         errors = {} if valid else {"_create": ["not a valid whole record"]}
     elif kind == CHANGES:
-        errors = validate_changes(entity, data, lang=lang, as_of=as_of, today=today)
+        errors = validate_changes(
+            entity, data, lang=lang, as_of=as_of, today=today, configs=configs
+        )
     else:
         raise ValueError(f"unknown check kind {kind!r}")
     if errors:

@@ -60,6 +60,7 @@ from sync_server.models import (
     Removal,
 )
 from sync_server.models.base import new_id
+from sync_server.services import config as config_service
 from sync_server.services.principal import (
     WORKER,
     Principal,
@@ -139,7 +140,10 @@ def _push(
     with db.write() as s:
         client = _lock_client(s, principal, client_id)
         state = _load(s, principal, client, mutations, now)
-        check = partial(check_record, lang=lang, today=today)
+        # every configuration version's codes, loaded once per batch: a visit is validated
+        # with its own form_version's (docs/rules-and-forms.md "Published configurations")
+        configs = config_service.config_set(s)
+        check = partial(check_record, lang=lang, today=today, configs=configs)
         decision = decide_batch(state, mutations, check)
         if decision.out_of_scope:
             errors = {
@@ -643,6 +647,7 @@ def pull(
         client = s.get(Client, principal.client_id) if principal.client_id else None
         last_mutation_id = client.last_mutation_id if client is not None else 0
         client_key = client.client_id if client is not None else None
+        config_version = config_service.version_in_force(s)
         fresh = (
             client is not None
             and client.last_pull_cursor == new_cursor
@@ -661,4 +666,5 @@ def pull(
         "cursor": new_cursor,
         "has_more": len(items) > limit,
         "last_mutation_id": last_mutation_id,
+        "config_version": config_version,
     }

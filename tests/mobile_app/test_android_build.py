@@ -53,13 +53,13 @@ HOST_BUILDS = {
     "cffi": "cffi",
     "pycparser": "pycparser",
     "sqlcipher3": "sqlcipher3-binary",  # the same SQLCipher 4.12.0 / SQLite 3.51.1 (recipe doc)
+    "pillow": "pillow",  # photos: p4a's Pillow recipe on the phone (mobile_app/evidence/photo.py)
 }
 # Python recipes that have no host stand-in, and why that is fine for the closure.
 NOT_ON_HOST = {
     "pyjnius": "Android-only (Java bridge); Kivy imports it only when platform == 'android'",
     "android": "p4a's own Android module; the app does not import it",
     "setuptools": "installed by p4a into the APK; the app does not import it",
-    "pillow": "photos (evidence issue): nothing imports PIL yet",
 }
 NEVER_IN_APK = ("sync_server", "flask", "sqlalchemy", "alembic", "psycopg", "tests")
 

@@ -81,8 +81,8 @@ def test_an_age_is_never_negative_on_the_member_form(store):
 @pytest.mark.parametrize(
     ("day", "refused"),
     [
-        (TODAY + timedelta(days=1), "晚于今天"),
-        (TODAY + timedelta(days=400), "晚于今天"),
+        (TODAY + timedelta(days=1), "晚于今天"),  # the phone's own check (no grace day)
+        (TODAY + timedelta(days=400), "晚于"),  # the shared schema's bound says it first
         (date(1999, 12, 31), "早于 2000-01-01"),
         (TODAY, None),
         (date(2000, 1, 1), None),
@@ -103,7 +103,7 @@ def test_a_visit_date_after_today_is_refused_next_to_the_field(store, day, refus
     assert vm.save() is False
     assert len(store.visits.for_household(hid(5))) == visits_before
     vm.lang = "en"
-    assert "visit date cannot be" in vm.errors["visit_date"]
+    assert "visit date" in vm.errors["visit_date"].lower()  # in English too
 
 
 # -- (c) Back on the member form with unsaved edits -----------------------------------------

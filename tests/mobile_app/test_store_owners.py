@@ -27,6 +27,7 @@ OWNERS = {
     "session": STORE + "settings.py",
     "sync_state": STORE + "sync_state.py",
     "meta": STORE + "meta.py",
+    "files": STORE + "files.py",
     "migrations": STORE + "migrations.py",
 }
 WRITE = re.compile(

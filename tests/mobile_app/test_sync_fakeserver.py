@@ -50,6 +50,35 @@ class FakeServer:
         self.applied_mutations: list[tuple[str, int]] = []
         self.validator = validator or (lambda entity, data: {})
         self.lock = threading.RLock()
+        # Published configurations (PROTOCOL.md "Configuration"); none: an older server that
+        # serves a fixed config without version, ETag or config_version.
+        self.configs: list[dict[str, Any]] = []
+        self.config_requests: list[str | None] = []  # the If-None-Match of each request
+
+    # -- configuration ------------------------------------------------------------------------
+    def publish_config(self, **sections: Any) -> int:
+        """Publish a new configuration version (sections replace the previous ones)."""
+        with self.lock:
+            base = (
+                dict(self.configs[-1]) if self.configs else {"rules": {}, "forms": {}, "enums": {}}
+            )
+            version = len(self.configs) + 1
+            self.configs.append(base | sections | {"version": version})
+            return version
+
+    def config(
+        self, if_none_match: str | None = None
+    ) -> tuple[int, dict[str, Any] | None, str | None]:
+        """(status, body, etag) of `GET /api/v1/config`."""
+        with self.lock:
+            self.config_requests.append(if_none_match)
+            if not self.configs:
+                return 200, {"rules": {"visit_interval_days": {"none": 90}}}, None
+            current = self.configs[-1]
+            etag = f'"cfg-{current["version"]}"'
+            if if_none_match == etag:
+                return 304, None, etag
+            return 200, json.loads(json.dumps(current)), etag
 
     # -- identity ---------------------------------------------------------------------------
     def add_user(self, username: str, grids: list[str]) -> str:
@@ -200,12 +229,15 @@ class FakeServer:
             new_cursor = page[-1][0] if page else max(cursor, 0)
             if not page:
                 new_cursor = max([cursor] + [v for v, _ in items])
-            return {
+            answer = {
                 "changes": [c for _, c in page],
                 "cursor": new_cursor,
                 "has_more": len(items) > limit,
                 "last_mutation_id": 0,
             }
+            if self.configs:
+                answer["config_version"] = self.configs[-1]["version"]
+            return answer
 
     # -- console actions --------------------------------------------------------------------
     def review(self, visit_id: str, action: str, comment: str) -> int:
@@ -284,7 +316,15 @@ class FakeClient:
         return self._call("pull", lambda: self.server.pull(self.user, cursor, limit), cursor)
 
     def config(self) -> dict:
-        return self._call("config", lambda: {"rules": {"visit_interval_days": {"none": 90}}})
+        return self._call("config", lambda: self.server.config()[1])
+
+    def config_if_changed(self, etag: str | None) -> tuple[dict | None, str | None]:
+        def fetch() -> list:
+            _status, body, tag = self.server.config(etag)
+            return [body, tag]
+
+        body, tag = self._call("config", fetch, etag)
+        return body, tag
 
     def conflicts(self, status: str = "open") -> list[dict]:
         def listing() -> list[dict]:
@@ -321,7 +361,7 @@ class FakeHttpServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def _send(self, status: int, body: Any) -> None:
+            def _send(self, status: int, body: Any, headers: dict | None = None) -> None:
                 raw = json.dumps(body).encode()
                 if "gzip" in (self.headers.get("Accept-Encoding") or ""):
                     raw = gzip.compress(raw)
@@ -330,6 +370,8 @@ class FakeHttpServer:
                 else:
                     self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
                 self.wfile.write(raw)
@@ -346,6 +388,8 @@ class FakeHttpServer:
 
             def do_GET(self) -> None:
                 url = urlparse(self.path)
+                if url.path == "/healthz":
+                    return self._send(200, {"status": "ok"})
                 user = self._user()
                 if user is None:
                     return self._send(401, {"code": 401, "message": "no token", "errors": {}})
@@ -366,7 +410,14 @@ class FakeHttpServer:
                         },
                     )
                 if url.path == "/api/v1/config":
-                    return self._send(200, {"rules": {"visit_interval_days": {"none": 90}}})
+                    status, body, etag = fake.config(self.headers.get("If-None-Match"))
+                    if status == 304:
+                        self.send_response(304)
+                        self.send_header("ETag", etag or "")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return None
+                    return self._send(200, body, {"ETag": etag} if etag else None)
                 return self._send(404, {"code": 404, "message": "unknown", "errors": {}})
 
             def do_POST(self) -> None:

@@ -9,6 +9,7 @@ from marshmallow import fields as mm_fields
 
 from shared_schema.enums import ENUMS
 from shared_schema.forms import FORMS, HOUSEHOLD_FORM, MEMBER_FORM, VISIT_FORM, FieldDef
+from shared_schema.forms.model import EVIDENCE_WIDGETS
 from shared_schema.labels import field_label, field_unit
 from shared_schema.schemas.records import schema_for
 
@@ -24,17 +25,18 @@ WIDGETS_FOR_TYPE: dict[str, set[str]] = {
     "Count": {"integer"},
     "Quantity": {"number"},
     "Amount": {"money"},
-    "Nested": {"gps"},
+    "Nested": {"gps", "geopoint"},
     "List": {"photos"},
 }
 NOT_ON_FORMS = {
     "household": {"status", "merged_into", "registration"},  # set by register actions / server
     "member": {"household_id"},
-    "visit": {"household_id", "review_status", "review_comment"},  # linked / server-owned
+    # linked / server-owned / set by the app from the configuration it renders
+    "visit": {"household_id", "review_status", "review_comment", "form_version"},
 }
-# `attachments` is filled by the phone's photo and signature widgets (issue 14, phone side),
-# which the form model does not describe yet.
-NOT_ON_FORMS["visit"] = NOT_ON_FORMS["visit"] | {"attachments"}
+# `photos` (free-text file references) is superseded by `attachments`, which the evidence fields
+# (one per attachment kind: `attachments.<kind>`) fill; old records keep their `photos`.
+NOT_ON_FORMS["visit"] = NOT_ON_FORMS["visit"] | {"photos"}
 # Lists that are required on the wire but may be empty: the form does not insist on a choice.
 MAY_BE_EMPTY = {("member", "medical_insurance"), ("visit", "risks"), ("visit", "assistance")}
 
@@ -53,7 +55,7 @@ def schema_field(entity: str, path: str) -> mm_fields.Field:
 def wire_fields():
     for form in FORMS.values():
         for f in form.fields():
-            if f.entity != "computed":
+            if f.entity != "computed" and f.widget not in EVIDENCE_WIDGETS:
                 yield pytest.param(form.form_id, f, id=f"{form.form_id}:{f.path}")
 
 
@@ -91,6 +93,22 @@ def test_every_schema_field_is_on_its_form(form, entity):
         if isinstance(sf, mm_fields.Nested) and name != "gps":
             leaves = {f"{name}.{leaf}" for leaf in sf.schema.fields}
             assert leaves <= {f.path for f in form.fields()}, name
+
+
+def test_evidence_fields_are_attachment_kinds_of_the_visit_schema():
+    schema = schema_for("visit")
+    inner = schema.fields["attachments"].inner
+    assert isinstance(inner, mm_fields.Nested)
+    kinds = ENUMS[inner.schema.fields["kind"].metadata["enum_name"]]
+    evidence = [f for f in VISIT_FORM.fields() if f.widget in EVIDENCE_WIDGETS]
+    assert {f.attachment_kind for f in evidence} >= {"house_photo", "signature"}
+    for f in evidence:
+        assert f.attachment_kind in kinds.codes
+        assert f.path == f"attachments.{f.attachment_kind}"
+        assert (f.label_zh, f.label_en) == (
+            kinds.label(f.attachment_kind, "zh"),
+            kinds.label(f.attachment_kind, "en"),
+        )
 
 
 def test_max_risks_agrees_with_config_and_schema():

@@ -89,6 +89,7 @@ admin.users.deact    -       401        403     403         200
 admin.assignments    -       401        403     403         200
 admin.config.get     -       401        403     403         200
 admin.config.put     -       401        403     403         200
+admin.config.version -       401        403     403         200
 """
 
 
@@ -307,8 +308,11 @@ def _admin_request(w: World, endpoint: str) -> Req:
         return Req("GET", "/api/v1/admin/config")
     if endpoint == "admin.config.put":
         root = w.device("root")
-        current = w.client.get("/api/v1/admin/config", headers=root.headers).get_json()
-        return Req("PUT", "/api/v1/admin/config", current)
+        rules = w.client.get("/api/v1/config", headers=root.headers).get_json()["rules"]
+        changed = rules | {"monitoring_threshold": rules["monitoring_threshold"] + 1}
+        return Req("PUT", "/api/v1/admin/config", {"rules": changed})
+    if endpoint == "admin.config.version":
+        return Req("GET", "/api/v1/admin/config/1")
     raise AssertionError(f"no request for {endpoint}")
 
 
@@ -374,6 +378,7 @@ def test_table_covers_every_api_route(world: World) -> None:
         ("PATCH", "/api/v1/attachments/<sha256>"),
         ("DELETE", "/api/v1/attachments/<sha256>"),
         ("GET", "/api/v1/attachments/<sha256>"),
+        ("GET", "/api/v1/admin/config/<int:version>"),
     }
     routes = {
         (method, rule.rule.replace("<string:", "<"))

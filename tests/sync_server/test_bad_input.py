@@ -632,7 +632,14 @@ CASES = [
         const({"grid_id": "g5", "username": "zhao"}),
         fields=fs("username"),
     ),
-    Case("config missing keys", "admin", "PUT", "/api/v1/admin/config", const({"version": "x"})),
+    Case("config unknown part", "admin", "PUT", "/api/v1/admin/config", const({"version": "x"})),
+    Case(
+        "config threshold out of range",
+        "admin",
+        "PUT",
+        "/api/v1/admin/config",
+        const({"rules": {"monitoring_threshold": -1}}),
+    ),
     Case("unknown API path", "worker", "GET", "/api/v1/nothing-here", status=404),
 ]
 

@@ -307,21 +307,29 @@ def test_household_moved_to_another_township_leaves_its_supervisor(client, seed,
     assert [c["id"] for c in gained] == [hid] and not gained[0].get("removed")
 
 
-def test_admin_sets_the_rules_config_phones_fetch(client, team):
+def test_admin_publishes_the_rules_config_phones_fetch(client, team):
     root, wang = team["root"], team["wang"]
-    current = client.get("/api/v1/admin/config", headers=root.headers).get_json()
-    assert current["monitoring_threshold"] > 0
+    current = client.get("/api/v1/config", headers=wang.headers).get_json()
+    assert current["version"] == 1 and current["rules"]["monitoring_threshold"] > 0
     assert client.get("/api/v1/admin/config", headers=wang.headers).status_code == 403
-    changed = current | {"monitoring_threshold": current["monitoring_threshold"] + 100}
-    r = client.put("/api/v1/admin/config", json=changed, headers=root.headers)
+    rules = current["rules"] | {
+        "monitoring_threshold": current["rules"]["monitoring_threshold"] + 100
+    }
+    r = client.put("/api/v1/admin/config", json={"rules": rules}, headers=root.headers)
     assert r.status_code == 200, r.get_json()
-    fetched = client.get("/api/v1/config", headers=wang.headers).get_json()["rules"]
-    assert fetched["monitoring_threshold"] == current["monitoring_threshold"] + 100
-    bad = client.put(
-        "/api/v1/admin/config", json=current | {"no_such_key": 1}, headers=root.headers
+    assert r.get_json()["version"] == 2
+    fetched = client.get("/api/v1/config", headers=wang.headers).get_json()
+    assert fetched["version"] == 2
+    assert (
+        fetched["rules"]["monitoring_threshold"] == current["rules"]["monitoring_threshold"] + 100
     )
-    assert bad.status_code == 422 and "no_such_key" in bad.get_json()["errors"]
-    after = client.get("/api/v1/config", headers=wang.headers).get_json()["rules"]
+    bad = client.put(
+        "/api/v1/admin/config",
+        json={"rules": rules | {"no_such_key": 1}},
+        headers=root.headers,
+    )
+    assert bad.status_code == 422 and "rules.no_such_key" in bad.get_json()["errors"]
+    after = client.get("/api/v1/config", headers=wang.headers).get_json()
     assert after == fetched
 
 

@@ -139,3 +139,7 @@ def test_every_operation_answers_json_and_never_5xx(seed, target):
     assert any(code in seen["POST /api/v1/sync/push"] for code in (200, 403, 409))
     assert 200 in seen["PATCH /api/v1/admin/users/{username}"]
     assert 422 in seen["POST /api/v1/auth/password"]
+    # Configuration: publications are validated by the service (field errors, never a 500).
+    assert 422 in seen["PUT /api/v1/admin/config"]
+    assert seen["GET /api/v1/admin/config/{version}"] & {200, 404}
+    assert 200 in seen["GET /api/v1/config"]

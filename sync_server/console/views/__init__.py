@@ -4,6 +4,7 @@ import sync_server.console.views.account
 import sync_server.console.views.admin
 import sync_server.console.views.audit
 import sync_server.console.views.cases
+import sync_server.console.views.config
 import sync_server.console.views.conflicts
 import sync_server.console.views.dashboard
 import sync_server.console.views.devices

@@ -22,6 +22,7 @@ from sync_server.console.scope import rules_config, work_calendar
 from sync_server.errors import ServiceError
 from sync_server.extensions import current_db
 from sync_server.services import admin as admin_service
+from sync_server.services import config as config_service
 from sync_server.services.principal import ADMIN
 
 ADMIN_TABS = [
@@ -29,6 +30,7 @@ ADMIN_TABS = [
     ("console.admin_grids", "adm.grids"),
     ("console.admin_assignments", "adm.assignments"),
     ("console.admin_thresholds", "adm.thresholds"),
+    ("console.admin_config", "adm.config"),
     ("console.admin_calendar", "adm.calendar"),
     ("console.admin_audit", "adm.audit"),
 ]
@@ -139,9 +141,12 @@ def admin_assignments() -> ResponseReturnValue:
 
 @bp.route("/admin/thresholds", methods=["GET", "POST"])
 def admin_thresholds() -> ResponseReturnValue:
+    """The threshold and rule settings; saving publishes a new configuration version
+    (sync_server.services.config), which phones fetch after their next pull."""
     _require_admin()
     with current_db().read() as s:
         current = rules_config(s)
+        version = config_service.version_in_force(s)
     errors: dict[str, list[str]] = {}
     values = config_to_dict(current)
     if request.method == "POST":
@@ -170,18 +175,25 @@ def admin_thresholds() -> ResponseReturnValue:
                         "version": f"admin-{base['province']}-{year}-{now():%Y%m%d%H%M%S}",
                     }
                 )
-                saved = config_from_dict(data)
+                config_from_dict(data)
             except ValueError as exc:
                 errors = exc.errors if isinstance(exc, ConfigError) else {"year": [str(exc)]}
-            else:
-                admin_service.put_setting(
+        if not errors:
+            try:
+                published = config_service.publish(
                     current_db(),
-                    admin_service.RULES_KEY,
-                    config_to_dict(saved),
-                    now(),
+                    {"rules": data},
                     actor=principal().username,
+                    now=now(),
+                    base_version=int(form.get("base_version") or version),
                 )
-                flash(tr("adm.config_saved"), "ok")
+            except ServiceError as exc:
+                if exc.key == "config_unchanged":
+                    flash(tr("cfg.unchanged"), "ok")
+                    return redirect(url_for("console.admin_thresholds"))
+                errors = exc.errors or {"version": [tr("cfg.changed", version=version)]}
+            else:
+                flash(tr("cfg.published", version=published.version), "ok")
                 return redirect(url_for("console.admin_thresholds"))
         if errors:
             detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
@@ -191,6 +203,7 @@ def admin_thresholds() -> ResponseReturnValue:
     return _admin_page(
         "admin_thresholds.html",
         config=values,
+        config_version=version,
         settings_json=json.dumps(settings, ensure_ascii=False, indent=2),
         lang_code=lang(),
     ), (422 if errors else 200)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from shared_schema.forms import FORMS
+from shared_schema.forms import EVIDENCE_WIDGETS, FORMS
 from shared_schema.rules import RULE_CODES
 from shared_schema.sync import value_at
 from sync_server.console.blueprint import bp, lang, now, page, principal, tr
@@ -137,8 +137,8 @@ def form_sections(visit: dict[str, Any], flagged: set[str]) -> list[dict[str, An
     for section in FORMS["visit"].sections:  # the current definition, read per request
         fields = []
         for f in section.fields:
-            if f.entity != "visit":
-                continue
+            if f.entity != "visit" or f.widget in EVIDENCE_WIDGETS:
+                continue  # photos and the signature are the evidence card's (console/evidence.py)
             value = value_at(visit, f.path)
             fields.append(
                 {

@@ -25,7 +25,7 @@ os.environ.setdefault("KIVY_METRICS_DENSITY", "2")
 from kivy.config import Config
 
 Config.set("graphics", "width", "720")
-Config.set("graphics", "height", "1440")
+Config.set("graphics", "height", os.environ.get("TIANYE_UI_HEIGHT", "1440"))
 Config.set("graphics", "resizable", "0")
 Config.set("input", "mouse", "mouse,disable_multitouch")
 Config.set("kivy", "exit_on_escape", "0")
@@ -187,7 +187,14 @@ def main(argv: list[str]) -> int:
     from mobile_app.app import TianyeApp
 
     # "-": no data directory given, as `python -m mobile_app` starts (the platform's default)
-    app = TianyeApp(data_dir=None if str(data_dir) == "-" else data_dir, server_url="")
+    policy = None
+    if os.environ.get("TIANYE_UI_AUTOSYNC_FAST"):  # seconds, not minutes: a test can wait
+        from mobile_app.sync.scheduler import Policy
+
+        policy = Policy(period=3, base=1, cap=4, probe_every=1)
+    app = TianyeApp(
+        data_dir=None if str(data_dir) == "-" else data_dir, server_url="", autosync_policy=policy
+    )
     try:
         return run(getattr(scenarios, name), app, artifacts, backend)
     finally:

@@ -10,10 +10,11 @@ from mobile_app.i18n import translate
 from shared_schema.enums import ENUMS
 from tests.ui.kivy.backend import WORKER
 from tests.ui.kivy.driver import Driver, Step
-from tests.ui.kivy.seed import hid, id_number
+from tests.ui.kivy.seed import hid, id_number, vid
 
 HOUSEHOLD = 1  # the seeded household the scenarios visit
 PIN = "2468"
+RETURNED_VISIT = vid(HOUSEHOLD)  # a visit on the server that the supervisor returns
 
 
 def sign_in_offline(d: Driver, pin: str) -> Step:
@@ -52,6 +53,8 @@ def shoot_screens(d: Driver, lang: str) -> Step:
     app.show("sync")
     yield 0.5
     d.shot(f"sync_{lang}")
+    # the sync the app started by itself at unlock may still be retrying: wait for it
+    yield from d.wait(lambda: not app.vms["sync"].running, timeout=120)
     runs = app.vms["sync"].finished_runs
     yield from d.tap(d.ids("sync").sync_now)  # the seeded server address answers nothing
     yield from d.wait(lambda: app.vms["sync"].finished_runs > runs, timeout=90)
@@ -605,3 +608,260 @@ def household_register(d: Driver) -> Step:
     assert saved.data["head_name"] == "李新户"
     yield 0.3
     d.shot("household_register_saved_zh")
+
+
+def autosync(d: Driver) -> Step:
+    """Issue 16, sync runs itself: sign in online, then never tap "sync". The app syncs at
+    sign-in and by itself afterwards (the driver's fast policy: every 3 s); a visit the
+    supervisor returns arrives without a tap, the home status names it, and the sync screen
+    says what needs the worker instead of "done"."""
+    app, backend = d.app, d.backend
+    lang = app.lang
+    ids = d.ids("signin")
+    yield from d.wait(lambda: app.sm.current == "signin")
+    d.type(ids.server_url, backend.url)
+    d.type(ids.username, WORKER)
+    d.type(ids.password, backend.password)
+    d.type(ids.pin, PIN)
+    yield from d.tap(ids.sign_in)
+    yield from d.wait(lambda: app.sm.current == "grid")
+    sync_vm = app.vms["sync"]
+    outcomes: list[tuple[str, bool]] = []
+
+    def finished(vm: Any, _runs: int) -> None:
+        outcomes.append((vm.phase_text, bool(vm.needs_attention)))
+        if vm.needs_attention and app.autosync is not None:
+            app.autosync.enabled = False  # hold the screen still for the screenshot
+
+    sync_vm.bind(finished_runs=finished)
+    yield from d.wait(lambda: sync_vm.finished_runs >= 1 and app.vms["grid"].total == 30, 60)
+    assert sync_vm.error == "", sync_vm.error
+    grid = app.vms["grid"]
+    yield from d.wait(lambda: translate("home.all_clear", lang) in grid.status_text, 30)
+    assert translate("common.never", lang) not in grid.status_text
+    yield 0.5
+    d.shot(f"autosync_home_synced_{lang}")
+    runs = sync_vm.finished_runs
+    yield from d.wait(lambda: sync_vm.finished_runs > runs, 30)  # periodic, no tap
+
+    backend.return_visit(RETURNED_VISIT, "务工收入与上次差别较大，请核实")
+    yield from d.wait(lambda: any(needs for _text, needs in outcomes), 60)
+    yield from d.wait(lambda: not sync_vm.running, 30)
+    grid.refresh()
+    yield 0.5
+    assert translate("attention.returned", lang, n=1) in grid.status_text, grid.status_text
+    d.shot(f"autosync_home_returned_{lang}")
+    text = next(text for text, needs in outcomes if needs)
+    assert text != translate("sync.done", lang)
+    assert translate("attention.returned", lang, n=1) in text, text
+    app.show("sync")
+    yield from d.settle()
+    yield 0.5
+    assert d.ids("sync").phase.text == text
+    assert d.ids("sync").open_returned.opacity == 1
+    d.shot(f"autosync_sync_needs_you_{lang}")
+    yield from d.tap(d.ids("sync").open_returned)
+    yield from d.wait(lambda: app.sm.current == "returned")
+    yield 0.3
+    items = app.vms["returned"].items
+    assert any("务工收入与上次差别较大，请核实" in i["text"] for i in items), items
+
+
+def layout_720(d: Driver) -> Step:
+    """Issue 16's layout defect on a 720-px-wide phone (720x1280): every screen in English
+    (the longer words) and Chinese; no button label is broken inside a word, the section tab
+    strip scrolls sideways, the form scrolls down."""
+    app = d.app
+    ids = d.ids("signin")
+    yield from d.wait(lambda: app.sm.current == "signin")
+    d.type(ids.pin, PIN)
+    d.shot("layout720_signin_zh")
+    yield from d.press(ids.open_offline)  # below the fold with large text: scrolled to
+    yield from d.wait(lambda: app.sm.current == "grid")
+    for lang in ("en", "zh"):
+        app.lang = lang
+        yield 0.5
+        app.show("grid", reset=True)
+        yield 0.5
+        d.shot(f"layout720_grid_{lang}")
+        app.open_household(hid(HOUSEHOLD))
+        yield 0.5
+        d.shot(f"layout720_household_{lang}")
+        app.new_visit(hid(HOUSEHOLD))
+        vm = app.vms["visit"]
+        vm.go_to_section(0)
+        yield 0.6
+        d.shot(f"layout720_visit_0_{lang}")
+        screen = d.screen("visit")
+        for field in screen.renderer.widgets.values():
+            button = getattr(field, "calendar_button", None)
+            if button is not None and button.get_root_window() is not None:
+                assert_one_line(button)
+        last = len(vm.form.sections) - 1
+        vm.go_to_section(last)
+        yield 0.6
+        tabs = screen.ids.tabs
+        assert tabs.width > tabs.parent.width or tabs.parent.width >= tabs.minimum_width
+        d.shot(f"layout720_visit_{last}_{lang}")
+        app.back()
+        yield 0.3
+        app.show("sync")
+        yield 0.5
+        d.shot(f"layout720_sync_{lang}")
+        app.show("settings")
+        yield 0.5
+        d.shot(f"layout720_settings_{lang}")
+
+
+def assert_one_line(widget: Any) -> None:
+    """A button's label fits on one line (not "Calenda r")."""
+    widget.texture_update()
+    one_line = widget.font_size * 1.6
+    assert widget.texture_size[1] <= one_line, (widget.text, widget.texture_size, widget.width)
+
+
+def evidence(d: Driver) -> Step:
+    """Issue 14 end to end on the phone: sign in online, start an elimination check (the fake
+    GPS fix shows), attach a photo from a file through the chooser, draw the signature with
+    real touches, name the signer, save, sync (records, then the files over tus)."""
+    import os
+    from pathlib import Path
+
+    from kivy.tests.common import UnitTestTouch
+
+    from mobile_app.store import files as files_table
+
+    app, backend = d.app, d.backend
+    lang = app.lang
+    yes = translate("common.yes", lang)
+    photo = os.environ["TIANYE_UI_PHOTO"]
+
+    def label(enum: str, code: str) -> str:
+        return ENUMS[enum].label(code, lang)
+
+    ids = d.ids("signin")
+    yield from d.wait(lambda: app.sm.current == "signin")
+    d.type(ids.server_url, backend.url)
+    d.type(ids.username, WORKER)
+    d.type(ids.password, backend.password)
+    d.type(ids.pin, PIN)
+    yield from d.tap(ids.sign_in)
+    yield from d.wait(lambda: app.sm.current == "grid")
+    yield from d.wait(lambda: app.vms["sync"].finished_runs >= 1 and app.vms["grid"].total > 0)
+    grid = d.ids("grid")
+    d.type(grid.search, "5226010010001")
+    yield from d.wait(lambda: len(app.vms["grid"].rows) == 1)
+    yield 0.3
+    rows = [w for w in grid.rv.children[0].children if getattr(w, "key", "") == hid(HOUSEHOLD)]
+    yield from d.tap(rows[0])
+    yield from d.wait(lambda: app.sm.current == "household")
+    yield from d.press(d.ids("household").new_visit)
+    yield from d.wait(lambda: app.sm.current == "visit")
+    visit = app.vms["visit"]
+    visit_id = visit.record_id
+    # the fake location source answered at the start of the visit
+    gps_box = d.field("gps", "visit")
+    yield from d.wait(lambda: "±12" in gps_box.status.text)
+    yield from pick(
+        d, d.field("visit_type", "visit").input, label("visit_type", "elimination_check")
+    )
+    d.scroll_to(gps_box)
+    yield 0.4
+    d.shot(f"evidence_visit_gps_{lang}")
+    # the typed sections (covered by the worker scenario) are set through the view-model
+    for part, amount in (("wage", "30000"), ("operating", "0"), ("property", "0")):
+        visit.set_value(f"income.{part}", amount)
+    for part in ("transfer", "costs"):
+        visit.set_value(f"income.{part}", "0")
+    visit.set_value("food_ok", True)
+    visit.set_value("clothing_ok", True)
+    visit.set_value("water.source", "tap")
+    visit.set_value("water.quantity_lpd", "60")
+    visit.set_value("water.quality_ok", True)
+    visit.set_value("water.reliability_pct", "98")
+    visit.set_value("house_grade", "c")
+    sections = [s.key for s in visit.form.sections]
+    visit.go_to_section(sections.index("confirmation"))
+    yield 0.5
+    yield from tap_chip(d, "visit", "confirmed", yes)
+    yield from d.tap(d.ids("visit").save)
+    yield from d.wait(lambda: bool(visit.errors.get("attachments.house_photo")))
+    yield 0.3
+    d.shot(f"evidence_required_{lang}")
+    assert visit.errors["attachments.signature"] == translate("evidence.required", lang)
+
+    # a photo from a file: the chooser opens, the file is picked, OK
+    house = d.field("attachments.house_photo", "visit")
+    yield from d.press(house.add_button)
+    yield from d.wait(lambda: house.popup is not None and house.popup.parent is not None)
+    yield 0.5
+    house.popup.chooser.path = str(Path(photo).parent)
+    yield 0.5
+    chooser = house.popup.chooser
+
+    def listed() -> list[Any]:
+        """The chooser's entry for the photo (the list fills over a few frames)."""
+        return [
+            w
+            for w in chooser.walk(restrict=True)
+            if w is not chooser and getattr(w, "path", "") == photo
+        ]
+
+    yield from d.wait(lambda: bool(listed()))
+    entries = listed()
+    yield from d.tap(entries[0])
+    yield from d.wait(lambda: chooser.selection == [photo])
+    d.shot(f"evidence_chooser_{lang}")
+    yield from d.tap(house.popup.ok_button)
+    yield from d.wait(lambda: len(visit.evidence_items("attachments.house_photo")) == 1)
+    yield 0.3
+
+    # the signature: drawn with touches on the pad, then kept
+    sign = d.field("attachments.signature", "visit")
+    d.scroll_to(sign.pad)
+    yield 0.4
+    yield from d.steady(sign.pad)
+    x0, y0 = sign.pad.to_window(sign.pad.x, sign.pad.y)
+    w, h = sign.pad.size
+    for stroke in (
+        [(0.1 + 0.02 * i, 0.5 + 0.25 * ((-1) ** i)) for i in range(20)],
+        [(0.55 + 0.015 * i, 0.3 + 0.02 * i) for i in range(20)],
+    ):
+        px = [(x0 + fx * w, y0 + fy * h) for fx, fy in stroke]
+        touch = UnitTestTouch(*px[0])
+        touch.touch_down()
+        yield 0.02
+        for x, y in px[1:]:
+            touch.touch_move(x, y)
+            yield 0.02
+        touch.touch_up()
+        yield 0.05
+    assert sum(len(s) for s in sign.pad.strokes) >= 30
+    d.shot(f"evidence_signature_drawn_{lang}")
+    yield from d.press(sign.keep_button)
+    yield from d.wait(lambda: len(visit.evidence_items("attachments.signature")) == 1)
+    yield from fill(d, "visit", "signed_by", "王建国")
+    yield from pick(d, d.field("signer_relation", "visit").input, label("relation", "head"))
+    yield from d.tap(d.ids("visit").save)
+    yield from d.wait(lambda: visit.saved)
+    yield 0.3
+    d.scroll_to(house)
+    yield 0.5
+    d.shot(f"evidence_visit_saved_{lang}")
+
+    # sync: the records, then the files
+    yield from d.tap(d.screen("visit").children[0].children[-1].children[-1])  # back
+    yield from d.wait(lambda: app.sm.current == "household")
+    app.back()
+    yield from d.wait(lambda: app.sm.current == "grid")
+    yield from d.tap(d.ids("grid").nav_sync)
+    yield from d.wait(lambda: app.sm.current == "sync")
+    runs = app.vms["sync"].finished_runs
+    yield from d.tap(d.ids("sync").sync_now)
+    yield from d.wait(lambda: app.vms["sync"].finished_runs > runs, timeout=120)
+    assert app.vms["sync"].error == "" and app.vms["sync"].pending_count == 0
+    rows = files_table.files_of_visit(app.store.db, visit_id)
+    assert len(rows) == 2 and all(r.remote == "uploaded" for r in rows), rows
+    yield 0.3
+    d.shot(f"evidence_sync_done_{lang}")
+    (Path(os.environ["TIANYE_UI_RESULT"])).write_text(visit_id, encoding="utf-8")

@@ -1,0 +1,117 @@
+"""What the worker must act on, and what is waiting to go up: counts for home and sync screens.
+
+`load_status` reads the store once (load); `newly` and `attention_lines` are pure (decide);
+the screens only show the strings. A sync that brought a returned visit or a new conflict is
+not "done" for the worker: `sync_outcome` says what needs them instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from shared_schema.timefmt import DEFAULT_TIME_ZONE, format_datetime, parse_zone
+
+Translate = Callable[..., str]
+SEPARATOR = {"zh": "；", "en": "; "}  # between the kinds of things that need the worker
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Counts of things that need the worker."""
+
+    returned: int = 0  # households whose latest visit a supervisor returned
+    conflicts: int = 0  # unseen conflict notices
+    rejected: int = 0  # edits the server refused
+    parked: int = 0  # edits/records held on the phone (out of scope, unreadable)
+
+    @property
+    def total(self) -> int:
+        return self.returned + self.conflicts + self.rejected + self.parked
+
+
+@dataclass(frozen=True)
+class HomeStatus:
+    last_sync_at: str | None  # UTC ISO stamp
+    waiting: int  # outbox entries waiting to go up
+    drafts: int  # unfinished forms (stay on the phone until saved)
+    attention: Attention
+
+
+def load_attention(store: Any, today: date) -> Attention:
+    unseen = store.conflicts.unseen_by_kind()
+    return Attention(
+        # a returned visit stays to act on until it is fixed (its notice may have been seen)
+        returned=store.households.count("", ["returned"], today=today),
+        # conflict-like notices only: the returned visit's own notice is counted above
+        conflicts=sum(n for kind, n in unseen.items() if kind not in ("returned",)),
+        rejected=len(store.rejected.list()),
+        parked=len(store.parked.list()),
+    )
+
+
+def load_status(store: Any, today: date) -> HomeStatus:
+    state = store.sync_state.get()
+    return HomeStatus(
+        last_sync_at=state.last_sync_at,
+        waiting=store.outbox.count(),
+        drafts=max(0, store.unsynced_count() - store.outbox.count()),
+        attention=load_attention(store, today),
+    )
+
+
+def newly(before: Attention, after: Attention) -> Attention:
+    """What a sync added (never negative)."""
+    return Attention(
+        returned=max(0, after.returned - before.returned),
+        conflicts=max(0, after.conflicts - before.conflicts),
+        rejected=max(0, after.rejected - before.rejected),
+        parked=max(0, after.parked - before.parked),
+    )
+
+
+def attention_lines(att: Attention, tr: Translate) -> list[str]:
+    """One translated line per kind of thing that needs the worker (empty: nothing)."""
+    counts = (
+        ("attention.returned", att.returned),
+        ("attention.conflicts", att.conflicts),
+        ("attention.rejected", att.rejected),
+        ("attention.parked", att.parked),
+    )
+    return [tr(key, n=n) for key, n in counts if n]
+
+
+def human_time(stamp: str | None, lang: str, zone: str = DEFAULT_TIME_ZONE) -> str | None:
+    """A stored UTC ISO stamp in the deployment's zone, human format (None stays None)."""
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return format_datetime(moment, parse_zone(zone), lang)
+    except ValueError:
+        return stamp
+
+
+def home_lines(
+    status: HomeStatus, tr: Translate, lang: str, zone: str = DEFAULT_TIME_ZONE
+) -> list[str]:
+    """The home screen's status block: last sync, waiting to go up, what needs the worker."""
+    when = human_time(status.last_sync_at, lang, zone) or tr("common.never")
+    lines = [tr("sync.last", time=when), tr("home.waiting", n=status.waiting)]
+    if status.drafts:
+        lines.append(tr("home.drafts", n=status.drafts))
+    needs = attention_lines(status.attention, tr)
+    what = SEPARATOR.get(lang, "; ").join(needs)
+    lines.append(tr("home.needs", what=what) if needs else tr("home.all_clear"))
+    return lines
+
+
+def sync_outcome(before: Attention, after: Attention, tr: Translate, lang: str) -> tuple[str, bool]:
+    """The sync screen's final line and whether it needs the worker (not "done" then)."""
+    new = newly(before, after)
+    lines = attention_lines(new, tr)
+    if lines:
+        return tr("sync.needs_you", what=SEPARATOR.get(lang, "; ").join(lines)), True
+    return tr("sync.done"), False
