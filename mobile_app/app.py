@@ -46,6 +46,7 @@ from mobile_app.viewmodels import (
     VisitFormViewModel,
 )
 from mobile_app.viewmodels.autolock import AutoLock
+from mobile_app.viewmodels.household_register import HouseholdFormViewModel
 from mobile_app.viewmodels.settings import Preferences
 from mobile_app.widgets.common import COLORS, load_kv
 
@@ -250,7 +251,7 @@ class TianyeApp(App):
     def flush_typing(self) -> None:
         """Commit text still being typed in a form (a text field commits when it loses focus;
         the visit form then autosaves its draft), before the store closes or the app pauses."""
-        for name in ("visit", "member"):
+        for name in ("visit", "member", "household_form"):
             if name not in self.vms:
                 continue
             renderer = getattr(self.sm.get_screen(name), "renderer", None)
@@ -281,6 +282,7 @@ class TianyeApp(App):
             "household": HouseholdViewModel(store),
             "visit": VisitFormViewModel(store),
             "member": MemberFormViewModel(store),
+            "household_form": HouseholdFormViewModel(store),
             "sync": SyncViewModel(store, self.make_runner),
             "returned": ReturnedViewModel(store),
             "settings": SettingsViewModel(
@@ -383,6 +385,15 @@ class TianyeApp(App):
     def open_visit(self, visit_id: str) -> None:
         self.vms["visit"].open_existing(visit_id)
         self.show("visit")
+
+    def new_household(self, grid_id: str) -> None:
+        """Register a household in `grid_id` (a provisional number; issue 16)."""
+        self.vms["household_form"].open_new(grid_id)
+        self.show("household_form")
+
+    def edit_household(self, household_id: str) -> None:
+        self.vms["household_form"].open_existing(household_id)
+        self.show("household_form")
 
     def new_member(self, household_id: str) -> None:
         self.vms["member"].open_new(household_id)

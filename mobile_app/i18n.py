@@ -144,6 +144,21 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The head cannot move out; change the head first",
     ),
     # member form
+    "register.title_new": ("新登记农户", "Register a household"),
+    "register.title_edit": ("编辑农户信息", "Edit household"),
+    "register.saved": ("农户已保存（待同步）", "Household saved (to sync)"),
+    "register.split_invalid": (
+        "请至少选择一名迁出成员，并从中指定新户主",
+        "Choose at least one member to move and the new head among them",
+    ),
+    "register.split_done": (
+        "已分出新户（临时户编号 {number}，待同步）",
+        "New household split off (provisional number {number}, to sync)",
+    ),
+    "register.move_invalid": ("请选择本网格内的另一户", "Choose another household of this grid"),
+    "register.moved": ("成员已移户（待同步）", "Member moved (to sync)"),
+    "register.merge_target": ("请选择并入的农户", "Choose the household it merged into"),
+    "register.marked": ("已标记为“{status}”（待同步）", "Marked “{status}” (to sync)"),
     "member.title_new": ("添加成员", "Add member"),
     "member.title_edit": ("编辑成员", "Edit member"),
     "member.id_filled": (

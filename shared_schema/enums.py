@@ -240,6 +240,17 @@ _ALL: tuple[Enumeration, ...] = (
         ("relocation", "易地扶贫搬迁", "Relocation"),
     ),
     _enum(
+        "household_status",
+        ("active", "在册", "On the register"),
+        ("moved_away", "已迁出", "Moved away"),
+        ("merged", "已合并", "Merged into another household"),
+    ),
+    _enum(
+        "registration",
+        ("field_new", "新登记", "New from the field"),
+        ("confirmed", "已确认", "Confirmed"),
+    ),
+    _enum(
         "attachment_kind",
         ("house_photo", "住房照片", "House photo"),
         ("water_photo", "饮水点照片", "Water point photo"),

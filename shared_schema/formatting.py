@@ -21,6 +21,8 @@ BLANK = "—"
 YES_NO: dict[str, tuple[str, str]] = {"zh": ("是", "否"), "en": ("Yes", "No")}
 SERVER_OWNED_KINDS: dict[tuple[str, str], tuple[str | None, str]] = {
     ("visit", "review_status"): ("review_status", "select"),  # set by review, on no form
+    ("household", "status"): ("household_status", "select"),  # set by mark moved/merged
+    ("household", "registration"): ("registration", "select"),  # set by the server/console
 }
 
 _index: tuple[tuple[int, ...], dict[tuple[str, str], tuple[str | None, str]]] | None = None

@@ -27,6 +27,9 @@ FIELD_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "house_grade": ("住房安全等级", "House safety grade"),
         "house_damaged": ("住房近期受损", "House recently damaged"),
         "notes": ("备注", "Notes"),
+        "status": ("在册状态", "Register status"),
+        "merged_into": ("并入农户", "Merged into"),
+        "registration": ("登记确认", "Registration"),
     },
     "member": {
         "household_id": ("所属农户", "Household"),

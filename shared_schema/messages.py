@@ -175,6 +175,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}由服务器填写，客户端不能修改",
         "{field} is set by the server and cannot be changed by a client",
     ),
+    "merged_into_required": (
+        "{status}为“{merged}”时须填写{field}",
+        "{field} is required when {status} is “{merged}”",
+    ),
+    "merged_into_forbidden": (
+        "{status}不是“{merged}”时不填写{field}",
+        "{field} must be empty unless {status} is “{merged}”",
+    ),
     "review_status_client": (
         "客户端只能将{field}设为“{submitted}”",
         "A client may only set {field} to “{submitted}”",

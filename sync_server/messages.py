@@ -111,6 +111,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "server_error": ("服务器内部错误。", "Internal server error."),
     "unknown_household": ("该户不存在。", "Unknown household."),
     "unknown_grid": ("网格不存在。", "Unknown grid."),
+    "household_no_taken": (
+        "本网格已有农户使用该户编号。",
+        "Another household of this grid already has this number.",
+    ),
     "unstorable": ("数据库无法保存其中的某个值。", "The database cannot store a value of it."),
     "not_finite": ("数值超出范围（必须是有限数）。", "Not a finite number."),
     "non_canonical_id": (

@@ -2,6 +2,7 @@
 
 from mobile_app.screens.grid.screen import GridScreen
 from mobile_app.screens.household.screen import HouseholdScreen
+from mobile_app.screens.household_form.screen import HouseholdFormScreen
 from mobile_app.screens.member.screen import MemberScreen
 from mobile_app.screens.returned.screen import ReturnedScreen
 from mobile_app.screens.settings.screen import SettingsScreen
@@ -15,6 +16,7 @@ SCREENS = {
     "household": HouseholdScreen,
     "visit": VisitScreen,
     "member": MemberScreen,
+    "household_form": HouseholdFormScreen,
     "sync": SyncScreen,
     "returned": ReturnedScreen,
     "settings": SettingsScreen,

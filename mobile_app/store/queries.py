@@ -121,6 +121,14 @@ class HouseholdRepository:
         where, params = self._where(search, list(filters), today)
         return int(self.db.scalar(f"SELECT count(*) FROM records WHERE {where}", params))
 
+    def numbers(self, grid_id: str) -> set[str]:
+        """Every household number held on the phone in `grid_id`, deleted ones included."""
+        rows = self.db.query(
+            "SELECT household_no FROM records WHERE entity='household' AND grid_id=?",
+            (grid_id,),
+        )
+        return {r["household_no"] for r in rows if r["household_no"]}
+
     def get(self, household_id: str) -> Household | None:
         """One household (None if unknown or deleted)."""
         row = self.db.query_one(

@@ -335,6 +335,11 @@ def _as_of(entity: str, data: dict[str, Any], now: datetime) -> date:
     return now.date()
 
 
+SERVER_OWNED = ("review_comment", "registration")
+"""Fields only the server writes (a visit's review comment, a household's registration): a
+save keeps what the server last said and never sends a change of them."""
+
+
 class RecordRepository:
     """Validated writes of households, members and visits, each with its outbox entry."""
 
@@ -360,6 +365,31 @@ class RecordRepository:
 
         Raises ValidationFailed (dotted-path errors) and changes nothing when invalid.
         """
+        return self.save_together([(entity, record_id, data)], now=now, hlc_node=hlc_node)[0]
+
+    def save_together(
+        self,
+        items: list[tuple[str, str, dict[str, Any]]],
+        *,
+        now: datetime,
+        hlc_node: str,
+        moving: frozenset[str] = frozenset(),
+    ) -> list[Record]:
+        """Save several records as one user action, in one transaction (all or nothing): a
+        household split is its new household and its members' moves. `moving` names the
+        members allowed to change `household_id` (a move; any other change of it is refused).
+        """
+        prepared = [self._prepare(e, rid, data, now) for e, rid, data in items]
+        with self.db.transaction() as conn:
+            return [
+                self._save_in(conn, e, rid, data, now, hlc_node, rid in moving)
+                for e, rid, data in prepared
+            ]
+
+    def _prepare(
+        self, entity: str, record_id: str, data: Any, now: datetime
+    ) -> tuple[str, str, dict[str, Any]]:
+        """The record checked on its own (raises ValidationFailed)."""
         check_entity(entity)
         check_id(record_id)
         if not isinstance(data, dict):
@@ -377,47 +407,67 @@ class RecordRepository:
         )
         if errors:
             raise ValidationFailed(errors)
+        return entity, record_id, data
+
+    def _save_in(
+        self,
+        conn: Connection,
+        entity: str,
+        record_id: str,
+        data: dict[str, Any],
+        now: datetime,
+        hlc_node: str,
+        may_move: bool,
+    ) -> Record:
         stamp_now = iso(now)
-        with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
+        row = conn.execute(
+            "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
+        ).fetchone()
+        if row is not None and row["deleted"]:
+            raise ValidationFailed({"id": ["this record was deleted"]})
+        if entity != "household":
+            hh = conn.execute(
+                "SELECT deleted FROM records WHERE entity='household' AND id=?",
+                (data.get("household_id"),),
             ).fetchone()
-            if row is not None and row["deleted"]:
-                raise ValidationFailed({"id": ["this record was deleted"]})
-            if entity != "household":
-                hh = conn.execute(
-                    "SELECT deleted FROM records WHERE entity='household' AND id=?",
-                    (data.get("household_id"),),
-                ).fetchone()
-                if hh is None or hh["deleted"]:
-                    raise ValidationFailed({"household_id": ["unknown household"]})
-                if row is not None and row["household_id"] != data.get("household_id"):
-                    raise ValidationFailed({"household_id": ["cannot move to another household"]})
-                if entity == "member":
-                    self._check_composition(conn, record_id, data)
-            # The supervisor's comment is the server's: keep what it last said, never send it.
-            previous = (jsonio.loads(row["data"]) or {}) if row is not None else {}
-            data.pop("review_comment", None)
-            if "review_comment" in previous:
-                data["review_comment"] = previous["review_comment"]
-            write_row(
-                conn,
-                entity,
-                record_id,
-                data=data,
-                deleted=False,
-                now=stamp_now,
-                base=None if row is not None else (None, None, False),
-            )
-            stamp = next_hlc(conn, now, hlc_node)
-            reach("save.before_outbox")
-            sync_record_outbox(conn, entity, record_id, hlc=stamp, now=stamp_now)
-            refresh_dirty(conn, entity, record_id)
-            delete_draft(conn, record_id)
-            refresh_household(conn, record_id if entity == "household" else data["household_id"])
-            saved = conn.execute(
-                "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
-            ).fetchone()
+            if hh is None or hh["deleted"]:
+                raise ValidationFailed({"household_id": ["unknown household"]})
+            moved = row is not None and row["household_id"] != data.get("household_id")
+            if moved and not may_move:
+                raise ValidationFailed({"household_id": ["cannot move to another household"]})
+            if entity == "member":
+                self._check_composition(conn, record_id, data)
+        # The supervisor's comment and the registration are the server's: keep what it last
+        # said, never send a change.
+        previous = (jsonio.loads(row["data"]) or {}) if row is not None else {}
+        for owned in SERVER_OWNED:
+            data.pop(owned, None)
+            if owned in previous:
+                data[owned] = previous[owned]
+        write_row(
+            conn,
+            entity,
+            record_id,
+            data=data,
+            deleted=False,
+            now=stamp_now,
+            base=None if row is not None else (None, None, False),
+        )
+        stamp = next_hlc(conn, now, hlc_node)
+        reach("save.before_outbox")
+        sync_record_outbox(conn, entity, record_id, hlc=stamp, now=stamp_now)
+        refresh_dirty(conn, entity, record_id)
+        delete_draft(conn, record_id)
+        refresh_household(conn, record_id if entity == "household" else data["household_id"])
+        if (
+            entity != "household"
+            and row is not None
+            and row["household_id"] != data.get("household_id")
+        ):
+            refresh_household(conn, row["household_id"])  # the household it left
+        saved = conn.execute(
+            "SELECT * FROM records WHERE entity=? AND id=?", (entity, record_id)
+        ).fetchone()
         return record_from_row(saved)
 
     def _check_composition(self, conn: Connection, member_id: str, data: dict[str, Any]) -> None:

@@ -23,7 +23,11 @@ docs/protocol-notes.md for the decisions where it is silent):
 4. The per-field three-way merge of `shared_schema.sync.merge` against the record at
    `base_version`; a member or visit of a deleted household is edit vs delete (the child is kept
    as a tombstone and the conflict carries the submitted data).
-5. Versions: each data change takes the next global version and writes a history row; a conflict
+5. Household numbers are unique within a grid: a household write that gives a household a
+   (grid, number) pair another live household holds is kept as written and carries a conflict
+   on `household_no` (base, server and client values: the clashing number) that a supervisor
+   resolves by choosing a number; both households are kept (docs/protocol-notes.md).
+6. Versions: each data change takes the next global version and writes a history row; a conflict
    that takes no field re-stamps the record (a version, no history row); a rejection or a no-op
    takes none. A household whose grid changes yields a `Move` (its members and visits follow,
    re-stamped by the apply after this batch's versions).
@@ -54,6 +58,7 @@ from shared_schema.sync.merge import (
 from shared_schema.sync.paths import flatten, value_at, values_equal
 
 HOUSEHOLD: Final = "household"
+HOUSEHOLD_NO: Final = "household_no"
 VISIT: Final = "visit"
 CLOSED_REVIEW: Final = frozenset({"approved", "rejected"})
 """Review statuses that close a visit to workers' edits (PROTOCOL.md "Closed visits")."""
@@ -114,6 +119,9 @@ class BatchState:
     scope: frozenset[str] | None
     today: date
     closes_visits: bool
+    numbers: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    """(grid_id, household_no) → the live households holding it, loaded for every pair the
+    batch's household mutations may write (a pair absent here is held by none)."""
 
 
 @dataclass(frozen=True)
@@ -327,6 +335,9 @@ class _Batch:
         self.version = state.last_version
         self.current: dict[Key, StoredRecord | None] = dict(state.records)
         self.history: dict[Key, list[tuple[int, Mapping[str, Any]]]] = {}
+        self.numbers: dict[tuple[str, str], set[str]] = {
+            pair: set(ids) for pair, ids in state.numbers.items()
+        }
 
     def record(self, entity: str, record_id: str | None) -> StoredRecord | None:
         if record_id is None:
@@ -404,6 +415,8 @@ class _Batch:
         merged = outcome.merged
         if entity == VISIT and rec is None and merged is not None:
             merged.setdefault("review_status", "submitted")
+        if entity == HOUSEHOLD and rec is None and merged is not None:
+            merged.setdefault("registration", "field_new")
         if (
             merged is not None
             and not outcome.deleted
@@ -432,9 +445,43 @@ class _Batch:
         status = "applied" if outcome.status == STATUS_NOOP else outcome.status
         if written is None:
             return Outcome(m, "fresh", status, current_version)
+        conflicts = outcome.conflicts
+        clash = self._number_clash(rec, written.record, base)
+        if clash is not None:
+            conflicts = (*conflicts, clash)
+            status = STATUS_CONFLICT
         if written.status != status:
             written = replace(written, status=status)
-        return self._with_conflicts(written, outcome.conflicts)
+        return self._with_conflicts(written, conflicts)
+
+    def _number_clash(
+        self,
+        before: StoredRecord | None,
+        after: StoredRecord | None,
+        base: Mapping[str, Any] | None,
+    ) -> Conflict | None:
+        """A household's write that takes a (grid, number) another live household holds.
+
+        Keeps `self.numbers` in step with the batch's writes; only a write that changes the
+        household's own pair (a create, a new number, a new grid, an undelete) can clash, so a
+        household already sharing a number does not raise a second conflict on each edit."""
+        if after is None or after.entity != HOUSEHOLD:
+            return None
+        old = _number_pair(before)
+        new = _number_pair(after)
+        if old == new:
+            return None
+        if old is not None:
+            self.numbers.get(old, set()).discard(after.id)
+        if new is None:
+            return None
+        holders = self.numbers.setdefault(new, set())
+        others = holders - {after.id}
+        holders.add(after.id)
+        if not others:
+            return None
+        number = new[1]
+        return Conflict(HOUSEHOLD_NO, value_at(base, HOUSEHOLD_NO), number, number)
 
     def _closed(self, rec: StoredRecord, orphan: bool) -> bool:
         """A worker's edit of an approved or rejected visit (that is not a tombstone)."""
@@ -526,6 +573,35 @@ class _Batch:
         new = replace(rec, version=self._next_version())
         self.current[(rec.entity, rec.id)] = new
         return Outcome(m, "fresh", STATUS_CONFLICT, new.version, record=new)
+
+
+def _number_pair(rec: StoredRecord | None) -> tuple[str, str] | None:
+    """A live household's (grid, number); None for a tombstone or a record without them."""
+    if rec is None or rec.deleted or rec.entity != HOUSEHOLD:
+        return None
+    number = rec.data.get(HOUSEHOLD_NO)
+    if not isinstance(rec.grid_id, str) or not isinstance(number, str):
+        return None
+    return (rec.grid_id, number)
+
+
+def number_pairs(
+    records: Mapping[Key, StoredRecord], mutations: Sequence[Mapping[str, Any]]
+) -> set[tuple[str, str]]:
+    """The (grid, number) pairs a batch's household upserts may write: what the load fetches
+    into `BatchState.numbers` (each pair combines the grid and number a mutation sends with
+    the ones its record holds)."""
+    pairs: set[tuple[str, str]] = set()
+    for m in mutations:
+        if m.get("entity") != HOUSEHOLD or m.get("op") != "upsert":
+            continue
+        data = m.get("data") or {}
+        rec = records.get((HOUSEHOLD, m.get("id", "")))
+        grid = data.get("grid_id", rec.grid_id if rec is not None else None)
+        number = data.get(HOUSEHOLD_NO, rec.data.get(HOUSEHOLD_NO) if rec is not None else None)
+        if isinstance(grid, str) and isinstance(number, str):
+            pairs.add((grid, number))
+    return pairs
 
 
 def _orphan_tombstone(

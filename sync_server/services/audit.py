@@ -31,6 +31,7 @@ ACTIONS = (
     "config.update",
     "device.revoke",
     "visit.reopen",
+    "household.confirm",
 )
 
 

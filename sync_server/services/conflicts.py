@@ -12,8 +12,10 @@ from shared_schema.schemas.bounds import local_today
 from shared_schema.sync import DELETED_FIELD, STATUS_NOOP, Deleted, resolve_conflict
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
+from sync_server.messages import message
 from sync_server.models import ConflictRow, Record, RecordVersion
 from sync_server.services import config as config_service
+from sync_server.services.households import HOUSEHOLD_NO, number_holders
 from sync_server.services.principal import (
     ADMIN,
     SUPERVISOR,
@@ -165,6 +167,13 @@ def resolve(
             raise ServiceError(
                 422, "bad_resolution", {"value": [str(exc)]}, reason=str(exc)
             ) from None
+        if rec.entity == "household" and row.field == HOUSEHOLD_NO and not rec.deleted:
+            # a number clash (or an edit conflict on the number) ends on a free number
+            number = value if isinstance(value, str) else None
+            if number is not None and number_holders(s, str(rec.grid_id), number, excluding=rec.id):
+                raise ServiceError(
+                    422, "validation", {"value": [message("household_no_taken", lang)]}
+                )
         if outcome.status != STATUS_NOOP:
             if outcome.merged is not None and not outcome.deleted:
                 errors = validate_record(

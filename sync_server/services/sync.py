@@ -45,6 +45,7 @@ from shared_schema.sync.decide import (
     Outcome,
     StoredRecord,
     decide_batch,
+    number_pairs,
 )
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
@@ -208,6 +209,7 @@ def _load(
     grids: frozenset[str] = frozenset()
     scope: set[str] | None = None
     counter = 0
+    numbers: dict[tuple[str, str], frozenset[str]] = {}
     if new:
         # The counter row lock first: no other writer commits a record until this
         # transaction does, so the records read below stay current.
@@ -232,6 +234,7 @@ def _load(
         named = {g for m in new if isinstance(g := (m.get("data") or {}).get("grid_id"), str)}
         grids = _load_grids(session, named)
         scope = scope_grids(session, principal)
+        numbers = _load_numbers(session, number_pairs(records, new))
     return BatchState(
         client_id=client.client_id,
         last_mutation_id=last,
@@ -243,6 +246,7 @@ def _load(
         scope=frozenset(scope) if scope is not None else None,
         today=now.date(),
         closes_visits=principal.role == WORKER,
+        numbers=numbers,
     )
 
 
@@ -346,6 +350,31 @@ def _load_bases(
     return {
         key: data[(key[0], key[1], v)] for key, v in picks.items() if (key[0], key[1], v) in data
     }
+
+
+def _load_numbers(
+    session: Session, pairs: set[tuple[str, str]]
+) -> dict[tuple[str, str], frozenset[str]]:
+    """The live households holding each (grid, household number) pair (one query per grid;
+    the grid index narrows it, the number is read from the JSON data)."""
+    by_grid: dict[str, set[str]] = {}
+    for grid, number in pairs:
+        by_grid.setdefault(grid, set()).add(number)
+    found: dict[tuple[str, str], set[str]] = {}
+    number_of = Record.data["household_no"].as_string()
+    for grid, wanted in by_grid.items():
+        for chunk in _chunks(sorted(wanted)):
+            rows = session.execute(
+                select(Record.id, number_of).where(
+                    Record.entity == HOUSEHOLD,
+                    Record.grid_id == grid,
+                    Record.deleted.is_(False),
+                    number_of.in_(chunk),
+                )
+            )
+            for rid, number in rows:
+                found.setdefault((grid, number), set()).add(rid)
+    return {pair: frozenset(ids) for pair, ids in found.items()}
 
 
 def _load_grids(session: Session, named: set[str]) -> frozenset[str]:

@@ -111,7 +111,7 @@ def test_offline_work_reaches_the_server_and_a_second_phone(world):
     assert a.store.config.get("rules") and a.store.config.get("enums")
     assert a.store.config.rules_config().monitoring_threshold > 0  # the server's config parses
     [v1] = console.history("household", hid)
-    assert v1["data"] == household()
+    assert v1["data"] == household() | {"registration": "field_new"}  # set by the server
     assert v1["client_id"] == a.store.session.client_id() and v1["mutation_id"] == 1
     assert console.history("visit", vid)[-1]["data"]["review_status"] == "submitted"
     b.sync()
@@ -134,7 +134,8 @@ def test_two_phones_merge_different_fields_and_conflict_on_the_same(world):
     a.sync()
     assert b.sync().statuses == {"merged": 1}
     a.sync()
-    merged = household(phone="13911111111", address="新地址 8 号")
+    # the server marked the household new from the field; a save keeps that (server-owned)
+    merged = household(phone="13911111111", address="新地址 8 号", registration="field_new")
     assert a.store.households.get(hid).data == merged == b.store.households.get(hid).data
     # the same field: a conflict, nothing lost, both phones told
     a.save("household", hid, merged | {"notes": "甲的备注"})

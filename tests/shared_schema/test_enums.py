@@ -16,6 +16,7 @@ EXPECTED_NAMES = {
     "education", "school_stage", "not_in_school_reason", "health", "disability_category",
     "labor_ability", "work_place", "medical_insurance", "member_status", "visit_type",
     "contact_mode", "water_source", "risk", "disaster_type", "assistance", "review_status",
+    "household_status", "registration",
     "attachment_kind",
 }  # fmt: skip
 

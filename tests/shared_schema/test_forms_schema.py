@@ -29,7 +29,7 @@ WIDGETS_FOR_TYPE: dict[str, set[str]] = {
     "List": {"photos"},
 }
 NOT_ON_FORMS = {
-    "household": set(),
+    "household": {"status", "merged_into", "registration"},  # set by register actions / server
     "member": {"household_id"},
     # linked / server-owned / set by the app from the configuration it renders
     "visit": {"household_id", "review_status", "review_comment", "form_version"},

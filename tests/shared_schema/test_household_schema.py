@@ -12,6 +12,8 @@ from shared_schema.schemas.records import schema_for
 from .schema_cases import DROP, assert_localized, errors, record
 
 # (overrides, the dotted paths that must fail — empty: valid)
+_TARGET = "0190a5c2-7b1e-7cc3-8d5e-2a0c0d0e0f11"
+
 CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("example", {}, set()),
     # grid_id: string 1–64, required
@@ -86,6 +88,16 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("notes with lines and tabs", {"notes": "第一行\r\n第二行\t完"}, set()),
     ("notes with NUL", {"notes": "a\x00b"}, {"notes"}),
     ("notes with form feed", {"notes": "a\x0cb"}, {"notes"}),
+    # the register: status, merged_into, registration (server-owned)
+    ("status moved_away", {"status": "moved_away"}, set()),
+    ("status active", {"status": "active"}, set()),
+    ("status null", {"status": None}, set()),
+    ("status unknown", {"status": "gone"}, {"status"}),
+    ("merged with target", {"status": "merged", "merged_into": _TARGET}, set()),
+    ("merged without target", {"status": "merged"}, {"merged_into"}),
+    ("merged with null target", {"status": "merged", "merged_into": None}, {"merged_into"}),
+    ("target without merged", {"status": "moved_away", "merged_into": _TARGET}, {"merged_into"}),
+    ("target not a uuid", {"status": "merged", "merged_into": "H-1"}, {"merged_into"}),
     # the record as a whole
     ("unknown field", {"village": "南花村"}, {"village"}),
     ("server field id in data", {"id": "0190a5c2-7b1e-7cc3-8d5e-2a0c0d0e0f10"}, {"id"}),
@@ -193,3 +205,18 @@ def test_schema_instances_carry_their_settings() -> None:
 def test_load_returns_the_same_values() -> None:
     data = record("household")
     assert HouseholdSchema().load(data) == data
+
+
+def test_the_server_may_write_registration_and_a_partial_merge_waits_for_the_record() -> None:
+    from shared_schema.schemas.records import schema_for, validate_changes, validate_record
+
+    client = schema_for("household", origin="client", partial=True)
+    assert set(client.validate({"registration": "field_new"})) == {"registration"}
+
+    whole = record("household", registration="confirmed", status="merged", merged_into=_TARGET)
+    assert validate_record("household", whole) == {}
+    # a change of the status alone is judged on the merged record, not on the change
+    assert validate_changes("household", {"status": "merged"}) == {}
+    assert set(validate_record("household", record("household", status="merged"))) == {
+        "merged_into"
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Any
 
@@ -12,7 +13,13 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+_NUMBERS = itertools.count(1)
+
+
 def household(grid_id: str = "g1", **overrides: Any) -> dict[str, Any]:
+    """An example household with a household number of its own (numbers are unique within a
+    grid: two households sharing one is a `household_no` conflict)."""
+    overrides.setdefault("household_no", f"T{next(_NUMBERS):08d}")
     return example_household(grid_id=grid_id, **overrides)
 
 

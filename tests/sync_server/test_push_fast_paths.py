@@ -137,10 +137,11 @@ def test_a_bad_create_gets_the_errors_of_both_checks(client, wang, lang):
         expected = _reference(entity, data, lang=lang, as_of=as_of)
         assert expected, (entity, data)
         assert (result["status"], result["errors"]) == ("rejected", expected)
-    # what was stored is each create's data (a visit with its default review status)
+    # what was stored is each create's data (a visit with its default review status, a
+    # household marked new from the field)
     stored = {c["id"]: c["data"] for c in pull(client, wang)["changes"]}
     assert stored == {
-        good[0]["id"]: good[0]["data"],
+        good[0]["id"]: good[0]["data"] | {"registration": "field_new"},
         good[1]["id"]: good[1]["data"],
         good[2]["id"]: good[2]["data"] | {"review_status": "submitted"},
     }
@@ -148,23 +149,21 @@ def test_a_bad_create_gets_the_errors_of_both_checks(client, wang, lang):
 
 def test_a_create_of_an_id_the_server_holds_still_merges(client, seed, wang):
     hid = new_id()
-    [first] = push(client, wang, mutation(wang, "household", hid, household("g1"))).get_json()[
-        "results"
-    ]
+    created = household("g1")
+    [first] = push(client, wang, mutation(wang, "household", hid, created)).get_json()["results"]
     assert first["status"] == "applied"
     # Another phone created the same id offline (base_version null), with one field changed.
     other = seed.login(client, "wang")
-    racing = household("g1", phone="13911112222")
+    racing = created | {"phone": "13911112222"}
     [result] = push(client, other, mutation(other, "household", hid, racing)).get_json()["results"]
     # Judged against an empty base: the phone differs from the server's, a conflict, and the
     # server's value stays (a fresh create would have overwritten it).
     assert result["status"] == "conflict" and len(result["conflicts"]) == 1
     [change] = pull(client, other)["changes"]
-    assert change["data"] == household("g1") and change["open_conflicts"] == ["phone"]
+    assert change["data"] == created | {"registration": "field_new"}
+    assert change["open_conflicts"] == ["phone"]
     # The same create once more, now identical to the server's record: nothing to write.
-    [same] = push(client, other, mutation(other, "household", hid, household("g1"))).get_json()[
-        "results"
-    ]
+    [same] = push(client, other, mutation(other, "household", hid, created)).get_json()["results"]
     assert same["status"] == "applied" and same["version"] == change["version"]
 
 

@@ -33,7 +33,9 @@ def test_create_then_pull_returns_whole_record(client, wang):
     assert body["last_mutation_id"] == 1
     [change] = body["changes"]
     assert change["id"] == hid and change["version"] == version and change["deleted"] is False
-    assert change["data"] == household("g1") and change["open_conflicts"] == []
+    sent = household("g1", household_no=change["data"]["household_no"])
+    assert change["data"] == sent | {"registration": "field_new"}  # server-owned, set on create
+    assert change["open_conflicts"] == []
 
 
 def test_update_on_current_base_is_applied_and_kept_in_history(client, wang):

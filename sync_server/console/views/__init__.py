@@ -12,5 +12,6 @@ import sync_server.console.views.evidence
 import sync_server.console.views.exports
 import sync_server.console.views.households
 import sync_server.console.views.queue
+import sync_server.console.views.register
 import sync_server.console.views.signin
 import sync_server.console.views.users  # noqa: F401

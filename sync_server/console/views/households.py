@@ -16,6 +16,7 @@ from sync_server.console.history import version_rows
 from sync_server.console.scope import load_scope
 from sync_server.console.values import format_value, label_of
 from sync_server.console.views.common import PAGE_SIZE, household_in_scope, page_number
+from sync_server.console.views.register import register_context
 from sync_server.extensions import current_db
 from sync_server.models import Client, ConflictRow, Record
 from sync_server.services.history import record_history
@@ -25,6 +26,7 @@ from sync_server.services.history import record_history
 def households() -> str:
     grid = request.args.get("grid") or None
     flag = request.args.get("flag") or None
+    registration = request.args.get("registration") or None
     query = (request.args.get("q") or "").strip()
     grids, data = load_scope(current_db(), principal(), grid_id=grid)
     today = local_today()
@@ -35,6 +37,8 @@ def households() -> str:
             and query not in hh.data.get("head_name", "")
             and query not in hh.data.get("household_no", "")
         ):
+            continue
+        if registration and (hh.data.get("registration") or "confirmed") != registration:
             continue
         flags = data.current_flags(hh)
         if flag and all(f.code != flag for f in flags):
@@ -61,7 +65,12 @@ def households() -> str:
         grids=grids,
         grid_names=grid_names,
         rule_codes=RULE_CODES,
-        filters={"grid": grid or "", "flag": flag or "", "q": query},
+        filters={
+            "grid": grid or "",
+            "flag": flag or "",
+            "q": query,
+            "registration": registration or "",
+        },
     )
 
 
@@ -125,6 +134,7 @@ def household(household_id: str) -> str:
         history=household_history(hh),
         cases=cases_of_household(current_db(), hh.id, today, lang()),
         conflicts=household_conflicts(hh.id),
+        register=register_context(hh, data.households.values()),
     )
 
 

@@ -1,0 +1,189 @@
+"""The household register on the phone (issue 16), at view-model level: plain pytest, a real
+SQLite store, no window. Register with a provisional number, edit from the shared form, split,
+move a member, mark moved away / merged — each a pending mutation pushed as usual."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="tianye-kivy-home-"))
+
+from datetime import date
+
+import pytest
+
+from mobile_app.store import Store
+from mobile_app.viewmodels.household_register import (
+    HouseholdFormViewModel,
+    HouseholdRegisterViewModel,
+)
+from shared_schema.register import provisional_number, split_members
+from shared_schema.schemas.examples import example_member
+from tests.ui.kivy.seed import NOW, hid, id_number, mid, seed_household
+
+
+def clock():
+    return NOW
+
+
+def sync_calls(fn):
+    fn()
+
+
+SYNC = {"now": clock, "spawn": sync_calls, "post": sync_calls}
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "phone.sqlite3") as s:
+        yield s
+
+
+def _add_child(store: Store, n: int) -> str:
+    birth = date(2000, 3, 4)
+    child = mid(n, 3)
+    store.records.save(
+        "member",
+        child,
+        example_member(
+            household_id=hid(n),
+            name="王小军",
+            relation="child",
+            birth_date=birth.isoformat(),
+            id_number=id_number(n, 3, birth, "male"),
+        ),
+        now=NOW,
+        hlc_node=store.session.client_id(),
+    )
+    return child
+
+
+def _pending(store: Store) -> list[tuple[str, str]]:
+    return [(e.entity, e.record_id) for e in store.outbox.pending()]
+
+
+# -- pure rules -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("grid", "taken", "expected"),
+    [
+        ("g-001", [], "g-001-P001"),
+        ("g-001", ["g-001-P001", "0001"], "g-001-P002"),
+        ("g-001", ["g-001-P007"], "g-001-P008"),  # after the highest, never a gap reused
+        ("g-001", ["g-002-P001"], "g-001-P001"),
+        ("g" * 64, [], "g" * 27 + "-P001"),  # fits household_no's 32 characters
+    ],
+)
+def test_provisional_numbers(grid, taken, expected):
+    assert provisional_number(grid, taken) == expected
+    assert len(expected) <= 32
+
+
+def test_split_rules_refuse_a_head_that_does_not_move():
+    members = [{"id": "a", "relation": "head"}, {"id": "b", "relation": "child"}]
+    assert split_members(members, ["b"], "b") == {"b": {"relation": "head"}}
+    with pytest.raises(ValueError):
+        split_members(members, ["b"], "a")
+    with pytest.raises(ValueError):
+        split_members(members, [], "a")
+    with pytest.raises(ValueError):
+        split_members(members, ["z"], "z")
+
+
+# -- register a household -------------------------------------------------------------------
+def test_register_a_household_with_a_provisional_number(store):
+    seed_household(store, 1)
+    vm = HouseholdFormViewModel(store, **SYNC)
+    vm.open_new("g-001")
+    assert vm.values["household_no"] == "g-001-P001"
+    assert vm.save() is False and "head_name" in vm.errors  # the form's required fields
+    for path, raw in {
+        "head_name": "李四",
+        "address": "南花村 2 组 8 号",
+        "household_type": "ordinary",
+        "house_grade": "b",
+    }.items():
+        vm.set_value(path, raw)
+    assert vm.save(), vm.errors
+    saved = store.households.get(vm.record_id)
+    assert saved is not None and saved.data["household_no"] == "g-001-P001"
+    assert ("household", vm.record_id) in _pending(store)
+    # the next one takes the next number
+    again = HouseholdFormViewModel(store, **SYNC)
+    again.open_new("g-001")
+    assert again.values["household_no"] == "g-001-P002"
+
+
+def test_edit_keeps_fields_the_form_does_not_show(store):
+    h = seed_household(store, 1)
+    register = HouseholdRegisterViewModel(store, **SYNC)
+    seed_household(store, 2)
+    register.load(h)
+    assert register.mark("merged", hid(2)), register.error
+    vm = HouseholdFormViewModel(store, **SYNC)
+    vm.open_existing(h)
+    vm.set_value("phone", "13912345678")
+    assert vm.save(), vm.errors
+    data = store.households.get(h).data
+    assert data["phone"] == "13912345678"
+    assert (data["status"], data["merged_into"]) == ("merged", hid(2))
+
+
+# -- split, move, mark -------------------------------------------------------------------------
+def test_split_is_one_action_with_the_new_head(store):
+    h = seed_household(store, 1)
+    child = _add_child(store, 1)
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.load(h)
+    assert [m["id"] for m in vm.members] == [mid(1, 1), mid(1, 2), child] or len(vm.members) == 3
+    new = vm.split([child], child)
+    assert new is not None, vm.error
+    split_off = store.households.get(new)
+    assert split_off.data["household_no"] == "g-001-P001"
+    assert split_off.data["head_name"] == "王小军" and split_off.data["grid_id"] == "g-001"
+    moved = store.members.get(child)
+    assert moved.data["household_id"] == new and moved.data["relation"] == "head"
+    assert {m.id for m in store.members.for_household(h)} == {mid(1, 1), mid(1, 2)}
+    assert ("household", new) in _pending(store) and ("member", child) in _pending(store)
+    assert "g-001-P001" in vm.message
+
+
+def test_a_refused_split_changes_nothing(store):
+    h = seed_household(store, 1)
+    child = _add_child(store, 1)
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.load(h)
+    before = store.households.count()
+    assert vm.split([child], mid(1, 1)) is None and vm.error  # the head does not move
+    assert vm.split([], child) is None
+    assert store.households.count() == before
+    assert store.members.get(child).data["household_id"] == h
+
+
+def test_move_a_member_and_mark_moved_away(store):
+    h = seed_household(store, 1)
+    other = seed_household(store, 2)
+    child = _add_child(store, 1)
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.load(h)
+    assert [o["id"] for o in vm.others] == [other]
+    assert vm.move_member(child, other), vm.error
+    assert store.members.get(child).data["household_id"] == other
+    assert vm.move_member(mid(1, 2), h) is False and vm.error  # not another household
+    assert vm.mark("merged") is False  # merged needs the household it joined
+    assert vm.mark("moved_away"), vm.error
+    assert store.households.get(h).data["status"] == "moved_away"
+    assert vm.status == "moved_away" and vm.status_text
+
+
+def test_labels_in_both_languages(store):
+    h = seed_household(store, 1)
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.load(h)
+    zh = [s["text"] for s in vm.statuses]
+    vm.lang = "en"
+    en = [s["text"] for s in vm.statuses]
+    assert zh == ["在册", "已迁出", "已合并"]
+    assert en == ["On the register", "Moved away", "Merged into another household"]
