@@ -16,7 +16,6 @@ from mobile_app.store.crashpoints import reach
 from mobile_app.store.database import Connection, Database
 from mobile_app.store.drafts import delete_draft, drafts_of
 from mobile_app.store.notices import (
-    add_notice,
     close_conflict_notices_except,
     close_notice,
     close_open_field_notices,
@@ -51,7 +50,7 @@ from mobile_app.store.reconcile.pull_decision import (
     decide_open_conflicts,
     decide_pull,
 )
-from mobile_app.store.reconcile.push import park_entry
+from mobile_app.store.reconcile.push import apply_notice, park_entry
 from mobile_app.store.records import (
     delete_record,
     load_records,
@@ -189,27 +188,13 @@ def apply_step(conn: Connection, step: Step, now: str) -> None:
     elif isinstance(step, ForgetParkedPulled):
         drop_pulled(conn, *step.key)
     elif isinstance(step, AddNotice):
-        _add_notice(conn, step, now)
+        apply_notice(conn, step, now)
     elif isinstance(step, CloseNotice):
         close_notice(conn, step.key)
     elif isinstance(step, CloseOpenFieldNotices):
         close_open_field_notices(conn, *step.key, step.keep)
     else:  # pragma: no cover - every Step type is handled above
         raise TypeError(f"unknown step {step!r}")
-
-
-def _add_notice(conn: Connection, step: AddNotice, now: str) -> None:
-    add_notice(
-        conn,
-        key=step.key,
-        kind=step.kind,
-        entity=step.entity,
-        record_id=step.record_id,
-        household_id=step.household_id,
-        field=step.field,
-        detail=step.detail,
-        now=now,
-    )
 
 
 def _remove(conn: Connection, key: Key, now: str) -> None:
@@ -236,7 +221,7 @@ def apply_open_conflicts(
         held = {key: rec.household_id for key, rec in load_records(conn, keys).items()}
         decision = decide_open_conflicts(conflicts, held, client_id=client_id)
         for notice in decision.notices:
-            _add_notice(conn, notice, now)
+            apply_notice(conn, notice, now)
         for close in decision.closed:
             close_notice(conn, close.key)
         close_conflict_notices_except(conn, decision.open_keys)

@@ -142,17 +142,7 @@ def apply_push_step(conn: Connection, step: PushStep, now: str) -> None:
     elif isinstance(step, SettleAfterAck):
         _settle(conn, *step.key, now=now)
     elif isinstance(step, AddNotice):
-        add_notice(
-            conn,
-            key=step.key,
-            kind=step.kind,
-            entity=step.entity,
-            record_id=step.record_id,
-            household_id=step.household_id,
-            field=step.field,
-            detail=step.detail,
-            now=now,
-        )
+        apply_notice(conn, step, now)
     else:  # pragma: no cover - every step type is handled above
         raise TypeError(f"unknown step {step!r}")
 
@@ -226,3 +216,18 @@ def park_entry(conn: Connection, entry: OutboxEntry, *, reason: Any, now: str) -
     else:
         refresh_dirty(conn, entry.entity, entry.record_id)
     refresh_household(conn, rec.household_id)
+
+
+def apply_notice(conn: Connection, step: AddNotice, now: str) -> None:
+    """Write a decided notice (pull and push decide them alike) through its owner module."""
+    add_notice(
+        conn,
+        key=step.key,
+        kind=step.kind,
+        entity=step.entity,
+        record_id=step.record_id,
+        household_id=step.household_id,
+        field=step.field,
+        detail=step.detail,
+        now=now,
+    )
