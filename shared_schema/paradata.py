@@ -79,13 +79,25 @@ def distance_m(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+def finite_number(value: Any) -> float | None:
+    """A stored number as a finite float; None for anything else (a legacy 10**400 included:
+    `float()` of it overflows, and no flag may break the page that shows the visit)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _fix(gps: Any) -> dict[str, float] | None:
     if not isinstance(gps, Mapping):
         return None
-    lat, lon = gps.get("lat"), gps.get("lon")
-    if not all(isinstance(v, int | float) and math.isfinite(v) for v in (lat, lon)):
+    lat, lon = finite_number(gps.get("lat")), finite_number(gps.get("lon"))
+    if lat is None or lon is None:
         return None
-    return {"lat": float(lat), "lon": float(lon)}  # type: ignore[arg-type]
+    return {"lat": lat, "lon": lon}
 
 
 def usual_place(earlier_visits: Iterable[Mapping[str, Any]]) -> dict[str, float] | None:
@@ -120,7 +132,7 @@ def visit_paradata(
     fix, home = _fix(visit.get("gps")), usual_place(earlier_visits)
     if fix is not None and home is not None:
         accuracy = (visit.get("gps") or {}).get("accuracy_m")
-        slack = float(accuracy) if isinstance(accuracy, int | float) and accuracy >= 0 else 0.0
+        slack = max(finite_number(accuracy) or 0.0, 0.0)
         metres = distance_m(fix, home)
         if metres > FAR_METRES + slack:
             flags.append(ParaFlag("far_from_home", (("metres", round(metres)),)))

@@ -198,7 +198,7 @@ def _helpers() -> dict[str, Any]:
         "nav_items": nav,
         "nav_counts": g.get("nav_counts", {}),
         "active_nav": g.get("active_nav", request.endpoint),
-        "fmt": lambda entity, path, value: format_value(entity, path, value, lang()),
+        "fmt": lambda entity, path, value: format_value(entity, path, value, lang(), zone=zone()),
         "flabel": lambda entity, path: label_of(entity, path, lang()),
         "elabel": lambda entity: entity_label(entity, lang()),
         "case_sources": [(code, pair(SOURCES, code, lang())) for code in SOURCES],

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared_schema.enums import ENUMS
-from shared_schema.paradata import ParaFlag, visit_paradata
+from shared_schema.paradata import ParaFlag, finite_number, visit_paradata
 from sync_server.console.i18n import t
 from sync_server.extensions import Database
 from sync_server.services.attachments import file_states_in, file_status
@@ -117,3 +117,18 @@ def evidence_cells(visit: Mapping[str, Any], states: Mapping[str, str], lang: st
     ev = evidence_of(visit, states)
     done = t("common.yes" if ev.complete else "common.no", lang) if ev.total else ""
     return [ev.total, ev.missing, done, " ".join(f.sha256 for f in ev.files)]
+
+
+def gps_line(gps: Any, lang: str) -> str | None:
+    """`26.56600, 107.98100 · 精度 ±12 米` for the visit page, or None when the stored fix is not
+    a place on Earth (a legacy out-of-range value is shown as no fix, never a page error)."""
+    if not isinstance(gps, Mapping):
+        return None
+    lat, lon = finite_number(gps.get("lat")), finite_number(gps.get("lon"))
+    if lat is None or lon is None or abs(lat) > 90 or abs(lon) > 180:
+        return None
+    text = f"{lat:.5f}, {lon:.5f}"
+    accuracy = finite_number(gps.get("accuracy_m"))
+    if accuracy is not None and 0 <= accuracy < 10**7:
+        text += " · " + t("evidence.accuracy", lang, metres=round(accuracy))
+    return text

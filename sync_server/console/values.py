@@ -10,18 +10,20 @@ as it is — a number past 10^15 compactly, `1e+400` — and marked "out of rang
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import fields, validate
 
-from shared_schema.formatting import BLANK, FieldKinds
+from shared_schema.formatting import BLANK, FieldKinds, field_kind
 from shared_schema.formatting import format_value as shared_format_value
 from shared_schema.labels import FIELD_LABELS, field_label, field_unit
 from shared_schema.rules.context import read_date
 from shared_schema.schemas.bounds import BACKSTOP_DAY
 from shared_schema.schemas.fieldtypes import DayBounds
 from shared_schema.schemas.records import SCHEMAS
+from shared_schema.timefmt import format_datetime
 from sync_server.console.i18n import t
 
 __all__ = ["BLANK", "FIELD_KINDS", "format_value", "known_field", "label_of"]
@@ -46,9 +48,12 @@ def known_field(entity: str, path: str) -> bool:
     return path in FIELD_LABELS.get(entity, {})
 
 
-def format_value(entity: str, path: str, value: Any, lang: str = "zh") -> str:
+def format_value(
+    entity: str, path: str, value: Any, lang: str = "zh", *, zone: tzinfo | None = None
+) -> str:
     """A stored value as text for a table cell, in `lang` (the shared formatter), marked when
-    it is out of its field's bounds."""
+    it is out of its field's bounds; a moment (a `datetime` field such as a visit's start) on
+    the deployment's clock when `zone` is given, in the human format."""
     if path == "_deleted" and isinstance(value, bool):
         return t("hh.deleted", lang) if value else t("cf.not_deleted", lang)
     mark = t("common.out_of_range", lang)
@@ -59,6 +64,13 @@ def format_value(entity: str, path: str, value: Any, lang: str = "zh") -> str:
             text = compact_number(number)
             return (f"{text} {unit}" if unit else text) + mark
         return shared_format_value(entity, path, value, lang, blank=BLANK) + mark
+    if zone is not None and isinstance(value, str) and field_kind(entity, path)[1] == "datetime":
+        try:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is not None:
+                return format_datetime(moment, zone, lang)
+        except (ValueError, OverflowError):
+            pass  # not a moment, or one no clock can show (year 9999 + 8 h): shown as stored
     text = shared_format_value(entity, path, value, lang, blank=BLANK)
     if isinstance(value, dict) and any(
         out_of_range(entity, f"{path}.{k}", v) for k, v in value.items()

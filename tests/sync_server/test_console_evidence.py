@@ -85,6 +85,10 @@ def test_visit_page_shows_thumbnails_signature_gps_and_paradata(
     assert "outside the visit" in html  # the water photo is two days older
     zh = client.get(f"/console/visits/{evidence['visit']}?lang=zh").text
     assert "3 个文件中 1 个仍在手机上" in zh and "农户签名" in zh
+    # the visit's start is shown on the deployment's clock (UTC+8), not as a raw ISO string
+    day = world.today - timedelta(days=3)
+    assert f"{day.year}年{day.month}月{day.day}日 09:00" in zh
+    assert f"{day.isoformat()}T09:00:00" not in zh
 
 
 def test_files_are_scoped_in_the_console(

@@ -12,8 +12,8 @@ from flask.typing import ResponseReturnValue
 from shared_schema.forms import EVIDENCE_WIDGETS, FORMS
 from shared_schema.rules import RULE_CODES
 from shared_schema.sync import value_at
-from sync_server.console.blueprint import bp, lang, now, page, principal, tr
-from sync_server.console.evidence import evidence_of, load_file_states, paradata_of
+from sync_server.console.blueprint import bp, lang, now, page, principal, tr, zone
+from sync_server.console.evidence import evidence_of, gps_line, load_file_states, paradata_of
 from sync_server.console.readings import net_income_of
 from sync_server.console.redirects import safe_target
 from sync_server.console.scope import Household, ScopeData, load_scope
@@ -144,7 +144,7 @@ def form_sections(visit: dict[str, Any], flagged: set[str]) -> list[dict[str, An
                 {
                     "path": f.path,
                     "label": f.label(lang()),
-                    "value": format_value("visit", f.path, value, lang()),
+                    "value": format_value("visit", f.path, value, lang(), zone=zone()),
                     "flagged": f.path in flagged or f.path.split(".")[0] in flagged,
                 }
             )
@@ -175,6 +175,7 @@ def visit(visit_id: str) -> str:
         flags=flags,
         evidence=evidence_of(visit, load_file_states(current_db(), [visit])),
         paradata=paradata_of(visit, earlier),
+        gps_line=gps_line(visit.get("gps"), lang()),
         sections=form_sections(visit, flagged),
         flagged_members={p.split(".")[1] for p in flagged if p.startswith("members.")},
         net=net_income_of(visit.get("income")),
