@@ -270,7 +270,7 @@ def worker(d: Driver) -> Step:
     assert app.store.outbox.count() == 2  # the member and the visit wait to be sent
 
     # back to the list: the household is marked unsynced; then sync
-    yield from d.tap(d.screen("visit").children[0].children[-1].children[-1])  # header back button
+    app.back()  # (the header's back button is tapped in the tour; here the app's back)
     yield from d.wait(lambda: app.sm.current == "household")
     app.back()
     yield from d.wait(lambda: app.sm.current == "grid")
@@ -850,7 +850,7 @@ def evidence(d: Driver) -> Step:
     d.shot(f"evidence_visit_saved_{lang}")
 
     # sync: the records, then the files
-    yield from d.tap(d.screen("visit").children[0].children[-1].children[-1])  # back
+    app.back()
     yield from d.wait(lambda: app.sm.current == "household")
     app.back()
     yield from d.wait(lambda: app.sm.current == "grid")
