@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -97,31 +98,48 @@ def test_phone_evidence_reaches_the_console(
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            for lang in ("en", "zh"):
-                context = browser.new_context(
-                    viewport={"width": 1366, "height": 1000}, base_url=live_server
-                )
-                context.set_default_timeout(30_000)
-                page = context.new_page()
-                sign_in(page, "li", password=seed.password, lang=lang)
-                page.goto(f"/console/visits/{visit_id}?lang={lang}")
-                page.wait_for_selector("#evidence img")
-                page.wait_for_function(
-                    "() => [...document.querySelectorAll('#evidence img')]"
-                    ".every(i => i.complete && i.naturalWidth > 0)"
-                )
-                text = page.inner_text("#evidence")
-                assert "26.56600, 107.98100" in text, text
-                if lang == "en":
-                    assert "王建国" in text
-                    widths = page.eval_on_selector_all(
-                        "#evidence img", "els => els.map(e => e.naturalWidth)"
+    # Playwright's sync API refuses a thread with a running asyncio loop (an earlier test of the
+    # suite may leave one set): the browser part runs in a thread of its own.
+    def console() -> None:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            try:
+                for lang in ("en", "zh"):
+                    context = browser.new_context(
+                        viewport={"width": 1366, "height": 1000}, base_url=live_server
                     )
-                    assert widths and max(widths) <= 600, widths
-                shoot(page, f"phone-evidence-{lang}")
-                context.close()
-        finally:
-            browser.close()
+                    context.set_default_timeout(30_000)
+                    page = context.new_page()
+                    sign_in(page, "li", password=seed.password, lang=lang)
+                    page.goto(f"/console/visits/{visit_id}?lang={lang}")
+                    page.wait_for_selector("#evidence img")
+                    page.wait_for_function(
+                        "() => [...document.querySelectorAll('#evidence img')]"
+                        ".every(i => i.complete && i.naturalWidth > 0)"
+                    )
+                    text = page.inner_text("#evidence")
+                    assert "26.56600, 107.98100" in text, text
+                    if lang == "en":
+                        assert "王建国" in text
+                        widths = page.eval_on_selector_all(
+                            "#evidence img", "els => els.map(e => e.naturalWidth)"
+                        )
+                        assert widths and max(widths) <= 600, widths
+                    shoot(page, f"phone-evidence-{lang}")
+                    context.close()
+            finally:
+                browser.close()
+
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            console()
+        except BaseException as exc:  # re-raised in the test's thread below
+            failures.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if failures:
+        raise failures[0]
