@@ -397,8 +397,8 @@ def run(photos: int, kbit: float, drop_every: float, concurrency: int) -> dict[s
         cli(env, "create-grid", "--id", "B1", "--name", "基准网格", "--village", "基准村",
             "--township", "基准镇")  # fmt: skip
         for user in ("bench", "bench2"):
-            cli(env, "create-user", "--username", user, "--password", PASSWORD,
-                "--role", "worker", "--grid", "B1")  # fmt: skip
+            cli(env, "create-user", "--username", user, "--password-stdin",
+                "--role", "worker", "--grid", "B1", stdin=PASSWORD + "\n")  # fmt: skip
         with serve(env, Path(tmp) / "server.log") as (base, proc):
             out: dict[str, Any] = {
                 "photo_bytes_mean": sum(len(p) for p in pictures) // photos,
