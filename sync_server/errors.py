@@ -105,8 +105,27 @@ def _webargs_errors(exc: HTTPException) -> dict[str, list[str]]:
     }
 
 
+def _wants_page() -> bool:
+    """A browser asking for a page outside the API (`/`, `/favicon.ico`, a mistyped address):
+    it gets the console's translated HTML error page; the API and API clients keep JSON."""
+    if request.path.startswith("/api"):
+        return False
+    accept = request.accept_mimetypes
+    return accept.accept_html and accept.best_match(["application/json", "text/html"]) == (
+        "text/html"
+    )
+
+
+def _page(status: int) -> Response:
+    from sync_server.console.blueprint import error_page  # the console imports this module
+
+    body, code = error_page(status)
+    return Response(body, status=code, mimetype="text/html")
+
+
 def register_error_handlers(app: Flask) -> None:
-    """JSON for every error (after flask-smorest's own handler, which this replaces)."""
+    """JSON for every error (after flask-smorest's own handler, which this replaces); a
+    browser's page request outside the API gets the console's HTML error page instead."""
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> Response:
@@ -123,6 +142,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
+        if _wants_page() and status not in (413, 429):
+            return _page(status)
         errors = _webargs_errors(exc)
         key = _DEFAULT_KEYS.get(status, "server_error" if status >= 500 else "bad_request")
         if status == 400 and any("Invalid JSON" in m for v in errors.values() for m in v):
@@ -148,4 +169,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.path)
+        if _wants_page():
+            return _page(500)
         return error_response(500, "server_error")

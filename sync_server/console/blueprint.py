@@ -182,7 +182,7 @@ def _lang_url() -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    if request.blueprint != "console":
+    if request.blueprint != "console" and not g.get("console_page"):
         return {}
     user = g.get("console_user")
     nav = list(NAV_ITEMS)
@@ -217,6 +217,15 @@ def page(template: str, active: str | None = None, **context: Any) -> str:
 
 def _error_page(status: int, message: str) -> tuple[str, int]:
     return render_template("console/error.html", status=status, message=message), status
+
+
+def error_page(status: int) -> tuple[str, int]:
+    """The console's HTML error page for `status`, in the request's language (also for a
+    browser's request outside the console: `errors._page`)."""
+    g.console_page = True
+    if "lang" not in g:  # outside the console its before-request hook did not run
+        g.lang = choose_lang(request.args.get("lang"), request.cookies.get(LANG_COOKIE))
+    return _error_page(status, _error_message(status))
 
 
 def _error_message(status: int) -> str:

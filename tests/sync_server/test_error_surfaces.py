@@ -118,6 +118,32 @@ def test_an_unknown_console_url_keeps_the_chrome_when_signed_in(client: Any, see
     assert response.status_code == 404 and 'class="topbar"' in response.text
 
 
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    ("url", "lang", "text"),
+    [
+        ("/no-such-page", "zh-CN,zh;q=0.9", "未找到该页面或记录"),
+        ("/favicon.ico?lang=en", "en-US,en;q=0.9", "Page or record not found"),
+    ],
+)
+def test_a_browser_outside_the_api_gets_the_translated_html_page(
+    client: Any, url: str, lang: str, text: str
+) -> None:
+    """Before: Werkzeug's English JSON/HTML for any address outside /console and /api."""
+    response = client.get(url, headers={"Accept": BROWSER, "Accept-Language": lang})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert text in response.text and "<html" in response.text
+    posted = client.put("/", headers={"Accept": BROWSER, "Accept-Language": lang})
+    assert posted.status_code == 405 and posted.mimetype == "text/html"
+    assert "Method Not Allowed" not in posted.text
+    # API clients and the API keep JSON, whatever they accept
+    assert client.get(url).mimetype == "application/json"
+    api = client.get("/api/v1/no/such", headers={"Accept": BROWSER})
+    assert api.status_code == 404 and api.mimetype == "application/json"
+
+
 # --- Content-Security-Policy on /api ------------------------------------------------------
 
 
