@@ -79,6 +79,8 @@ class HouseholdSummary:
     last_review_status: str | None
     has_conflict: bool
     unsynced: bool
+    standing: str = "active"  # the register `status`: active, moved_away or merged
+    new_from_field: bool = False  # not confirmed by a supervisor yet (issue 16)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,9 @@
 The household list reads only indexed, denormalised columns (never the JSON) so it stays fast
 with thousands of households. "priority" order puts who needs a visit first: never visited,
 then the earliest next-visit due date, then the most risk flags, then the household number.
+A household's register standing (`status`: on the register, or moved away / merged) is read
+from its JSON: the `active` and `left` filters (issue 16) keep households that left the
+register off the worker's list, or show only them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ from mobile_app.store.models import Draft, Household, HouseholdSummary, Record
 from mobile_app.store.records import record_from_row
 from shared_schema.schemas.records import validate_household_members
 
-FILTERS = ("risk", "due", "overdue", "unsynced", "conflict", "returned")
+FILTERS = ("risk", "due", "overdue", "unsynced", "conflict", "returned", "active", "left")
+STANDING = "COALESCE(json_extract(data, '$.status'), 'active')"
+# not confirmed by a supervisor yet: registered on this phone and never on the server, or
+# pulled as `field_new` (docs/data-model.md, `registration`)
+NEW_FROM_FIELD = "(base_version IS NULL OR json_extract(data, '$.registration') = 'field_new')"
 SORTS = {
     "priority": "next_visit_due IS NOT NULL, next_visit_due, risk_count DESC, household_no, id",
     "household_no": "household_no, id",
@@ -73,7 +80,19 @@ class HouseholdRepository:
                 clauses.append("has_conflict=1")
             elif name == "returned":
                 clauses.append("last_review_status='returned'")
+            elif name == "active":
+                clauses.append(f"{STANDING} = 'active'")
+            elif name == "left":
+                clauses.append(f"{STANDING} IN ('moved_away', 'merged')")
         return " AND ".join(clauses), params
+
+    def grid_ids(self) -> list[str]:
+        """The grids of the households held on the phone (sorted)."""
+        rows = self.db.query(
+            "SELECT DISTINCT grid_id FROM records WHERE entity='household' AND deleted=0"
+            " AND grid_id IS NOT NULL ORDER BY grid_id"
+        )
+        return [r["grid_id"] for r in rows]
 
     def list(
         self,
@@ -87,14 +106,16 @@ class HouseholdRepository:
     ) -> list[HouseholdSummary]:
         """One page of households matching a search (head name, household no., member ID
         number) and filters ("risk", "due", "overdue" need `today`, "unsynced", "conflict",
-        "returned"), in `sort` order ("priority", "household_no", "head_name", "recent", "risk").
+        "returned", "active" on the register, "left" moved away or merged), in `sort` order
+        ("priority", "household_no", "head_name", "recent", "risk").
         """
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r}; expected one of {tuple(SORTS)}")
         where, params = self._where(search, list(filters), today)
         rows = self.db.query(
             "SELECT id, grid_id, household_no, head_name, risk_count, last_visit_date,"
-            " next_visit_due, last_review_status, has_conflict, unsynced FROM records"
+            " next_visit_due, last_review_status, has_conflict, unsynced,"
+            f" {STANDING} AS standing, {NEW_FROM_FIELD} AS new_from_field FROM records"
             f" WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
             (*params, int(limit), int(offset)),
         )
@@ -110,6 +131,8 @@ class HouseholdRepository:
                 last_review_status=r["last_review_status"],
                 has_conflict=bool(r["has_conflict"]),
                 unsynced=bool(r["unsynced"]),
+                standing=r["standing"],
+                new_from_field=bool(r["new_from_field"]),
             )
             for r in rows
         ]
