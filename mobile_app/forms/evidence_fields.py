@@ -27,7 +27,7 @@ from kivy.utils import platform
 
 from mobile_app.forms.fields import FieldBox
 from mobile_app.i18n import translate
-from mobile_app.widgets.common import COLORS, TButton, TLabel
+from mobile_app.widgets.common import COLORS, FitButton, TButton, TLabel
 
 PHOTO_FILTERS = ["*.jpg", "*.jpeg", "*.JPG", "*.JPEG", "*.png", "*.PNG", "*.webp"]
 
@@ -310,11 +310,17 @@ class GeoField(FieldBox):
 
     def make_input(self) -> BoxLayout:
         box = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(8))
-        self.status = TLabel(color=COLORS["text"])
-        self.again = TButton(size_hint_x=None, width=dp(140))
+        self.status = TLabel(color=COLORS["text"], pos_hint={"center_y": 0.5})
+        self.again = FitButton(size_hint_x=None, min_width=dp(120), pos_hint={"center_y": 0.5})
         self.again.bind(on_release=lambda *_: self.on_change(self.path, {"locate": True}))
         box.add_widget(self.status)
         box.add_widget(self.again)
+
+        def fit(*_: Any) -> None:  # a "no fix: …" reason wraps: the row grows, never spills
+            box.height = max(dp(48), self.status.height, self.again.height)
+
+        self.status.bind(height=fit)
+        self.again.bind(height=fit)
         return box
 
     def relabel(self, lang: str) -> None:

@@ -30,7 +30,8 @@ class ChoiceDialog(Popup):
     ) -> None:
         self.on_choice = on_choice
         self.answered = False
-        body = BoxLayout(orientation="vertical", spacing=dp(10), padding=dp(8))
+        body = BoxLayout(orientation="vertical", spacing=dp(10), padding=dp(8), size_hint_y=None)
+        body.bind(minimum_height=body.setter("height"))
         body.add_widget(TLabel(text=text, font_size="16sp"))
         self.buttons: dict[str, TButton] = {}
         for key, label, style in answers:
@@ -43,7 +44,7 @@ class ChoiceDialog(Popup):
             title=title,
             content=body,
             size_hint=(0.9, None),
-            height=dp(120 + 64 * len(answers)),
+            height=dp(120 + 64 * len(answers)),  # until the text is laid out (below)
             background="",
             background_color=COLORS["card"],
             overlay_color=(0, 0, 0, 0.5),
@@ -54,6 +55,20 @@ class ChoiceDialog(Popup):
             **kw,
         )
         self.bind(on_dismiss=lambda *_: None if self.answered else self.choose("stay"))
+        # as tall as the question and the answers (a long question wraps at a large font
+        # scale; a fixed height let the text run under the title's line)
+        body.bind(height=self._fit)
+
+    def _fit(self, _body: Any, height: float) -> None:
+        title = self._title_height()
+        self.height = height + title + dp(40)  # the popup's padding and separator
+
+    def _title_height(self) -> float:
+        from kivy.core.text import Label as CoreLabel
+
+        core = CoreLabel(text=self.title, font_size=self.title_size, font_name=self.title_font)
+        core.refresh()
+        return float(core.content_height) + dp(16)
 
     def choose(self, key: str) -> None:
         """Close and report `key` (once)."""

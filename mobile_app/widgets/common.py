@@ -10,7 +10,7 @@ from pathlib import Path
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
-from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
@@ -18,6 +18,7 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.spinner import Spinner, SpinnerOption
 from kivy.uix.textinput import TextInput
 from kivy.uix.togglebutton import ToggleButton
+from kivy.uix.widget import Widget
 
 TOUCH_DP = 48  # Android's minimum touch target
 
@@ -81,6 +82,26 @@ class DangerButton(TButton):
 
 class Chip(ToggleButton):
     """A toggle chip for filters and multi-select answers."""
+
+
+class OptionButton(TButton):
+    """One answer of a list (a tab, a household to move to): green when `chosen`; what is
+    chosen is the view-model's, the button only shows it."""
+
+    chosen = BooleanProperty(False)
+
+
+class TCheckBox(ToggleButtonBehavior, Widget):
+    """A 48 dp tick box drawn in the app's colours (Kivy's CheckBox images suit a dark theme).
+    `active` follows the toggle state both ways."""
+
+    active = BooleanProperty(False)
+
+    def on_state(self, _widget: object, state: str) -> None:
+        self.active = state == "down"
+
+    def on_active(self, _widget: object, active: bool) -> None:
+        self.state = "down" if active else "normal"
 
 
 class TSpinner(Spinner):

@@ -1,4 +1,5 @@
-"""Household screen: summary, current risk flags, members (edit, move out), visits, new visit.
+"""Household screen: summary (with "new from the field" and moved away / merged), edit the
+household, the register actions, current risk flags, members (edit, move out), visits.
 
 The member and visit lists are short (a household has a handful), so they are plain rows
 rebuilt when the view-model's lists change.
@@ -13,7 +14,7 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
 from mobile_app.screens.base import BaseScreen, load_screen_kv
-from mobile_app.widgets.common import COLORS, TButton, TLabel
+from mobile_app.widgets.common import COLORS, FitButton, TButton, TLabel
 
 load_screen_kv(__file__, "household")
 
@@ -41,21 +42,35 @@ class HouseholdScreen(BaseScreen):
         box = self.ids.members
         box.clear_widgets()
         for m in self.vm.members:
-            row = BoxLayout(size_hint_y=None, height=dp(64), spacing=dp(6))
-            text = BoxLayout(orientation="vertical")
-            text.add_widget(TLabel(text=m["title"], bold=True, height=dp(28)))
-            text.add_widget(
-                TLabel(text=m["status"], font_size="14sp", color=COLORS["muted"], height=dp(24))
-            )
-            row.add_widget(text)
-            edit = TButton(text=app.tr("common.edit"), size_hint_x=None, width=dp(72))
-            edit.bind(on_release=lambda _b, mid=m["member_id"]: app.edit_member(mid))
-            row.add_widget(edit)
-            if m["present"] and not m["is_head"]:
-                out = TButton(text=app.tr("household.move_out"), size_hint_x=None, width=dp(72))
-                out.bind(on_release=lambda _b, mid=m["member_id"]: self.vm.move_out(mid))
-                row.add_widget(out)
-            box.add_widget(row)
+            box.add_widget(self._member_row(app, m))
+
+    def _member_row(self, app: Any, m: dict[str, Any]) -> BoxLayout:
+        """Name and status beside Edit (and Move out). The row is as tall as its text: a
+        status wrapped at a large font scale must not spill over the section title."""
+        text = BoxLayout(orientation="vertical", size_hint_y=None, pos_hint={"center_y": 0.5})
+        text.bind(minimum_height=text.setter("height"))
+        text.add_widget(TLabel(text=m["title"], bold=True))
+        text.add_widget(TLabel(text=m["status"], font_size="14sp", color=COLORS["muted"]))
+        row = BoxLayout(size_hint_y=None, spacing=dp(6))
+        row.add_widget(text)
+        centred = {"size_hint_x": None, "min_width": dp(64), "pos_hint": {"center_y": 0.5}}
+        buttons = [FitButton(text=app.tr("common.edit"), **centred)]
+        buttons[0].bind(on_release=lambda _b, mid=m["member_id"]: app.edit_member(mid))
+        if m["present"] and not m["is_head"]:
+            out = FitButton(text=app.tr("household.move_out"), **centred)
+            out.bind(on_release=lambda _b, mid=m["member_id"]: self.vm.move_out(mid))
+            buttons.append(out)
+        for button in buttons:
+            row.add_widget(button)
+
+        def fit(*_: Any) -> None:
+            row.height = max(dp(64), text.height, *(b.height for b in buttons))
+
+        text.bind(height=fit)
+        for button in buttons:
+            button.bind(height=fit)
+        fit()
+        return row
 
     def _visits(self, *_: Any) -> None:
         app = App.get_running_app()
