@@ -46,7 +46,10 @@ from mobile_app.viewmodels import (
     VisitFormViewModel,
 )
 from mobile_app.viewmodels.autolock import AutoLock
-from mobile_app.viewmodels.household_register import HouseholdFormViewModel
+from mobile_app.viewmodels.household_register import (
+    HouseholdFormViewModel,
+    HouseholdRegisterViewModel,
+)
 from mobile_app.viewmodels.settings import Preferences
 from mobile_app.widgets.common import COLORS, load_kv
 
@@ -283,6 +286,7 @@ class TianyeApp(App):
             "visit": VisitFormViewModel(store),
             "member": MemberFormViewModel(store),
             "household_form": HouseholdFormViewModel(store),
+            "register": HouseholdRegisterViewModel(store),
             "sync": SyncViewModel(store, self.make_runner),
             "returned": ReturnedViewModel(store),
             "settings": SettingsViewModel(
@@ -357,13 +361,21 @@ class TianyeApp(App):
         may_leave = getattr(self.sm.current_screen, "may_leave", None)
         if may_leave is not None and not may_leave():
             return True
+        leaving = self.sm.current
         name = self.history.pop()
         if name == "household" and self.vms["household"].household_id:
-            self.vms["household"].load(self.vms["household"].household_id)
+            # from the register screen, its household (the household screen may have shown
+            # the one a split made meanwhile)
+            shown = self.vms["household"].household_id
+            if leaving == "register" and self.vms["register"].household_id:
+                shown = self.vms["register"].household_id
+            self.vms["household"].load(shown)
         elif name == "grid":
             self.vms["grid"].refresh()
         elif name == "visit":
             self.vms["visit"].reload_members()  # a member may have been added or edited
+        elif name == "register" and not self._reload_register():
+            return True  # its household is gone: the list instead
         self.sm.current = name
         return True
 
@@ -373,6 +385,18 @@ class TianyeApp(App):
         self.vms["returned"].refresh()
         if self.vms["household"].household_id:
             self.vms["household"].load(self.vms["household"].household_id)
+        if self.sm.current == "register":
+            self._reload_register()  # households pulled or gone: the targets follow
+
+    def _reload_register(self) -> bool:
+        """Re-read the register screen's household (choices kept); gone: the list, False."""
+        vm = self.vms["register"]
+        try:
+            vm.load(vm.household_id)
+        except LookupError:
+            self.show("grid", reset=True)
+            return False
+        return True
 
     def open_household(self, household_id: str) -> None:
         self.vms["household"].load(household_id)
@@ -394,6 +418,11 @@ class TianyeApp(App):
     def edit_household(self, household_id: str) -> None:
         self.vms["household_form"].open_existing(household_id)
         self.show("household_form")
+
+    def open_register(self, household_id: str) -> None:
+        """Split, move a member, mark moved away or merged (issue 16)."""
+        self.vms["register"].open(household_id)
+        self.show("register")
 
     def new_member(self, household_id: str) -> None:
         self.vms["member"].open_new(household_id)

@@ -2,7 +2,9 @@
 
 Rows are plain dicts ready for a RecycleView (`data`), so 2,000 households scroll smoothly: the
 store reads only indexed list columns, and rows are loaded a page at a time as the list
-scrolls (`load_more`).
+scrolls (`load_more`). Households that left the register (moved away, merged) are off the
+list unless the `left` filter asks for them; "register a household" needs the worker's grid
+(`register_grids`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,20 @@ from kivy.properties import DictProperty, ListProperty, NumericProperty, StringP
 from mobile_app.store import FILTERS, HouseholdSummary, Store
 from mobile_app.viewmodels.attention import home_lines, load_status
 from mobile_app.viewmodels.base import ViewModel
+from mobile_app.viewmodels.labels import code_text
 
 PAGE_SIZE = 500
+CHIPS = ("due", "overdue", "risk", "unsynced", "conflict", "returned", "left")
+
+
+def grid_choice(grid: Any) -> dict[str, str]:
+    """A grid of the session (the server sends {id, name, village, township}; older sessions
+    and tests keep bare ids) as {"id", "text"}."""
+    if isinstance(grid, dict):
+        gid = str(grid.get("id") or "")
+        parts = [str(grid[k]) for k in ("village", "name") if grid.get(k)]
+        return {"id": gid, "text": " ".join(parts) or gid}
+    return {"id": str(grid), "text": str(grid)}
 
 
 class GridViewModel(ViewModel):
@@ -58,7 +72,7 @@ class GridViewModel(ViewModel):
 
     def toggle_filter(self, name: str) -> None:
         """Switch one filter on or off (filters combine with AND)."""
-        if name not in FILTERS:
+        if name not in CHIPS:
             raise ValueError(f"unknown filter {name!r}")
         self.filters = (
             [f for f in self.filters if f != name]
@@ -67,13 +81,27 @@ class GridViewModel(ViewModel):
         )
         self.refresh()
 
+    def query_filters(self) -> list[str]:
+        """The store filters behind the chips: on the register only, unless `left` is on."""
+        return [*self.filters] if "left" in self.filters else [*self.filters, "active"]
+
+    def register_grids(self) -> list[dict[str, str]]:
+        """Where "register a household" may put one: the worker's grids from the session,
+        else the grids of the households on the phone. Several: the screen asks which."""
+        grids = [grid_choice(g) for g in self.store.session.get().grids or []]
+        grids = [g for g in grids if g["id"]]
+        if not grids:
+            grids = [grid_choice(g) for g in self.store.households.grid_ids()]
+        return grids
+
     def refresh(self) -> None:
         """Reload the first page and the counters from the store."""
         today = self.today()
+        filters = self.query_filters()
         self._loaded = self.store.households.list(
-            self.search, self.filters, limit=self.page_size, today=today
+            self.search, filters, limit=self.page_size, today=today
         )
-        self.total = self.store.households.count(self.search, self.filters, today=today)
+        self.total = self.store.households.count(self.search, filters, today=today)
         self.unsynced_total = self.store.outbox.count()
         self.attention_count = self.store.conflicts.unseen_count() + len(self.store.rejected.list())
         self.rows = [self.row(s) for s in self._loaded]
@@ -85,7 +113,7 @@ class GridViewModel(ViewModel):
             return False
         more = self.store.households.list(
             self.search,
-            self.filters,
+            self.query_filters(),
             limit=self.page_size,
             offset=len(self._loaded),
             today=self.today(),
@@ -105,9 +133,13 @@ class GridViewModel(ViewModel):
         else:
             due, urgent = self.tr("grid.due_on", date=s.next_visit_due), False
         status = [due]
+        if s.standing != "active":  # listed only under the "left" filter
+            status, urgent = [code_text("household_status", s.standing, self.lang)], False
         if s.risk_count:
             status.append(self.tr("grid.risks", n=s.risk_count))
         badges = []
+        if s.new_from_field:
+            badges.append(self.tr("grid.badge.new"))
         if s.unsynced:
             badges.append(self.tr("grid.badge.unsynced"))
         if s.has_conflict:

@@ -1,5 +1,6 @@
 """One household: head, address, members (add, edit, move out), visit history with review
-status and the supervisor's comments, and its current risk flags with the reasons."""
+status and the supervisor's comments, and its current risk flags with the reasons; whether it
+is still to be confirmed by a supervisor and whether it left the register (issue 16)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class HouseholdViewModel(ViewModel):
     error = StringProperty("")
     unsynced = BooleanProperty(False)
     household = DictProperty({})
+    registration_text = StringProperty("")  # not confirmed by a supervisor yet, and why
+    standing_text = StringProperty("")  # moved away / merged into …; "" on the register
 
     def __init__(self, store: Store, **kw: Any) -> None:
         super().__init__(**kw)
@@ -57,6 +60,8 @@ class HouseholdViewModel(ViewModel):
             parts.append(code_text("monitor_category", data["monitor_category"], self.lang))
         self.summary = " · ".join(parts)
         self.unsynced = hh.unsynced
+        self.registration_text = self._registration(hh.version, data)
+        self.standing_text = self._standing(data)
         self._members = self.store.members.for_household(household_id)
         self.members = [self._member_row(m) for m in self._members]
         visits = self.store.visits.for_household(household_id)
@@ -70,6 +75,26 @@ class HouseholdViewModel(ViewModel):
         previous = visits[1].data if len(visits) > 1 else None
         flags = compute_flags(self.store, data, self.member_dicts(), last, previous) if last else []
         self.flags = flag_rows(flags, self.lang)
+
+    def _registration(self, version: int | None, data: dict[str, Any]) -> str:
+        """Registered on this phone and not uploaded yet, or new from the field and not yet
+        confirmed by a supervisor (the server's `registration`); "" once confirmed."""
+        if version is None:
+            return self.tr("household.registered_here")
+        if data.get("registration") == "field_new":
+            return self.tr("household.field_new")
+        return ""
+
+    def _standing(self, data: dict[str, Any]) -> str:
+        status = data.get("status") or "active"
+        if status == "active":
+            return ""
+        if status == "merged":
+            target = self.store.households.get(str(data.get("merged_into") or ""))
+            number = target.data.get("household_no", "") if target else ""
+            name = target.data.get("head_name", "") if target else ""
+            return self.tr("household.merged_into", household=f"{number} {name}".strip() or "?")
+        return code_text("household_status", status, self.lang)
 
     def member_dicts(self) -> list[dict[str, Any]]:
         """Members as the shared rules read them (each with its id)."""

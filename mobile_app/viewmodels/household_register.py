@@ -4,6 +4,10 @@ split members off into a new household, move a member, mark a household moved aw
 
 Every write goes through the store's record owner (`Store.records`), so each becomes pending
 mutations pushed as usual; a split is one `save_together` (the new household and the moves).
+
+`HouseholdRegisterViewModel` also holds what the register screen's worker has chosen and not
+yet confirmed (members ticked to split off, the new head, the member to move and where, the
+status to mark), so the screen stays layout only and Back can ask before dropping choices.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from shared_schema.forms import FormDef
 from shared_schema.register import provisional_number, split_members
 
 STATUSES = ("active", "moved_away", "merged")
+MODES = ("split", "move", "mark")
+TARGETS_SHOWN = 8  # households listed under the search box (a grid holds up to ~300)
 # Kept from the old household when a split makes a new one (the rest is the new head's).
 INHERITED = ("grid_id", "address", "household_type", "monitor_category", "house_grade")
 
@@ -76,6 +82,21 @@ class HouseholdFormViewModel(FormViewModel):
     def has_unsaved_changes(self) -> bool:
         return bool(self.record_id) and dict(self.values) != self._opened
 
+    def leave(self, choice: str) -> bool:
+        """The answer to "unsaved changes" on Back, as on the member form: `save` (True when
+        saved), `discard` (True; the stored household untouched) or `stay` (False)."""
+        if choice == "save":
+            return self.save()
+        if choice == "discard":
+            self.values = copy.deepcopy(self._opened)
+            self.touched = set()
+            self._parse_errors = {}
+            self.revalidate()
+            return True
+        if choice == "stay":
+            return False
+        raise ValueError(f"unknown choice {choice!r}")
+
     def save(self) -> bool:
         """Validate and save offline (a pending mutation); errors show next to the fields."""
         self.saved = False
@@ -111,6 +132,20 @@ class HouseholdRegisterViewModel(ViewModel):
     statuses = ListProperty([])  # {"code", "text"}
     message = StringProperty("")
     error = StringProperty("")
+    error_on = StringProperty("")  # the action the error belongs to: split, move or mark
+    # -- the worker's choices, not yet confirmed ---------------------------------------------
+    mode = StringProperty("split")
+    moving = ListProperty([])  # member ids ticked to leave in a split
+    new_head = StringProperty("")
+    move_member_id = StringProperty("")
+    move_target = StringProperty("")
+    mark_status = StringProperty("active")
+    merge_target = StringProperty("")
+    target_search = StringProperty("")
+    target_rows = ListProperty([])  # the households shown under the search box
+    target_note = StringProperty("")  # how many match, when not all are shown
+    new_household_id = StringProperty("")  # the household the last split made
+    new_household_no = StringProperty("")  # and its provisional number
 
     def __init__(self, store: Store, **kw: Any) -> None:
         super().__init__(**kw)
@@ -120,6 +155,146 @@ class HouseholdRegisterViewModel(ViewModel):
     def _reload(self) -> None:
         if self.household_id:
             self.load(self.household_id)
+
+    # -- choices ----------------------------------------------------------------------------
+    def open(self, household_id: str) -> None:
+        """Load a household with no choices made (the screen is opened afresh)."""
+        self.load(household_id)
+        self.clear_choices()
+        self.mode = "split"
+        self.message = self.error = self.error_on = ""
+        self.new_household_id = self.new_household_no = ""
+
+    def clear_choices(self) -> None:
+        self.moving = []
+        self.new_head = self.move_member_id = self.move_target = self.merge_target = ""
+        self.mark_status = self.status
+        self.set_target_search("")
+
+    def has_unsaved_choices(self) -> bool:
+        """Whether Back would throw away something the worker chose."""
+        return bool(
+            self.moving
+            or self.new_head
+            or self.move_member_id
+            or self.move_target
+            or self.merge_target
+            or self.mark_status != self.status
+        )
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode = mode
+        self.error = self.error_on = ""
+        self.set_target_search("")
+
+    def toggle_moving(self, member_id: str) -> None:
+        """Tick or untick a member leaving in the split (unticking the new head unsets it)."""
+        if member_id in self.moving:
+            self.moving = [m for m in self.moving if m != member_id]
+            if self.new_head == member_id:
+                self.new_head = ""
+        elif member_id in {m["id"] for m in self.members}:
+            self.moving = [*self.moving, member_id]
+        self._clear_error("split")
+
+    def choose_head(self, member_id: str) -> None:
+        """The new household's head (ticked as leaving too)."""
+        if member_id not in self.moving:
+            self.toggle_moving(member_id)
+        self.new_head = member_id
+        self._clear_error("split")
+
+    def choose_move_member(self, member_id: str) -> None:
+        self.move_member_id = "" if self.move_member_id == member_id else member_id
+        self._clear_error("move")
+
+    def choose_status(self, status: str) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        self.mark_status = status
+        if status != "merged":
+            self.merge_target = ""
+        self._clear_error("mark")
+
+    def choose_target(self, household_id: str) -> None:
+        """The household a member moves to (move) or this one merged into (mark)."""
+        if self.mode == "mark":
+            self.merge_target = household_id
+            self.mark_status = "merged"
+        else:
+            self.move_target = household_id
+        self._clear_error(self.mode)
+
+    def set_target_search(self, text: str) -> None:
+        """Filter the grid's other households by number or head's name."""
+        self.target_search = text
+        term = text.strip().lower()
+        hits = [o for o in self.others if not term or term in o["text"].lower()]
+        self.target_rows = hits[:TARGETS_SHOWN]
+        more = len(hits) - len(self.target_rows)
+        self.target_note = (
+            self.tr("register.more_targets", n=len(hits))
+            if more > 0
+            else (self.tr("register.no_targets") if not hits else "")
+        )
+
+    def target_text(self, household_id: str) -> str:
+        """How a chosen household reads ("" when none)."""
+        return next((o["text"] for o in self.others if o["id"] == household_id), "")
+
+    def mark_needs_confirm(self) -> bool:
+        """Marking moved away or merged takes the household off the active list: ask first."""
+        return self.mark_status in ("moved_away", "merged") and self.mark_status != self.status
+
+    def _clear_error(self, action: str) -> None:
+        if self.error_on == action:
+            self.error = self.error_on = ""
+
+    # -- confirmed actions --------------------------------------------------------------------
+    def confirm_split(self) -> str | None:
+        """Split off the ticked members under the chosen head; the new household's id."""
+        if self.moving and not self.new_head:
+            self._fail(ValueError(self.tr("register.choose_head")))
+            self.error_on = "split"
+            return None
+        new_id = self.split(list(self.moving), self.new_head)
+        if new_id is None:
+            self.error_on = "split"
+            return None
+        new = self.store.households.get(new_id)
+        self.new_household_no = str(new.data.get("household_no", "")) if new else ""
+        self.new_household_id = new_id
+        self.moving, self.new_head = [], ""
+        return new_id
+
+    def confirm_move(self) -> bool:
+        """Move the chosen member to the chosen household."""
+        if not self.move_member_id:
+            ok = self._fail(ValueError(self.tr("register.choose_member")))
+        elif not self.move_target:
+            ok = self._fail(ValueError(self.tr("register.move_invalid")))
+        else:
+            ok = self.move_member(self.move_member_id, self.move_target)
+        if not ok:
+            self.error_on = "move"
+            return False
+        self.move_member_id = self.move_target = ""
+        self.set_target_search("")
+        return True
+
+    def confirm_mark(self) -> bool:
+        """Mark the chosen status (the screen asks first when `mark_needs_confirm`)."""
+        if self.mark_status == self.status and self.status != "merged":
+            self._fail(ValueError(self.tr("register.mark_unchanged")))
+        elif self.mark(self.mark_status, self.merge_target or None):
+            self.merge_target = ""
+            self.mark_status = self.status
+            self.set_target_search("")
+            return True
+        self.error_on = "mark"
+        return False
 
     def load(self, household_id: str) -> None:
         hh = self.store.households.get(household_id)
@@ -138,14 +313,24 @@ class HouseholdRegisterViewModel(ViewModel):
             }
             for m in self.store.members.for_household(household_id)
         ]
+        # targets are households still on the register (one cannot join a household that left)
         self.others = [
             {"id": s.id, "text": f"{s.household_no or ''} {s.head_name or ''}".strip()}
-            for s in self.store.households.list(limit=10_000, sort="household_no")
+            for s in self.store.households.list(
+                filters=["active"], limit=10_000, sort="household_no"
+            )
             if s.id != household_id and s.grid_id == hh.data.get("grid_id")
         ]
         self.statuses = [
             {"code": c, "text": code_text("household_status", c, self.lang)} for c in STATUSES
         ]
+        present = {m["id"] for m in self.members}  # choices of members who left go
+        self.moving = [m for m in self.moving if m in present]
+        if self.new_head not in present:
+            self.new_head = ""
+        if self.move_member_id not in present:
+            self.move_member_id = ""
+        self.set_target_search(self.target_search)
 
     def _client(self) -> str:
         return self.store.session.client_id()

@@ -1,5 +1,6 @@
 """Household form screen: register a household in the grid (provisional number) or edit one,
-from the shared household form (issue 16)."""
+from the shared household form (issue 16). Back with unsaved edits asks first, as on the
+member form (`FormScreen.may_leave`)."""
 
 from __future__ import annotations
 
@@ -11,3 +12,5 @@ load_screen_kv(__file__, "household_form")
 
 class HouseholdFormScreen(FormScreen):
     """Layout in household_form.kv."""
+
+    unsaved_text = "register.unsaved_household"
