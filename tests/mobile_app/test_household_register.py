@@ -187,3 +187,157 @@ def test_labels_in_both_languages(store):
     en = [s["text"] for s in vm.statuses]
     assert zh == ["在册", "已迁出", "已合并"]
     assert en == ["On the register", "Moved away", "Merged into another household"]
+
+
+# -- the register screen's choices (issue 16: the UI over these view-models) ------------------
+def test_split_choices_need_a_head_and_are_cleared_when_done(store):
+    h = seed_household(store, 1)
+    child = _add_child(store, 1)
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.open(h)
+    assert not vm.has_unsaved_choices()
+    vm.toggle_moving(child)
+    assert vm.moving == [child] and vm.has_unsaved_choices()
+    assert vm.confirm_split() is None
+    assert (vm.error_on, vm.error) == ("split", "请指定新户主")
+    vm.choose_head(child)
+    assert vm.error == ""  # a new choice takes the error away
+    new = vm.confirm_split()
+    assert new is not None and vm.new_household_id == new
+    assert vm.new_household_no == "g-001-P001" and "g-001-P001" in vm.message
+    assert not vm.has_unsaved_choices() and vm.moving == []
+    assert {m["id"] for m in vm.members} == {mid(1, 1), mid(1, 2)}
+
+
+def test_choosing_the_head_ticks_and_unticking_drops_it(store):
+    h = seed_household(store, 1)
+    child = _add_child(store, 1)
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.open(h)
+    vm.choose_head(child)
+    assert vm.moving == [child] and vm.new_head == child
+    vm.toggle_moving(child)
+    assert vm.moving == [] and vm.new_head == ""
+    vm.toggle_moving("not-a-member")
+    assert vm.moving == []
+
+
+def test_move_choices_and_the_target_search(store):
+    h = seed_household(store, 1)
+    others = [seed_household(store, n) for n in range(2, 13)]  # 11 other households
+    child = _add_child(store, 1)
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.open(h)
+    vm.set_mode("move")
+    assert len(vm.target_rows) == 8 and vm.target_note == "共 11 户，输入户编号或户主姓名查找"
+    vm.set_target_search("0010012")
+    assert [r["id"] for r in vm.target_rows] == [others[-1]] and vm.target_note == ""
+    vm.set_target_search("nothing")
+    assert vm.target_rows == [] and vm.target_note == "没有找到农户"
+    assert vm.confirm_move() is False and vm.error_on == "move"
+    assert vm.error == "请选择要移户的成员"
+    vm.choose_move_member(child)
+    assert vm.confirm_move() is False and vm.error == "请选择本网格内的另一户"
+    vm.choose_target(others[0])
+    assert vm.error == "" and vm.target_text(others[0]).startswith("5226010010002")
+    assert vm.confirm_move(), vm.error
+    assert store.members.get(child).data["household_id"] == others[0]
+    assert not vm.has_unsaved_choices() and vm.target_search == ""
+
+
+def test_mark_asks_first_and_targets_are_households_on_the_register(store):
+    h = seed_household(store, 1)
+    two, three = seed_household(store, 2), seed_household(store, 3)
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.open(h)
+    vm.set_mode("mark")
+    assert vm.confirm_mark() is False and vm.error == "状态没有变化"
+    vm.choose_status("merged")
+    assert vm.mark_needs_confirm() and vm.has_unsaved_choices()
+    assert vm.confirm_mark() is False and vm.error_on == "mark"
+    vm.choose_target(two)
+    assert vm.mark_status == "merged" and vm.merge_target == two
+    assert vm.confirm_mark(), vm.error
+    assert store.households.get(h).data["merged_into"] == two
+    assert vm.status == "merged" and not vm.has_unsaved_choices()
+    # a household that left the register is no target for another one
+    other = HouseholdRegisterViewModel(store, **SYNC)
+    other.open(three)
+    assert [o["id"] for o in other.others] == [two]
+    other.choose_status("moved_away")
+    assert other.mark_needs_confirm()
+    other.choose_status("active")
+    assert not other.mark_needs_confirm() and not other.has_unsaved_choices()
+
+
+def test_leaving_the_household_form_asks_like_the_member_form(store):
+    h = seed_household(store, 1)
+    vm = HouseholdFormViewModel(store, **SYNC)
+    vm.open_existing(h)
+    assert not vm.has_unsaved_changes()
+    vm.set_value("phone", "13900001111")
+    assert vm.has_unsaved_changes()
+    assert vm.leave("stay") is False and vm.has_unsaved_changes()
+    assert vm.leave("discard") is True and not vm.has_unsaved_changes()
+    assert store.households.get(h).data.get("phone") != "13900001111"
+    vm.set_value("phone", "13900001111")
+    assert vm.leave("save") is True
+    assert store.households.get(h).data["phone"] == "13900001111"
+    with pytest.raises(ValueError):
+        vm.leave("maybe")
+
+
+# -- the list and the household page ------------------------------------------------------------
+def test_the_list_leaves_out_households_that_left_and_marks_new_ones(store):
+    from mobile_app.viewmodels.grid import GridViewModel
+    from mobile_app.viewmodels.household import HouseholdViewModel
+    from tests.ui.kivy.seed import pulled_page, server_household
+
+    h = seed_household(store, 1)  # made on this phone: never on the server
+    pulled_page(store, server_household(2, 10), 12)  # from the server, confirmed
+    pulled = server_household(3, 20)
+    pulled[0]["data"] = pulled[0]["data"] | {"registration": "field_new"}
+    pulled_page(store, pulled, 22)
+    grid = GridViewModel(store, **SYNC)
+    grid.refresh()
+    new = {r["key"]: "新登记" in r["badges"] for r in grid.rows}
+    assert new == {h: True, hid(2): False, hid(3): True}
+    page = HouseholdViewModel(store, **SYNC)
+    page.load(h)
+    assert page.registration_text == "本机新登记，尚未上传" and page.standing_text == ""
+    page.load(hid(3))
+    assert page.registration_text == "新登记，待乡镇审核确认"
+    page.load(hid(2))
+    assert page.registration_text == ""
+
+    register = HouseholdRegisterViewModel(store, **SYNC)
+    register.open(h)
+    assert register.mark("merged", hid(2)), register.error
+    grid.refresh()
+    assert h not in {r["key"] for r in grid.rows} and grid.total == 2
+    grid.toggle_filter("left")
+    assert [r["key"] for r in grid.rows] == [h] and grid.rows[0]["status"] == "已合并"
+    page.load(h)
+    assert page.standing_text.startswith("已合并到 52260100100")
+
+
+def test_register_grids_come_from_the_session_or_the_households(store):
+    from mobile_app.viewmodels.grid import GridViewModel
+
+    grid = GridViewModel(store, **SYNC)
+    assert grid.register_grids() == []
+    seed_household(store, 1)
+    assert grid.register_grids() == [{"id": "g-001", "text": "g-001"}]
+    store.session.save_login(
+        server_url="http://127.0.0.1:9",
+        user={"id": "u1", "username": "wang", "role": "worker"},
+        token="t",
+        grids=[
+            {"id": "g-001", "name": "一组", "village": "南花村", "township": "t1"},
+            {"id": "g-002", "name": "二组", "village": "南花村", "township": "t1"},
+        ],
+    )
+    assert grid.register_grids() == [
+        {"id": "g-001", "text": "南花村 一组"},
+        {"id": "g-002", "text": "南花村 二组"},
+    ]
