@@ -335,7 +335,8 @@ def big_grid(d: Driver) -> Step:
     rows = rv.children[0].children
     assert len(rows) < 40, f"{len(rows)} row widgets for 2,000 households: not recycling"
     keys = {w.key for w in rows}
-    assert hid(2000) in keys or hid(1999) in keys or len(keys) > 5
+    # the end of the list is shown (the list's last row, above the floating register button)
+    assert app.vms["grid"].rows[-1]["key"] in keys, (len(keys), app.vms["grid"].rows[-1])
     d.shot("grid_2000_end_zh")
 
 
@@ -865,3 +866,7 @@ def evidence(d: Driver) -> Step:
     yield 0.3
     d.shot(f"evidence_sync_done_{lang}")
     (Path(os.environ["TIANYE_UI_RESULT"])).write_text(visit_id, encoding="utf-8")
+
+
+# the household register by touch (issue 16), kept in its own module; the driver finds them here
+from tests.ui.kivy.register_scenarios import layout_720_checked, register_by_touch, register_sync  # noqa: E402, F401
