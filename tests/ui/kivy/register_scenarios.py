@@ -51,6 +51,7 @@ def press(d: Driver, widget: Any) -> Step:
     view = widget.parent
     while view is not None and not isinstance(view, ScrollView) and view.parent is not view:
         view = view.parent
+
     def in_view() -> bool:
         if not isinstance(view, ScrollView):
             return True
