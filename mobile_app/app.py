@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from mobile_app.viewmodels import (
     VisitFormViewModel,
 )
 from mobile_app.viewmodels.autolock import AutoLock
+from mobile_app.viewmodels.base import utc_now
 from mobile_app.viewmodels.household_register import (
     HouseholdFormViewModel,
     HouseholdRegisterViewModel,
@@ -92,9 +94,13 @@ class TianyeApp(App):
         data_dir: str | Path | None = None,
         server_url: str | None = None,
         autosync_policy: Policy | None = None,
+        now: Callable[[], datetime] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # The device's wall clock, read at this one edge: every view-model and sync runner
+        # made over an unlocked store gets it (a test may move it across days).
+        self.now: Callable[[], datetime] = now or utc_now
         self.data_dir = Path(data_dir) if data_dir else None
         self.server_url = (
             server_url if server_url is not None else os.environ.get("TIANYE_SERVER_URL", "")
@@ -132,7 +138,9 @@ class TianyeApp(App):
     def make_runner(self, on_progress: Callable[[Any], None]) -> SyncRunner:
         """A sync runner over the store with progress delivered to the sync view-model."""
         assert self.store is not None
-        self._runner = SyncRunner(self.store, self.make_client(), on_progress=on_progress)
+        self._runner = SyncRunner(
+            self.store, self.make_client(), now=self.now, on_progress=on_progress
+        )
         return self._runner
 
     def revoke_token(self) -> None:
@@ -280,21 +288,23 @@ class TianyeApp(App):
 
         store = self.store
         assert store is not None and self.vault is not None
+        now = self.now
         vms: dict[str, Any] = {
-            "grid": GridViewModel(store),
-            "household": HouseholdViewModel(store),
-            "visit": VisitFormViewModel(store),
-            "member": MemberFormViewModel(store),
-            "household_form": HouseholdFormViewModel(store),
-            "register": HouseholdRegisterViewModel(store),
-            "sync": SyncViewModel(store, self.make_runner),
-            "returned": ReturnedViewModel(store),
+            "grid": GridViewModel(store, now=now),
+            "household": HouseholdViewModel(store, now=now),
+            "visit": VisitFormViewModel(store, now=now),
+            "member": MemberFormViewModel(store, now=now),
+            "household_form": HouseholdFormViewModel(store, now=now),
+            "register": HouseholdRegisterViewModel(store, now=now),
+            "sync": SyncViewModel(store, self.make_runner, now=now),
+            "returned": ReturnedViewModel(store, now=now),
             "settings": SettingsViewModel(
                 store,
                 self.prefs,
                 revoke=self.revoke_token,
                 export_dir=self.data_root / "exports",
                 vault=self.vault,
+                now=now,
             ),
         }
         for vm in vms.values():
