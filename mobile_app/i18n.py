@@ -312,6 +312,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "visit.prev": ("上一节", "Previous"),
     "visit.next": ("下一节", "Next"),
     "visit.returned_comment": ("已被退回：{text}", "Returned: {text}"),
+    "visit.rejected_comment": ("已驳回：{text}", "Rejected: {text}"),
+    "visit.approved_comment": ("审核通过：{text}", "Approved: {text}"),
+    "visit.resubmitted_comment": (
+        "已修改，待重新审核（审核意见：{text}）",
+        "Fixed, waiting for review again (comment: {text})",
+    ),
     # sync
     "sync.title": ("数据同步", "Sync"),
     "sync.now": ("立即同步", "Sync now"),
@@ -355,6 +361,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # what needs the worker (home and sync screens)
     # (zh without spaces: Kivy wraps only at spaces, so "1 户" would break after the digit)
     "attention.returned": ("{n}户走访被退回", "returned visits: {n}"),
+    "attention.returned_named": ("{n}户走访被退回（{names}）", "returned visits: {n} ({names})"),
     "attention.conflicts": ("{n}个新冲突", "new conflicts: {n}"),
     "attention.rejected": ("{n}条修改被拒绝", "refused edits: {n}"),
     "attention.parked": ("{n}条记录暂存待处理", "parked records: {n}"),

@@ -8,7 +8,7 @@ not "done" for the worker: `sync_outcome` says what needs them instead.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +16,8 @@ from shared_schema.timefmt import DEFAULT_TIME_ZONE, format_datetime, parse_zone
 
 Translate = Callable[..., str]
 SEPARATOR = {"zh": "；", "en": "; "}  # between the kinds of things that need the worker
+NAME_SEPARATOR = {"zh": "、", "en": ", "}  # between named households
+NAMED = 3  # up to this many returned visits, the home screen names their households
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Attention:
     conflicts: int = 0  # unseen conflict notices
     rejected: int = 0  # edits the server refused
     parked: int = 0  # edits/records held on the phone (out of scope, unreadable)
+    # "<household no.> <head>" of the returned visits' households (at most NAMED + 1 read)
+    returned_names: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def total(self) -> int:
@@ -42,9 +46,11 @@ class HomeStatus:
 
 def load_attention(store: Any, today: date) -> Attention:
     unseen = store.conflicts.unseen_by_kind()
+    named = store.households.list("", ["returned"], sort="household_no", limit=NAMED + 1)
     return Attention(
         # a returned visit stays to act on until it is fixed (its notice may have been seen)
         returned=store.households.count("", ["returned"], today=today),
+        returned_names=tuple(f"{h.household_no or ''} {h.head_name or ''}".strip() for h in named),
         # conflict-like notices only: the returned visit's own notice is counted above
         conflicts=sum(n for kind, n in unseen.items() if kind not in ("returned",)),
         rejected=len(store.rejected.list()),
@@ -72,15 +78,24 @@ def newly(before: Attention, after: Attention) -> Attention:
     )
 
 
-def attention_lines(att: Attention, tr: Translate) -> list[str]:
-    """One translated line per kind of thing that needs the worker (empty: nothing)."""
+def attention_lines(att: Attention, tr: Translate, lang: str = "zh") -> list[str]:
+    """One translated line per kind of thing that needs the worker (empty: nothing); a few
+    returned visits are named by their household, so the worker knows where to go."""
     counts = (
         ("attention.returned", att.returned),
         ("attention.conflicts", att.conflicts),
         ("attention.rejected", att.rejected),
         ("attention.parked", att.parked),
     )
-    return [tr(key, n=n) for key, n in counts if n]
+    lines = [tr(key, n=n) for key, n in counts if n]
+    names = att.returned_names
+    if att.returned and names and len(names) == att.returned <= NAMED:
+        lines[0] = tr(
+            "attention.returned_named",
+            n=att.returned,
+            names=NAME_SEPARATOR.get(lang, ", ").join(names),
+        )
+    return lines
 
 
 def human_time(stamp: str | None, lang: str, zone: str = DEFAULT_TIME_ZONE) -> str | None:
@@ -102,7 +117,7 @@ def home_lines(
     lines = [tr("sync.last", time=when), tr("home.waiting", n=status.waiting)]
     if status.drafts:
         lines.append(tr("home.drafts", n=status.drafts))
-    needs = attention_lines(status.attention, tr)
+    needs = attention_lines(status.attention, tr, lang)
     what = SEPARATOR.get(lang, "; ").join(needs)
     lines.append(tr("home.needs", what=what) if needs else tr("home.all_clear"))
     return lines
@@ -111,7 +126,7 @@ def home_lines(
 def sync_outcome(before: Attention, after: Attention, tr: Translate, lang: str) -> tuple[str, bool]:
     """The sync screen's final line and whether it needs the worker (not "done" then)."""
     new = newly(before, after)
-    lines = attention_lines(new, tr)
+    lines = attention_lines(new, tr, lang)
     if lines:
         return tr("sync.needs_you", what=SEPARATOR.get(lang, "; ").join(lines)), True
     return tr("sync.done"), False

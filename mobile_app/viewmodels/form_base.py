@@ -8,7 +8,7 @@ relevant (hidden by a condition) are dropped when saving, as paper forms skip th
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,6 +24,7 @@ from kivy.properties import (
 from mobile_app.forms.definition import NUMBER_WIDGETS, TEXT_WIDGETS
 from mobile_app.store import Store
 from mobile_app.viewmodels.base import ViewModel
+from mobile_app.viewmodels.localtime import minute_text
 from shared_schema.formatting import money_text
 from shared_schema.forms import FieldDef, FormDef
 
@@ -103,11 +104,7 @@ def display_value(field: FieldDef, value: Any) -> Any:
     """A wire value as its widget shows it (text for inputs, the value itself otherwise)."""
     kind = field.widget
     if kind == "datetime" and isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+        return minute_text(value)  # the deployment's clock, like every time the app shows
     if kind in ("gps", "geopoint") and isinstance(value, dict):
         return f"{value.get('lat')}, {value.get('lon')}"
     if kind in NUMBER_WIDGETS or kind in TEXT_WIDGETS or kind == "date":

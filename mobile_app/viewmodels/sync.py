@@ -7,7 +7,6 @@ that thread and are posted to the UI thread before touching any property.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
@@ -32,20 +31,6 @@ def sync_error_key(exc: BaseException) -> str:
     if isinstance(exc, ServerBusy):
         return "sync.err.server"
     return "sync.err.other"
-
-
-def local_time(stamp: str | None) -> str | None:
-    """A stored UTC ISO stamp as local 'YYYY-MM-DD HH:MM' (None stays None)."""
-    if not stamp:
-        return None
-    try:
-        return (
-            datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-            .astimezone()
-            .strftime("%Y-%m-%d %H:%M")
-        )
-    except ValueError:
-        return stamp
 
 
 class SyncViewModel(ViewModel):

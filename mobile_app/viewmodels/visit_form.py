@@ -16,7 +16,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from mobile_app.forms.definition import bundled_form, load_form
 from mobile_app.store import Store, ValidationFailed
@@ -24,10 +24,17 @@ from mobile_app.store.clock import iso
 from mobile_app.viewmodels.flags import flag_rows, rules_config
 from mobile_app.viewmodels.form_base import FormViewModel, get_path, set_path
 from mobile_app.viewmodels.labels import code_text
+from mobile_app.viewmodels.localtime import clock_text
 from shared_schema.formatting import money_text
 from shared_schema.forms import EVIDENCE_WIDGETS, FormDef, form_values, missing_required
 
 SERVER_OWNED = ("review_status", "review_comment")
+REVIEW_NOTES = {  # review_status -> the banner's words around the supervisor's comment
+    "returned": "visit.returned_comment",
+    "rejected": "visit.rejected_comment",
+    "approved": "visit.approved_comment",
+    "submitted": "visit.resubmitted_comment",
+}
 STATE_KEYS = {
     "pending": "evidence.state.pending",
     "uploaded": "evidence.state.uploaded",
@@ -84,6 +91,9 @@ class VisitFormViewModel(FormViewModel):
     member_rows = ListProperty([])
     draft_text = StringProperty("")
     review_comment = StringProperty("")
+    review_status = StringProperty("")  # the saved record's ("" for a new visit)
+    review_note = StringProperty("")  # what the supervisor did, with their comment
+    review_returned = BooleanProperty(False)  # the note asks the worker to act
     gps_text = StringProperty("")
     space_warning = StringProperty("")
 
@@ -96,6 +106,11 @@ class VisitFormViewModel(FormViewModel):
         self._gps_state: Any = None
         self._fixed_form = form is not None  # a form given here is kept (tests, previews)
         super().__init__(store, form or form_for(store), **kw)
+        self.bind(
+            lang=self._update_review_note,
+            review_status=self._update_review_note,
+            review_comment=self._update_review_note,
+        )
 
     # -- opening ---------------------------------------------------------------------------
     def open_new(self, household_id: str) -> None:
@@ -112,7 +127,7 @@ class VisitFormViewModel(FormViewModel):
                 # the visit with that version's rules (PROTOCOL.md "Configuration")
                 data["form_version"] = version
             self._open(household_id, str(uuid.uuid4()), data)
-        self.review_comment = ""
+        self.review_status = self.review_comment = ""
         if self.values.get("gps") is None:
             self.start_location()
 
@@ -125,6 +140,7 @@ class VisitFormViewModel(FormViewModel):
         data = draft.data if draft else dict(record.data)  # type: ignore[union-attr]
         self._open(data["household_id"], visit_id, data)
         self.review_comment = (record.data.get("review_comment") or "") if record else ""
+        self.review_status = (record.data.get("review_status") or "") if record else ""
 
     def _open(self, household_id: str, visit_id: str, data: dict[str, Any]) -> None:
         hh = self.store.households.get(household_id)
@@ -171,6 +187,15 @@ class VisitFormViewModel(FormViewModel):
         previous = self.store.visits.last_before(self.household_id, day)
         self._previous = previous.data if previous and previous.id != self.record_id else None
 
+    def _update_review_note(self, *_args: Any) -> None:
+        """The banner under the income line: a comment read with what the supervisor did
+        (a comment alone is not a return: an approval may carry one, and a fixed visit
+        keeps the comment it was returned with until the supervisor answers)."""
+        comment, status = self.review_comment, self.review_status
+        key = REVIEW_NOTES.get(status) if comment else None
+        self.review_note = self.tr(key, text=comment) if key else ""
+        self.review_returned = bool(key) and status in ("returned", "rejected")
+
     # -- live values -----------------------------------------------------------------------
     def as_of(self) -> date:
         try:
@@ -190,7 +215,7 @@ class VisitFormViewModel(FormViewModel):
         draft = self.store.visits.save_draft(
             self.record_id, self.household_id, dict(self.values), now=self.now()
         )
-        self.draft_text = self.tr("visit.draft_saved", time=_local_hms(draft.updated_at))
+        self.draft_text = self.tr("visit.draft_saved", time=clock_text(draft.updated_at))
 
     def household_data(self) -> dict[str, Any]:
         """The household record with the form's household fields applied."""
@@ -514,6 +539,7 @@ class VisitFormViewModel(FormViewModel):
         for rejection in self.store.rejected.for_record("visit", self.record_id):
             self.store.rejected.dismiss(rejection.mutation_id)  # fixed and saved again
         self.store.visits.discard_draft(self.record_id)
+        self.review_status = "submitted"  # a returned visit saved again is resubmitted
         self.draft_text = ""
         self.message = self.tr("visit.saved")
         self.saved = True
@@ -524,14 +550,3 @@ def _space_text(plan: Any, lang: str) -> str | None:
     from mobile_app.evidence.eviction import space_text
 
     return space_text(plan, lang)
-
-
-def _local_hms(stamp: str) -> str:
-    from datetime import datetime
-
-    try:
-        return (
-            datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().strftime("%H:%M:%S")
-        )
-    except ValueError:
-        return stamp

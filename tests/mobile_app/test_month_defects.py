@@ -1,0 +1,189 @@
+"""Defects the scripted field month found (issue 16; tests/ui/kivy/month.py), each shown at
+view-model or rule level: plain pytest, a real SQLite store, no window."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="tianye-kivy-home-"))
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from mobile_app.store import Store
+from mobile_app.viewmodels import GridViewModel, VisitFormViewModel
+from mobile_app.viewmodels.form_base import display_value
+from mobile_app.viewmodels.household_register import HouseholdRegisterViewModel
+from shared_schema.register import split_members
+from tests.ui.kivy.seed import NOW, hid, mid, pulled_page, seed_household, server_household, vid
+
+MOMENT = datetime(2024, 6, 1, 2, 0, 5, tzinfo=UTC)  # 10:00:05 in Shanghai
+
+
+def clock() -> datetime:
+    return MOMENT
+
+
+def sync_calls(fn: Any) -> None:
+    fn()
+
+
+SYNC = {"now": clock, "spawn": sync_calls, "post": sync_calls}
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "phone.sqlite3") as s:
+        yield s
+
+
+@pytest.fixture
+def device_in_utc(monkeypatch):
+    """A phone (or a CI machine) whose own zone setting is UTC, not the deployment's."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+# -- a visit's review note says what the supervisor did -------------------------------------
+def test_a_visit_approved_with_a_comment_does_not_read_returned(store):
+    pulled_page(store, server_household(6, 20, review="approved", comment="已核实，通过"), 22)
+    vm = VisitFormViewModel(store, **SYNC)
+    vm.open_existing(vid(6))
+    assert vm.review_comment == "已核实，通过"
+    assert vm.review_note == "审核通过：已核实，通过"
+    assert not vm.review_returned
+    vm.lang = "en"
+    assert vm.review_note == "Approved: 已核实，通过"
+
+
+def test_a_fixed_returned_visit_reads_waiting_for_review_again(store):
+    pulled_page(store, server_household(6, 20, review="returned", comment="请补充饮水情况"), 22)
+    vm = VisitFormViewModel(store, **SYNC)
+    vm.open_existing(vid(6))
+    assert vm.review_note == "已被退回：请补充饮水情况" and vm.review_returned
+    vm.set_value("water.quantity_lpd", "80")
+    assert vm.save() is True, (vm.errors, vm.form_errors)
+    resubmitted = "已修改，待重新审核（审核意见：请补充饮水情况）"
+    assert vm.review_note == resubmitted and not vm.review_returned
+    again = VisitFormViewModel(store, **SYNC)
+    again.open_existing(vid(6))  # opened again before the next sync
+    assert again.review_note == resubmitted
+    again.open_new(hid(6))
+    assert again.review_note == "" and not again.review_returned
+
+
+# -- times on the phone's screens are on the deployment's clock -----------------------------
+def test_b_phone_times_are_on_the_deployments_clock(store, device_in_utc):
+    seed_household(store, 5, now=NOW)
+    vm = VisitFormViewModel(store, **SYNC)
+    vm.open_new(hid(5))
+    vm.set_value("income.wage", "5000")
+    # the home screen's last sync is on Shanghai's clock; the draft's time is too
+    assert vm.draft_text == "草稿已自动保存 10:00:05"
+    started = next(f for f in vm.form.fields() if f.path == "started_at")
+    assert display_value(started, "2024-06-01T02:00:05.000Z") == "2024-06-01 10:00"
+    assert display_value(started, "2024-06-01T18:30:00Z") == "2024-06-02 02:30"
+
+
+# -- a split names each member by their relation to the new head ----------------------------
+FAMILY = [
+    {"id": "h", "relation": "head"},
+    {"id": "w", "relation": "spouse"},
+    {"id": "s", "relation": "child"},
+    {"id": "d", "relation": "child_in_law"},
+    {"id": "g", "relation": "grandchild"},
+    {"id": "b", "relation": "child"},
+    {"id": "p", "relation": "parent"},
+]
+
+
+def relations(moves: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return {k: v["relation"] for k, v in moves.items()}
+
+
+@pytest.mark.parametrize(
+    ("moving", "new_head", "expected"),
+    [
+        # a married son sets up his own household with his wife and their child
+        (["s", "d", "g"], "s", {"s": "head", "d": "spouse", "g": "child"}),
+        # he takes his widowed mother and his brother along
+        (["s", "w", "b"], "s", {"s": "head", "w": "parent", "b": "sibling"}),
+        # the grandmother goes with him: his grandparent
+        (["s", "p"], "s", {"s": "head", "p": "grandparent"}),
+        # the wife leaves with the children (a separation): they stay her children
+        (["w", "s", "b"], "w", {"w": "head", "s": "child", "b": "child"}),
+        # the old head moving as a member of his son's household is the son's parent
+        (["s", "h"], "s", {"s": "head", "h": "parent"}),
+    ],
+)
+def test_c_a_split_names_relations_to_the_new_head(moving, new_head, expected):
+    assert relations(split_members(FAMILY, moving, new_head)) == expected
+
+
+def test_c_a_relation_with_no_single_reading_becomes_other():
+    family = [*FAMILY, {"id": "d2", "relation": "child_in_law"}]
+    # two daughters-in-law cannot both be the new head's wife: neither is guessed
+    moves = split_members(family, ["s", "d", "d2"], "s")
+    assert relations(moves) == {"s": "head", "d": "other", "d2": "other"}
+    # the old head's parent is no relation the list has for a grandchild's household
+    assert relations(split_members(FAMILY, ["g", "p"], "g")) == {"g": "head", "p": "other"}
+
+
+def test_c_a_split_on_the_phone_stores_the_new_relations(store):
+    from datetime import date
+
+    from shared_schema.schemas.examples import example_member
+    from tests.ui.kivy.seed import id_number
+
+    seed_household(store, 7, now=NOW)  # head and spouse
+    node = store.session.client_id()
+    for k, relation, sex, birth in (
+        (3, "child", "male", date(1994, 9, 21)),
+        (4, "child_in_law", "female", date(1996, 1, 8)),
+    ):
+        store.records.save(
+            "member",
+            mid(7, k),
+            example_member(
+                household_id=hid(7),
+                name=f"成员{k}",
+                relation=relation,
+                sex=sex,
+                birth_date=birth.isoformat(),
+                id_number=id_number(7, k, birth, sex),
+                phone=None,
+                work_place=None,
+                work_months=None,
+                labor_ability="ordinary",
+            ),  # fmt: skip
+            now=NOW,
+            hlc_node=node,
+        )
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.load(hid(7))
+    new_id = vm.split([mid(7, 3), mid(7, 4)], mid(7, 3))
+    assert new_id is not None, vm.error
+    assert store.members.get(mid(7, 3)).data["relation"] == "head"
+    assert store.members.get(mid(7, 4)).data["relation"] == "spouse"
+    assert store.members.get(mid(7, 4)).data["household_id"] == new_id
+
+
+# -- the home screen names the returned visit's household -----------------------------------
+def test_d_home_names_the_household_of_a_returned_visit(store):
+    pulled_page(store, server_household(6, 20, review="returned", comment="请补充饮水情况"), 22)
+    grid = GridViewModel(store, **SYNC)
+    grid.refresh()
+    head = store.households.get(hid(6)).data["head_name"]
+    assert f"需要处理：1户走访被退回（5226010010006 {head}）" in grid.status_text
+    grid.lang = "en"
+    grid.refresh()
+    assert f"Needs you: returned visits: 1 (5226010010006 {head})" in grid.status_text
