@@ -164,7 +164,7 @@ def test_c_a_split_on_the_phone_stores_the_new_relations(store):
                 work_place=None,
                 work_months=None,
                 labor_ability="ordinary",
-            ),  # fmt: skip
+            ),
             now=NOW,
             hlc_node=node,
         )

@@ -36,7 +36,7 @@ from shared_schema.enums import ENUMS
 from tests.ui.kivy.backend import GRID, WORKER
 from tests.ui.kivy.driver import Driver, Step
 from tests.ui.kivy.proxy import NetworkProxy
-from tests.ui.kivy.seed import hid, id_number, mid
+from tests.ui.kivy.seed import head_name, hid, id_number, mid
 
 MONTH_DAYS = 28
 SPLIT = 7  # the household two members leave (a son marries and sets up his own household)
@@ -45,6 +45,7 @@ RETURNED = 3  # the household whose visit the supervisor returns
 ABOVE = 150  # yuan of per-capita income above the threshold in force
 RAISE = 500  # yuan the admin raises the threshold by
 COMMENT = "务工收入与上月出入较大，请核实后重新提交"
+APPROVAL = "已电话核实务工收入，通过"
 NEW_HEAD = "吴新民"
 
 
@@ -85,9 +86,7 @@ class ConsoleBrowser:
 
         try:
             with sync_playwright() as p:
-                self.browser = p.chromium.launch(
-                    executable_path=CHROMIUM, headless=True, args=ARGS
-                )
+                self.browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
                 self.ready.set_result(None)
                 try:
                     while (job := self.jobs.get()) is not None:
@@ -292,6 +291,8 @@ def _month(
     yield from d.wait(arrived, 60)
     yield from d.wait(lambda: not sync_vm.running, 30)
     grid.refresh()
+    named = f"5226010010{RETURNED:03d} {head_name(RETURNED)}"
+    assert translate("attention.returned_named", lang, n=1, names=named) in grid.status_text
     yield 0.5
     d.shot(f"month_10_home_returned_{lang}")
     yield from open_household(d, NEAR)
@@ -337,6 +338,7 @@ def _month(
     yield from fill(d, "visit", "income.wage", "26000")
     yield from d.tap(d.ids("visit").save)
     yield from d.wait(lambda: visit_vm.saved)
+    assert visit_vm.review_note == translate("visit.resubmitted_comment", lang, text=COMMENT)
     yield 0.3
     d.shot(f"month_14_visit_fixed_{lang}")
 
@@ -370,8 +372,18 @@ def _month(
     yield from open_household(d, RETURNED)
     rows = app.vms["household"].visits
     assert rows and approved in rows[0]["title"], rows
+    assert APPROVAL in rows[0]["status"], rows
     yield 0.5
     d.shot(f"month_16_household_approved_{lang}")
+    visit_button = [w for w in d.ids("household").visits.children if approved in w.text]
+    yield from d.press(visit_button[0])
+    yield from d.wait(lambda: app.sm.current == "visit")
+    assert visit_vm.review_note == translate("visit.approved_comment", lang, text=APPROVAL)
+    assert not visit_vm.review_returned
+    yield 0.4
+    d.shot(f"month_17_visit_approved_{lang}")
+    app.back()
+    yield from d.wait(lambda: app.sm.current == "household")
 
     # the same two screens in English
     app.show("settings")
@@ -381,11 +393,11 @@ def _month(
     yield from open_household(d, NEAR)
     assert "below the monitoring threshold of " + limit in app.vms["household"].flags[0]["text"]
     yield 0.5
-    d.shot("month_17_household_new_threshold_en")
+    d.shot("month_18_household_new_threshold_en")
     app.show("grid", reset=True)
     yield from d.settle()
     yield 0.5
-    d.shot("month_18_home_en")
+    d.shot("month_19_home_en")
 
 
 # -- steps ----------------------------------------------------------------------------------
@@ -503,7 +515,10 @@ def split_household(d: Driver, lang: str) -> Step:
     yield from d.settle()
     household = app.vms["household"]
     assert household.head_name == NEW_HEAD
-    assert sorted(m["title"] for m in household.members) == sorted([NEW_HEAD, "罗晓燕"])
+    rows = {m["title"]: m["status"] for m in household.members}
+    assert sorted(rows) == sorted([NEW_HEAD, "罗晓燕"])
+    # his wife is his spouse in his own household (no longer the old head's daughter-in-law)
+    assert rows["罗晓燕"].startswith(ENUMS["relation"].label("spouse", lang)), rows
     yield 0.4
     d.shot(f"month_05_after_split_{lang}")
     return new_id
@@ -609,6 +624,7 @@ def approve(console: ConsoleBrowser, visit_id: str) -> None:
     page = console.page("li", "en")
     page.goto(f"/console/visits/{visit_id}")
     assert "26,000" in page.inner_text("body") or "26000" in page.inner_text("body")
+    page.fill("#comment", APPROVAL)
     page.click("button[value=approve]")
     page.wait_for_selector(".flash.ok")
     shoot(page, "month-visit-approved-en")

@@ -85,8 +85,15 @@ def test_a_field_month(run_scenario: Any, tmp_path: Any, live_server: str, seed:
             "TIANYE_UI_AUTOSYNC_FAST": "1",
         },
     )
-    for name in ("01_day0_synced_zh", "08_home_offline_waiting_zh", "10_home_returned_zh",
-                 "11_household_new_threshold_zh", "13_returned_visit_zh", "18_home_en"):  # fmt: skip
+    for name in (
+        "01_day0_synced_zh",
+        "08_home_offline_waiting_zh",
+        "10_home_returned_zh",
+        "11_household_new_threshold_zh",
+        "13_returned_visit_zh",
+        "17_visit_approved_zh",
+        "19_home_en",
+    ):
         assert (ARTIFACTS / f"month_{name}.png").exists(), name
     # the server after the month: version 2 of the configuration holds the raised threshold
     config = requests.get(
