@@ -226,6 +226,7 @@ def _month(
 
     # day 16: a visit leaves household NEAR just above the threshold
     clock.day(16)
+    near_date = clock_today(app).isoformat()  # the phone's day 16: 12 days before the server's
     near_visit = yield from fill_visit(d, NEAR, wage=threshold + ABOVE, lang=lang, shot="near")
     near = app.vms["household"]
     assert [f["code"] for f in near.flags if f["code"].startswith("INCOME")] == ["INCOME_NEAR"]
@@ -260,13 +261,14 @@ def _month(
     assert registered["head_name"] == "李新户"
     split = server.record("household", split_id)
     assert split is not None and split["head_name"] == NEW_HEAD, split
-    for k in (3, 4):
+    for k, relation in ((3, "head"), (4, "spouse")):
         member = server.record("member", mid(SPLIT, k))
         assert member is not None and member["household_id"] == split_id, member
+        assert member["relation"] == relation, member
     assert server.record("member", mid(SPLIT, 1))["household_id"] == hid(SPLIT)  # type: ignore[index]
     visit = server.record("visit", near_visit)
     assert visit is not None and visit["income"]["wage"] == threshold + ABOVE, visit
-    assert visit["visit_date"] == (date.today() - timedelta(days=MONTH_DAYS - 16)).isoformat()
+    assert visit["visit_date"] == near_date, visit
     assert server.record("visit", returned_visit) is not None
     grid.refresh()
     yield from d.wait(lambda: translate("home.all_clear", lang) in grid.status_text, 30)
