@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from mobile_app.store.database import Connection
 from mobile_app.store.meta import get_meta, set_meta
 from shared_schema.sync import Hlc, tick
+from shared_schema.timefmt import DEFAULT_TIME_ZONE, local_date, parse_zone
 
 
 def to_ms(now: datetime) -> int:
@@ -21,6 +22,14 @@ def iso(now: datetime) -> str:
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     return now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def local_day(now: datetime) -> date:
+    """The calendar day at `now` on the deployment's clock (`shared_schema.timefmt`'s zone,
+    the one every time on the phone's screens is shown in and the server bounds visit dates
+    with), not on the device's zone setting: at 07:00 in Beijing a phone set to UTC must not
+    date the morning's visit yesterday."""
+    return local_date(now, parse_zone(DEFAULT_TIME_ZONE))
 
 
 def next_hlc(conn: Connection, now: datetime, node: str) -> str:

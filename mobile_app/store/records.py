@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from mobile_app.store import jsonio
-from mobile_app.store.clock import iso, next_hlc
+from mobile_app.store.clock import iso, local_day, next_hlc
 from mobile_app.store.crashpoints import reach
 from mobile_app.store.database import Connection, Database, Row
 from mobile_app.store.drafts import delete_draft
@@ -403,7 +403,7 @@ class RecordRepository:
             {k: v for k, v in data.items() if k != "review_comment"},
             lang=self.lang,
             as_of=_as_of(entity, data, now),
-            today=now.astimezone().date(),
+            today=local_day(now),
         )
         if errors:
             raise ValidationFailed(errors)

@@ -16,6 +16,7 @@ from kivy.event import EventDispatcher
 from kivy.properties import StringProperty
 
 from mobile_app.i18n import DEFAULT_LANGUAGE, translate
+from mobile_app.store.clock import local_day
 
 Poster = Callable[[Callable[[], None]], None]
 Spawner = Callable[[Callable[[], None]], None]
@@ -57,8 +58,8 @@ class ViewModel(EventDispatcher):
         self._post = post or post_to_ui
 
     def today(self) -> date:
-        """Today's date on the device (local date of `now`)."""
-        return self.now().astimezone().date()
+        """Today's date where the work is done: `now`'s day on the deployment's clock."""
+        return local_day(self.now())
 
     def tr(self, key: str, **fmt: Any) -> str:
         """An app string in the current language."""

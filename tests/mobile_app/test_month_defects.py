@@ -94,6 +94,20 @@ def test_b_phone_times_are_on_the_deployments_clock(store, device_in_utc):
     assert display_value(started, "2024-06-01T18:30:00Z") == "2024-06-02 02:30"
 
 
+def test_b_the_phones_day_is_the_deployments(store, device_in_utc):
+    from tests.mobile_app.test_viewmodels import fill_valid_visit
+
+    late = datetime(2024, 6, 1, 18, 30, tzinfo=UTC)  # 02:30 on 2 June in Beijing
+    seed_household(store, 5, now=NOW)
+    vm = VisitFormViewModel(store, now=lambda: late, spawn=sync_calls, post=sync_calls)
+    vm.open_new(hid(5))
+    assert vm.today().isoformat() == "2024-06-02"
+    assert vm.value("visit_date") == "2024-06-02"  # the morning's visit, not yesterday's
+    fill_valid_visit(vm)
+    assert vm.save() is True, (vm.errors, vm.form_errors)  # the store's date check agrees
+    assert store.visits.get(vm.record_id).data["visit_date"] == "2024-06-02"
+
+
 # -- a split names each member by their relation to the new head ----------------------------
 FAMILY = [
     {"id": "h", "relation": "head"},

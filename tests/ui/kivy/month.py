@@ -575,7 +575,10 @@ def fill_visit(d: Driver, n: int, *, wage: int, lang: str, shot: str) -> Step:
 
 
 def clock_today(app: Any) -> date:
-    return app.now().astimezone().date()
+    """The phone's day (on the deployment's clock, as the app dates a visit)."""
+    from mobile_app.store.clock import local_day
+
+    return local_day(app.now())
 
 
 # -- the console ----------------------------------------------------------------------------
