@@ -436,11 +436,7 @@ def register_household(d: Driver, lang: str) -> Step:
     app.show("grid", reset=True)
     yield from d.settle()
     grid = d.ids("grid")
-    if "register_household" in grid:  # the register screens (branch regui) are in
-        yield from d.press(grid.register_household)  # one grid: straight to the form
-    else:
-        # TODO(regui): only the tap above once the register screens are on main.
-        app.new_household(GRID)
+    yield from d.press(grid.register_household)  # the worker's one grid: straight to the form
     yield from d.wait(lambda: app.sm.current == "household_form")
     vm = app.vms["household_form"]
     number = vm.values["household_no"]
@@ -504,38 +500,26 @@ def add_head(d: Driver, household_id: str, lang: str) -> Step:
 
 def split_household(d: Driver, lang: str) -> Step:
     """Split the son and his wife off household SPLIT; returns the new household's id."""
-    from mobile_app.viewmodels.household_register import HouseholdRegisterViewModel
-
     app = d.app
     yield from open_household(d, SPLIT)
     assert len(app.vms["household"].members) == 4, app.vms["household"].members
     yield 0.4
     d.shot(f"month_04_before_split_{lang}")
     son, wife = mid(SPLIT, 3), mid(SPLIT, 4)
-    if "register_actions" in d.ids("household"):  # the register screens (branch regui)
-        # by touch (ids documented in tests/ui/kivy/register_scenarios.py)
-        yield from d.press(d.ids("household").register_actions)
-        yield from d.wait(lambda: app.sm.current == "register")
-        vm, screen, ids = app.vms["register"], d.screen("register"), d.ids("register")
-        yield from d.press(screen.member_boxes[son])
-        yield from d.press(screen.member_boxes[wife])
-        yield from d.press(screen.head_chips[son])
-        yield 0.3
-        d.shot(f"month_04_split_chosen_{lang}")
-        yield from d.press(ids.split_confirm)
-        yield from d.wait(lambda: bool(vm.new_household_id))
-        new_id = str(vm.new_household_id)
-        yield from d.press(ids.open_new_household)
-        yield from d.wait(lambda: app.sm.current == "household")
-    else:
-        # TODO(regui): only the touches above once the register screens are on main.
-        register = HouseholdRegisterViewModel(app.store, now=app.now)
-        register.lang = lang
-        register.load(hid(SPLIT))
-        split_id = register.split([son, wife], son)
-        assert split_id is not None, register.error
-        new_id = split_id
-        app.open_household(new_id)
+    # the register screen (ids documented in tests/ui/kivy/register_scenarios.py)
+    yield from d.press(d.ids("household").register_actions)
+    yield from d.wait(lambda: app.sm.current == "register")
+    vm, screen, ids = app.vms["register"], d.screen("register"), d.ids("register")
+    yield from d.press(screen.member_boxes[son])
+    yield from d.press(screen.member_boxes[wife])
+    yield from d.press(screen.head_chips[son])
+    yield 0.3
+    d.shot(f"month_04_split_chosen_{lang}")
+    yield from d.press(ids.split_confirm)
+    yield from d.wait(lambda: bool(vm.new_household_id))
+    new_id = str(vm.new_household_id)
+    yield from d.press(ids.open_new_household)
+    yield from d.wait(lambda: app.sm.current == "household")
     yield from d.settle()
     household = app.vms["household"]
     assert household.head_name == NEW_HEAD

@@ -228,7 +228,8 @@ def split_by_touch(d: Driver) -> Any:
     assert new.data["grid_id"] == "g-001" and new.data["head_name"] == NAMES[SON]
     moved = {m.id: m.data for m in store.members.for_household(new_id)}
     assert set(moved) == {SON, DAUGHTER_IN_LAW}
-    assert moved[SON]["relation"] == "head" and moved[DAUGHTER_IN_LAW]["relation"] == "child_in_law"
+    # re-related to the new head: his wife (the old head's daughter-in-law) is his spouse
+    assert moved[SON]["relation"] == "head" and moved[DAUGHTER_IN_LAW]["relation"] == "spouse"
     left = {m.id for m in store.members.for_household(hid(HOUSEHOLD))}
     assert left == {HEAD, SPOUSE, FATHER}
     assert heads(store, new_id) == [SON] and heads(store, hid(HOUSEHOLD)) == [HEAD]

@@ -869,5 +869,5 @@ def evidence(d: Driver) -> Step:
 
 
 # the household register by touch (issue 16), kept in its own module; the driver finds them here
-from tests.ui.kivy.register_scenarios import layout_720_checked, register_by_touch, register_sync  # noqa: E402, F401
 from tests.ui.kivy.month import month  # noqa: E402,F401  (issue 16's scripted field month)
+from tests.ui.kivy.register_scenarios import layout_720_checked, register_by_touch, register_sync  # noqa: E402, F401
