@@ -33,7 +33,7 @@ from mobile_app.store import Store
 from mobile_app.store.vault import DB_NAME, StoreVault
 from mobile_app.sync.autosync import AutoSync
 from mobile_app.sync.client import SyncClient
-from mobile_app.sync.connectivity import HealthProbe, for_platform
+from mobile_app.sync.connectivity import HealthProbe, for_platform, metered_for
 from mobile_app.sync.runner import SyncRunner
 from mobile_app.sync.scheduler import Policy
 from mobile_app.viewmodels import (
@@ -137,9 +137,15 @@ class TianyeApp(App):
 
     def make_runner(self, on_progress: Callable[[Any], None]) -> SyncRunner:
         """A sync runner over the store with progress delivered to the sync view-model."""
+        from kivy.utils import platform
+
         assert self.store is not None
         self._runner = SyncRunner(
-            self.store, self.make_client(), now=self.now, on_progress=on_progress
+            self.store,
+            self.make_client(),
+            now=self.now,
+            on_progress=on_progress,
+            metered=metered_for(platform),  # "photos on Wi-Fi only" (sync/connectivity.py)
         )
         return self._runner
 

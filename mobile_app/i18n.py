@@ -287,11 +287,59 @@ STRINGS: dict[str, tuple[str, str]] = {
     "evidence.state.uploaded": ("已上传", "Uploaded"),
     "evidence.state.missing": ("文件丢失，请重拍", "File missing: retake it"),
     "evidence.state.remote": ("在服务器上（点按查看）", "On the server (tap to fetch)"),
+    "evidence.state.remote_thumb": (
+        "在服务器上（点按缩略图看原图）",
+        "On the server (tap the thumbnail for the full photo)",
+    ),
     "evidence.state.thumb": ("已上传（本机仅存缩略图）", "Uploaded (thumbnail kept here)"),
     "evidence.state.refused": ("服务器拒收：{reason}", "Refused by the server: {reason}"),
     "evidence.retry_gps": ("重新定位", "Locate again"),
     "evidence.cancel": ("取消", "Cancel"),
     "evidence.ok": ("确定", "OK"),
+    "evidence.show": ("查看", "Show"),
+    "evidence.close": ("关闭", "Close"),
+    "evidence.gallery": ("从相册选择", "Choose from gallery"),
+    "evidence.camera_refused": (
+        "未允许使用相机，可从相册选择",
+        "Camera not allowed: choose from the gallery instead",
+    ),
+    "evidence.gallery_refused": (
+        "未允许读取相册，无法从相册选择",
+        "Photo access not allowed: cannot choose from the gallery",
+    ),
+    "evidence.camera_failed": ("无法取得照片：{reason}", "Could not get the photo: {reason}"),
+    "evidence.fetching": ("正在获取原图…", "Fetching the full photo…"),
+    "evidence.fetch_failed": (
+        "无法获取原图（{reason}），仍显示缩略图",
+        "Could not fetch the full photo ({reason}); the thumbnail stays",
+    ),
+    "evidence.thumb_failed": (
+        "无法获取缩略图，请联网后重试",
+        "Could not fetch the thumbnail: try again with a network",
+    ),
+    "evidence.why.offline": ("没有网络", "no network"),
+    "evidence.why.signed_out": ("未联网登录", "not signed in online"),
+    "evidence.why.not_found": (
+        "服务器上没有此文件或无权查看",
+        "not on the server, or not yours to see",
+    ),
+    "evidence.why.damaged": ("收到的文件与记录不符", "the file received does not match the visit"),
+    "files.wifi": ("{n}张照片等待Wi-Fi（{kb}KB）", "Photos waiting for Wi-Fi: {n} ({kb} KB)"),
+    "files.wifi_short": ("{n}张照片等待Wi-Fi", "Photos waiting for Wi-Fi: {n}"),
+    "files.left": (
+        "还有{n}个文件（{kb}KB）未上传，下次同步继续",
+        "Files not uploaded yet: {n} ({kb} KB), they go with the next sync",
+    ),
+    "files.left_short": ("照片和签名待上传{n}个", "Photos and signatures to upload: {n}"),
+    "files.missing": (
+        "{n}个文件丢失，请在走访中重拍",
+        "Files missing: {n} (retake them in the visit)",
+    ),
+    "files.refused": (
+        "{n}个文件被服务器拒收，请在走访中查看",
+        "Files refused by the server: {n} (see the visit)",
+    ),
+    "files.all_sent": ("所有照片和签名已上传", "All files sent"),
     "sync.step.files": (
         "正在上传照片：剩余 {files} 个文件，{kb} KB",
         "Uploading photos: {files} files, {kb} KB left",
@@ -466,6 +514,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Exported {n} unsynced changes to: {path} (hand it to the township to import)",
     ),
     "settings.export_failed": ("导出失败：{reason}", "Export failed: {reason}"),
+    "settings.wifi_only": ("照片仅在Wi-Fi下上传", "Photos on Wi-Fi only"),
+    "settings.wifi_only_help": (
+        "开启后，用手机流量时照片留在本机，连上Wi-Fi再传；记录和签名照常同步。",
+        "On mobile data photos stay on the phone until Wi-Fi; records and signatures still sync.",
+    ),
+    "settings.on": ("开启", "On"),
+    "settings.off": ("关闭", "Off"),
+    "settings.wifi_only_forced": (
+        "当前由环境变量 TIANYE_PHOTOS_WIFI_ONLY 决定（{state}）",
+        "Set by TIANYE_PHOTOS_WIFI_ONLY for now ({state})",
+    ),
 }
 
 

@@ -1,5 +1,7 @@
 """The `config` and `session` tables' one writer: the cached server config (thresholds,
-enumerations, form definition) and the local session.
+enumerations, form definition), the local session and this phone's sync settings ("photos on
+Wi-Fi only": it must be known to the sync runner, which has the store and not the preferences
+file, and it survives signing out and another user signing in, like the device PIN).
 
 The PIN never leaves the phone: it unlocks the app offline, so only a salted scrypt hash is
 kept (hashlib, n=2**14, r=8, p=1: ~50 ms on a cheap phone, no extra dependency).
@@ -31,6 +33,7 @@ from shared_schema.config_data import CURRENT_YEAR
 ETAG_KEY = "_etag"  # the config table's row holding the configuration's ETag
 FORMS_KEY = "_forms@"  # + version: the forms of each published version held
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+PHOTOS_WIFI_ONLY = "photos_wifi_only"  # the session table's row of the setting (default off)
 MIN_PIN_LENGTH = 4
 
 
@@ -223,6 +226,14 @@ class SessionRepository:
     def has_pin(self) -> bool:
         """Whether an offline PIN is set."""
         return self._get("pin") is not None
+
+    def photos_wifi_only(self) -> bool:
+        """Whether photos wait for a network that is not metered (the settings screen)."""
+        return self._get(PHOTOS_WIFI_ONLY) is True
+
+    def set_photos_wifi_only(self, on: bool) -> None:
+        with self.db.transaction() as conn:
+            self._set(conn, PHOTOS_WIFI_ONLY, bool(on))
 
     def check_pin(self, pin: str) -> bool:
         """Whether `pin` unlocks the app (constant-time compare)."""

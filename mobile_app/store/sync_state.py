@@ -67,6 +67,15 @@ class SyncStateRepository:
             set_value(conn, "last_sync_at", iso(now))
             set_value(conn, "last_error", None)
 
+    def record_files(self, *, held_for_wifi: int) -> None:
+        """Note how many photos the last files phase held back for Wi-Fi (home says so)."""
+        with self.db.transaction() as conn:
+            set_value(conn, "files_held_for_wifi", int(held_for_wifi))
+
+    def files_held_for_wifi(self) -> int:
+        """Photos the last files phase held back on a metered network (0: none)."""
+        return int(get_value(self.db.conn, "files_held_for_wifi", 0) or 0)
+
     def record_error(self, message: str) -> None:
         """Note why the last sync stopped (shown to the worker)."""
         with self.db.transaction() as conn:

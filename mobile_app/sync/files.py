@@ -4,8 +4,11 @@ tus (`mobile_app.sync.tus`), oldest first, resuming where the server is.
 One file never holds up the others or the records: a file gone from the phone is marked
 missing (the visit shows it, the worker retakes it), a file the server refuses is marked with
 the reason; both are skipped. A dropped network ends the files phase quietly (what is left is
-counted and goes next sync). "Photos on Wi-Fi only" (`TIANYE_PHOTOS_WIFI_ONLY=1`, or the
-`wifi_only` argument) skips the phase on a metered network.
+counted and goes next sync). "Photos on Wi-Fi only" (the settings screen, stored with the
+session; `TIANYE_PHOTOS_WIFI_ONLY=1`/`=0` overrides it for tests and ops) holds the photos back
+on a metered network (`mobile_app.sync.connectivity.metered_for`); signatures, a few KB
+each, still go. What was held back is counted (`held_for_wifi`), so the sync screen and
+home say "3 photos wait for Wi-Fi" instead of "done".
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from mobile_app.store import files as files_table
 from mobile_app.store.database import Database
 from mobile_app.store.files import StoredFile
 from mobile_app.sync.client import Offline
+from mobile_app.sync.connectivity import env_flag
 from mobile_app.sync.tus import TusClient, UploadRefused
 
 WIFI_ONLY_ENV = "TIANYE_PHOTOS_WIFI_ONLY"
@@ -42,8 +46,19 @@ def evidence_for(db: Database, env: Mapping[str, str] = os.environ) -> EvidenceF
     return EvidenceFiles(db, evidence_root(db.path), limit_bytes=max(10, mb) * 1024 * 1024)
 
 
-def wifi_only_setting(env: Mapping[str, str] = os.environ) -> bool:
-    return env.get(WIFI_ONLY_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+WIFI_EXEMPT_KINDS = frozenset({"signature"})
+"""Kinds that go on any network even with "photos on Wi-Fi only" (a signature is a few KB)."""
+
+
+def wifi_only_setting(stored: bool = False, env: Mapping[str, str] = os.environ) -> bool:
+    """The setting in force: `TIANYE_PHOTOS_WIFI_ONLY` (1/0) when set, else the stored one."""
+    forced = env_flag(env, WIFI_ONLY_ENV)
+    return stored if forced is None else forced
+
+
+def waits_for_wifi(f: StoredFile) -> bool:
+    """Whether "photos on Wi-Fi only" holds this file back on a metered network."""
+    return f.kind not in WIFI_EXEMPT_KINDS
 
 
 @dataclass(frozen=True)
@@ -67,7 +82,42 @@ class FilesResult:
     bytes_left: int = 0
     missing: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
-    skipped: str | None = None  # "wifi_only" | "offline"
+    skipped: str | None = None  # "wifi_only" (photos held back) | "offline" (cut off)
+    held_for_wifi: int = 0  # photos not sent because the network is metered
+
+
+@dataclass(frozen=True)
+class PendingSummary:
+    """The files the server does not hold yet, by what keeps them here (home, sync screen)."""
+
+    waiting: int = 0  # will go with the next sync that can reach the server
+    waiting_bytes: int = 0
+    photos: int = 0  # of those, the ones "photos on Wi-Fi only" holds back
+    photo_bytes: int = 0
+    missing: int = 0  # gone from the phone: retake in the visit
+    refused: int = 0  # the server refused the bytes (tried again next sync)
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.waiting or self.missing or self.refused)
+
+
+def summarize(files: list[StoredFile]) -> PendingSummary:
+    """Pure: a summary of pending files (load them with `files_table.pending_uploads`)."""
+    waiting = [f for f in files if f.local != "missing" and not f.upload_error]
+    photos = [f for f in waiting if waits_for_wifi(f)]
+    return PendingSummary(
+        waiting=len(waiting),
+        waiting_bytes=sum(f.size - f.upload_offset for f in waiting),
+        photos=len(photos),
+        photo_bytes=sum(f.size - f.upload_offset for f in photos),
+        missing=sum(1 for f in files if f.local == "missing"),
+        refused=sum(1 for f in files if f.local != "missing" and f.upload_error),
+    )
+
+
+def pending_summary(db: Database) -> PendingSummary:
+    return summarize(files_table.pending_uploads(db))
 
 
 def left(files: list[StoredFile]) -> tuple[int, int]:
@@ -90,14 +140,18 @@ def upload_pending(
     db = evidence.db
     result = FilesResult()
     pending = files_table.pending_uploads(db)
+    if wifi_only and any(waits_for_wifi(f) for f in pending) and metered():
+        held = [f for f in pending if waits_for_wifi(f) and f.local != "missing"]
+        result.held_for_wifi = len(held)
+        result.skipped = "wifi_only" if held else None
+        # a missing photo is still reported as missing (no bytes would move anyway)
+        pending = [f for f in pending if not waits_for_wifi(f) or f.local == "missing"]
     files_total, bytes_total = left(pending)
-    if wifi_only and metered():
-        result.skipped = "wifi_only"
-        result.files_left, result.bytes_left = files_total, bytes_total
-        return result
+    sending = {f.sha256 for f in pending}
 
     def report() -> None:
-        files_left, bytes_left = left(files_table.pending_uploads(db))
+        now_pending = [f for f in files_table.pending_uploads(db) if f.sha256 in sending]
+        files_left, bytes_left = left(now_pending)
         on_progress(FilesProgress(files_left, bytes_left, files_total, bytes_total))
 
     report()
@@ -132,7 +186,7 @@ def upload_pending(
             result.refused.append(f.sha256)
             continue
         except Offline:
-            result.skipped = "offline"
+            result.skipped = "offline"  # what is left waits for the next sync
             break
         with db.transaction() as conn:
             files_table.mark_uploaded(conn, f.sha256, now=now())

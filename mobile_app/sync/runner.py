@@ -313,10 +313,11 @@ class SyncRunner:
             now=lambda: self.now().isoformat(),
             on_progress=progress,
             should_stop=self._cancel.is_set,
-            wifi_only=wifi_only_setting(),
+            wifi_only=wifi_only_setting(self.store.session.photos_wifi_only()),
             metered=self.metered,
             sleep=self.sleep,
         )
+        self.store.sync_state.record_files(held_for_wifi=result.files.held_for_wifi)
         self.client.bytes_sent += tus.bytes_sent
         self._check_cancel()
         return result.files

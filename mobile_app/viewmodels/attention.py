@@ -1,8 +1,10 @@
 """What the worker must act on, and what is waiting to go up: counts for home and sync screens.
 
-`load_status` reads the store once (load); `newly` and `attention_lines` are pure (decide);
-the screens only show the strings. A sync that brought a returned visit or a new conflict is
-not "done" for the worker: `sync_outcome` says what needs them instead.
+`load_status` reads the store once (load); `newly`, `attention_lines` and `files_lines` are
+pure (decide); the screens only show the strings. A sync that brought a returned visit or a
+new conflict is not "done" for the worker: `sync_outcome` says what needs them instead. Files
+that stay on the phone (photos waiting for Wi-Fi, a missing file, a file the server refused)
+are said on home and on the sync screen, never left behind a silent "done".
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from mobile_app.sync.files import PendingSummary, pending_summary, wifi_only_setting
 from shared_schema.timefmt import DEFAULT_TIME_ZONE, format_datetime, parse_zone
 
 Translate = Callable[..., str]
@@ -42,6 +45,8 @@ class HomeStatus:
     waiting: int  # outbox entries waiting to go up
     drafts: int  # unfinished forms (stay on the phone until saved)
     attention: Attention
+    files: PendingSummary = field(default_factory=PendingSummary)  # not on the server yet
+    held_for_wifi: bool = False  # the last sync held photos back ("photos on Wi-Fi only")
 
 
 def load_attention(store: Any, today: date) -> Attention:
@@ -58,14 +63,49 @@ def load_attention(store: Any, today: date) -> Attention:
     )
 
 
+def load_files(store: Any) -> tuple[PendingSummary, bool]:
+    """The pending files, and whether photos wait for Wi-Fi (held back by the last sync and
+    the setting still on)."""
+    held = store.sync_state.files_held_for_wifi() > 0
+    return pending_summary(store.db), held and wifi_only_setting(store.session.photos_wifi_only())
+
+
 def load_status(store: Any, today: date) -> HomeStatus:
     state = store.sync_state.get()
+    files, held = load_files(store)
     return HomeStatus(
         last_sync_at=state.last_sync_at,
         waiting=store.outbox.count(),
         drafts=max(0, store.unsynced_count() - store.outbox.count()),
         attention=load_attention(store, today),
+        files=files,
+        held_for_wifi=held,
     )
+
+
+def kb(n: int) -> int:
+    return (max(0, n) + 1023) // 1024
+
+
+def files_lines(
+    files: PendingSummary, held_for_wifi: bool, tr: Translate, *, sizes: bool = True
+) -> list[str]:
+    """What of the evidence files is still on the phone, and why (empty: nothing)."""
+    lines = []
+    photos = files.photos if held_for_wifi else 0
+    if photos:
+        key = "files.wifi" if sizes else "files.wifi_short"
+        lines.append(tr(key, n=photos, kb=kb(files.photo_bytes)))
+    rest = files.waiting - photos
+    if rest:
+        rest_bytes = files.waiting_bytes - (files.photo_bytes if photos else 0)
+        key = "files.left" if sizes else "files.left_short"
+        lines.append(tr(key, n=rest, kb=kb(rest_bytes)))
+    if files.missing:
+        lines.append(tr("files.missing", n=files.missing))
+    if files.refused:
+        lines.append(tr("files.refused", n=files.refused))
+    return lines
 
 
 def newly(before: Attention, after: Attention) -> Attention:
@@ -117,6 +157,7 @@ def home_lines(
     lines = [tr("sync.last", time=when), tr("home.waiting", n=status.waiting)]
     if status.drafts:
         lines.append(tr("home.drafts", n=status.drafts))
+    lines += files_lines(status.files, status.held_for_wifi, tr, sizes=False)
     needs = attention_lines(status.attention, tr, lang)
     what = SEPARATOR.get(lang, "; ").join(needs)
     lines.append(tr("home.needs", what=what) if needs else tr("home.all_clear"))

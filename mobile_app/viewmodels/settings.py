@@ -11,6 +11,11 @@ re-encrypted). Both need the vault, which the app passes in. "Auto-lock" picks h
 minutes without a touch lock the store (`AUTO_LOCK_CHOICES`, a device preference; the app's
 `AutoLock` follows `auto_lock_minutes`).
 
+"Photos on Wi-Fi only" (default off) is kept in the store with the session
+(`SessionRepository.set_photos_wifi_only`): the sync runner reads it there and holds photos
+back on a metered network; `TIANYE_PHOTOS_WIFI_ONLY=1`/`=0` overrides it (tests, ops), and the
+screen then says so.
+
 "Export unsynced work" writes the outbox to a checksummed file (`mobile_app.store.export`) for
 a phone that will never get signal again; the office imports it with
 `python -m sync_server import-outbox` (docs/operations.md).
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -83,6 +89,8 @@ class SettingsViewModel(ViewModel):
     locked = BooleanProperty(False)
     pin_busy = BooleanProperty(False)
     auto_lock_minutes = NumericProperty(0)
+    photos_wifi_only = BooleanProperty(False)  # the stored setting
+    wifi_only_note = StringProperty("")  # when the environment overrides it
 
     def __init__(
         self,
@@ -102,6 +110,7 @@ class SettingsViewModel(ViewModel):
         self.export_dir = Path(export_dir) if export_dir else prefs.path.parent / "exports"
         self.lang = prefs.language()
         self.auto_lock_minutes = prefs.auto_lock_minutes()
+        self.bind(lang=lambda *_: self._wifi_note())
         self.refresh()
 
     def refresh(self) -> None:
@@ -111,8 +120,26 @@ class SettingsViewModel(ViewModel):
         user = session.user or {}
         self.user_name = user.get("display_name") or user.get("username") or ""
         self.pending_count = self.store.outbox.count()
+        self.photos_wifi_only = self.store.session.photos_wifi_only()
+        self._wifi_note()
         self.message = self.error = ""
         self.confirm_needed = False
+
+    def set_photos_wifi_only(self, on: bool) -> None:
+        """Photos wait for a network that is not metered (kept on this phone)."""
+        self.store.session.set_photos_wifi_only(on)
+        self.photos_wifi_only = bool(on)
+
+    def _wifi_note(self) -> None:
+        from mobile_app.sync.connectivity import env_flag
+        from mobile_app.sync.files import WIFI_ONLY_ENV
+
+        forced = env_flag(os.environ, WIFI_ONLY_ENV)
+        if forced is None:
+            self.wifi_only_note = ""
+            return
+        state = self.tr("settings.on" if forced else "settings.off")
+        self.wifi_only_note = self.tr("settings.wifi_only_forced", state=state)
 
     def set_language(self, lang: str) -> None:
         """Switch the app language and remember it on the device."""

@@ -1,5 +1,10 @@
 """The sync screen: progress bar, pending count, last sync time, errors in plain words, retry.
 
+During the run the bar follows the records, then the files' bytes ("N files, X KB left").
+After it, `files_text` says what of the evidence files is still on the phone and why (photos
+waiting for Wi-Fi, files cut off, missing or refused) or "all files sent": never a silent
+"done" over photos that did not go.
+
 The run happens in a background thread (`SyncRunner.run`); its progress callbacks arrive on
 that thread and are posted to the UI thread before touching any property.
 """
@@ -12,7 +17,14 @@ from typing import Any
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 from mobile_app.store import Store
-from mobile_app.viewmodels.attention import Attention, human_time, load_attention, sync_outcome
+from mobile_app.viewmodels.attention import (
+    Attention,
+    files_lines,
+    human_time,
+    load_attention,
+    load_files,
+    sync_outcome,
+)
 from mobile_app.viewmodels.base import ViewModel
 
 RunnerFactory = Callable[[Callable[[Any], None]], Any]
@@ -45,6 +57,8 @@ class SyncViewModel(ViewModel):
     error = StringProperty("")
     can_retry = BooleanProperty(False)
     needs_attention = BooleanProperty(False)  # the last sync brought something to act on
+    files_text = StringProperty("")  # what of the evidence files is left after a run
+    files_left = BooleanProperty(False)  # something is left (shown as a warning)
     finished_runs = NumericProperty(0)
 
     def __init__(self, store: Store, runner_factory: RunnerFactory | None, **kw: Any) -> None:
@@ -63,6 +77,15 @@ class SyncViewModel(ViewModel):
         self.rejected_count = state.rejected_count
         when = human_time(state.last_sync_at, self.lang) or self.tr("common.never")
         self.last_sync_text = self.tr("sync.last", time=when)
+        if not self.running:
+            self.refresh_files(after_run=bool(state.last_sync_at))
+
+    def refresh_files(self, *, after_run: bool = True) -> None:
+        """What is left of the files (from the store): lines, or "all files sent"."""
+        files, held = load_files(self.store)
+        lines = files_lines(files, held, self.tr)
+        self.files_left = bool(lines)
+        self.files_text = "\n".join(lines) or (self.tr("files.all_sent") if after_run else "")
 
     def start(self) -> bool:
         """Start a sync in the background; False when one runs or the app is not signed in."""
@@ -76,6 +99,8 @@ class SyncViewModel(ViewModel):
         self._before = load_attention(self.store, self.today())
         self.running = True
         self.needs_attention = False
+        self.files_text = ""
+        self.files_left = False
         self.progress = 0.0
         self.phase_text = self.tr("sync.running")
         runner = self.runner_factory(lambda p: self._post(lambda: self._on_progress(p)))
