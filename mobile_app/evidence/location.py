@@ -2,11 +2,15 @@
 or "no fix" with a reason, and never a reason to refuse saving.
 
 `LocationSource` is the interface: `start(report)` begins and calls `report(LocationState)`
-as the state changes; `stop()` ends. `PlyerLocationSource` is the Android one (plyer's gps,
-not testable here); `FakeLocationSource` answers a fixed state and is what desktop, Xvfb, the
-tests and the demo use. `source_for(env, platform)` picks one: `TIANYE_FAKE_LOCATION` wins
-("26.566,107.981,12" = lat,lon,accuracy in metres; "none:<reason>" = no fix), then Android's
-plyer; elsewhere "no fix: no location service on this device".
+as the state changes; `stop()` ends. `PlyerLocationSource` is the Android one: it asks for the
+location permission first (`mobile_app.evidence.permissions`; refused → "no fix: location
+permission refused") and then starts plyer's gps, whose callbacks arrive on Android's UI thread
+and are carried to Kivy's by `post` (the GPS itself needs a phone; the permission step is
+tested with a fake `android.permissions`). `FakeLocationSource` answers a fixed state and is
+what desktop, Xvfb, the tests and the demo use. `source_for(env, platform)` picks one:
+`TIANYE_FAKE_LOCATION` wins ("26.566,107.981,12" = lat,lon,accuracy in metres;
+"none:<reason>" = no fix), then Android's plyer; elsewhere "no fix: no location service on
+this device".
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from mobile_app.evidence import permissions
+
 FAKE_ENV = "TIANYE_FAKE_LOCATION"
 FIX_TIMEOUT_S = 60.0
 """After this long without a fix the visit shows "no fix: timed out" (and saves anyway)."""
 
 REASONS: dict[str, tuple[str, str]] = {
-    "permission_denied": ("未授予定位权限", "location permission not granted"),
+    "permission_denied": ("未允许使用定位", "location permission refused"),
     "disabled": ("定位服务已关闭", "location service is off"),
     "timeout": ("长时间未获得定位", "no fix in time"),
     "unavailable": ("本设备无定位服务", "no location service on this device"),
@@ -99,6 +105,11 @@ def parse_fake(spec: str, *, now: datetime | None = None) -> LocationState:
 
 
 Report = Callable[[LocationState], None]
+Post = Callable[[Callable[[], None]], None]
+
+
+def _now(fn: Callable[[], None]) -> None:
+    fn()
 
 
 class LocationSource(Protocol):
@@ -123,19 +134,35 @@ class FakeLocationSource:
         return None
 
 
-class PlyerLocationSource:  # pragma: no cover - needs an Android phone
-    """Android's location through plyer (`ACCESS_FINE_LOCATION` in buildozer.spec)."""
+class PlyerLocationSource:
+    """Android's location through plyer, after the location permission (asked now, at the
+    start of the visit; `ACCESS_FINE_LOCATION`/`ACCESS_COARSE_LOCATION` in buildozer.spec)."""
 
-    def __init__(self) -> None:
-        from plyer import gps
-
+    def __init__(self, gps: Any = None, *, platform: str = "android", post: Post = _now) -> None:
         self._gps = gps
+        self.platform = platform
+        self.post = post
         self._report: Report | None = None
+        self._stopped = False
 
     def start(self, report: Report) -> None:
         self._report = report
+        self._stopped = False
         report(WAITING)
+        permissions.ask("location", self._allowed, platform=self.platform, post=self.post)
+
+    def _allowed(self, granted: bool) -> None:
+        report = self._report
+        if report is None or self._stopped:
+            return
+        if not granted:
+            report(no_fix("permission_denied"))
+            return
         try:
+            if self._gps is None:  # pragma: no cover - plyer's gps needs an Android phone
+                from plyer import gps
+
+                self._gps = gps
             self._gps.configure(on_location=self._on_location, on_status=self._on_status)
             self._gps.start(minTime=1000, minDistance=0)
         except NotImplementedError:
@@ -144,7 +171,8 @@ class PlyerLocationSource:  # pragma: no cover - needs an Android phone
             report(no_fix("error"))
 
     def _on_location(self, **kw: Any) -> None:
-        if self._report is None:
+        report = self._report
+        if report is None:
             return
         fix = Fix(
             float(kw["lat"]),
@@ -152,24 +180,30 @@ class PlyerLocationSource:  # pragma: no cover - needs an Android phone
             float(kw["accuracy"]) if kw.get("accuracy") is not None else None,
             datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         )
-        self._report(LocationState("fixed", fix))
+        self.post(lambda: report(LocationState("fixed", fix)))
 
     def _on_status(self, stype: str, status: str) -> None:
-        if self._report is not None and "disabled" in f"{stype} {status}".lower():
-            self._report(no_fix("disabled"))
+        report = self._report
+        if report is not None and "disabled" in f"{stype} {status}".lower():
+            self.post(lambda: report(no_fix("disabled")))
 
     def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            self._gps.stop()
+        self._stopped = True
+        if self._gps is not None:
+            with contextlib.suppress(Exception):
+                self._gps.stop()
 
 
 def source_for(
-    env: Mapping[str, str], platform: str, now: Callable[[], datetime] | None = None
+    env: Mapping[str, str],
+    platform: str,
+    now: Callable[[], datetime] | None = None,
+    post: Post = _now,
 ) -> LocationSource:
     """The fake source when `TIANYE_FAKE_LOCATION` is set, plyer on Android, else "none"."""
     spec = env.get(FAKE_ENV)
     if spec:
         return FakeLocationSource(spec, now)
-    if platform == "android":  # pragma: no cover
-        return PlyerLocationSource()
+    if platform == "android":
+        return PlyerLocationSource(platform=platform, post=post)
     return FakeLocationSource("none:unavailable")

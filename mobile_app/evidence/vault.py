@@ -11,6 +11,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mobile_app.evidence.crypto import FileCipher, SealedFileError
 from mobile_app.evidence.eviction import DEFAULT_LIMIT_BYTES, SpacePlan, plan_space
@@ -122,6 +123,53 @@ class EvidenceFiles:
         stored = files_table.get_file(self.db, image.sha256)
         assert stored is not None
         return Added(stored, plan)
+
+    def keep_fetched(
+        self, item: dict[str, Any], data: bytes, *, visit_id: str | None, now: str
+    ) -> Added:
+        """A full file fetched from the server (a visit's `attachments` item and its bytes):
+        checked against its name, then stored like a new file (room made first) but counted
+        as on the server, so it is evicted again when space runs low."""
+        sha256 = str(item.get("sha256"))
+        if sha256_hex(data) != sha256:
+            raise MissingFile(sha256)  # the bytes are not the file the visit names
+        files = files_table.all_files(self.db)
+        plan = plan_space(files, incoming=len(data), limit=self.limit_bytes)
+        self.apply_evictions(plan)
+        mime = str(item.get("mime") or "image/jpeg")
+        width, height = item.get("width"), item.get("height")
+        image = PreparedImage(
+            data=data,
+            mime=mime,
+            width=int(width) if isinstance(width, int) else 0,
+            height=int(height) if isinstance(height, int) else 0,
+            sha256=sha256,
+            taken_at=item.get("taken_at"),
+        )
+        self.vault.put(image)
+        with self.db.transaction() as conn:
+            files_table.add_fetched(
+                conn,
+                sha256=sha256,
+                visit_id=visit_id,
+                kind=str(item.get("kind") or "document"),
+                mime=mime,
+                size=len(data),
+                width=width if isinstance(width, int) else None,
+                height=height if isinstance(height, int) else None,
+                taken_at=item.get("taken_at") if isinstance(item.get("taken_at"), str) else None,
+                now=now,
+            )
+        stored = files_table.get_file(self.db, sha256)
+        assert stored is not None
+        return Added(stored, plan)
+
+    def read_full(self, sha256: str, *, now: str) -> bytes:
+        """The full bytes for viewing: read, and marked recently used (evicted last)."""
+        data = self.read(sha256)
+        with self.db.transaction() as conn:
+            files_table.touch(conn, sha256, now=now)
+        return data
 
     def apply_evictions(self, plan: SpacePlan) -> None:
         if not plan.evict:

@@ -3,24 +3,27 @@ household's signature drawn on a pad, and the GPS state. Like every field widget
 report (`on_change(path, action)`, an action dict the visit view-model carries out) and show
 what the view-model gives them; they never prepare, store or validate anything themselves.
 
-Actions: `{"file": path}` (a chosen or taken photo), `{"remove": sha256}`, `{"fetch": sha256}`
-(a file another phone took: its thumbnail on demand), `{"strokes": [...], "size": (w, h)}`
-(a signature), `{"locate": True}` (ask for a fix again).
+Actions: `{"file": path}` (a photo chosen in the desktop chooser), `{"camera": True}` and
+`{"gallery": True}` (Android: the view-model asks for the permission, then opens them),
+`{"remove": sha256}`, `{"fetch": sha256}` (a file another phone took: its thumbnail on
+demand), `{"view": sha256}` (a tap on a thumbnail: the full photo, fetched if need be),
+`{"strokes": [...], "size": (w, h)}` (a signature), `{"locate": True}` (ask for a fix again).
 """
 
 from __future__ import annotations
 
 import io
 import os
-import tempfile
 from typing import Any
 
 from kivy.core.image import Image as CoreImage
 from kivy.graphics import Color, Line, Rectangle
 from kivy.metrics import dp
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.filechooser import FileChooserListView
 from kivy.uix.image import Image
+from kivy.uix.modalview import ModalView
 from kivy.uix.popup import Popup
 from kivy.uix.widget import Widget
 from kivy.utils import platform
@@ -32,6 +35,9 @@ from mobile_app.widgets.common import COLORS, FitButton, TButton, TLabel
 PHOTO_FILTERS = ["*.jpg", "*.jpeg", "*.JPG", "*.JPEG", "*.png", "*.PNG", "*.webp"]
 
 
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
 def texture_of(data: bytes | None, ext: str = "jpg") -> Any:
     if not data:
         return None
@@ -41,25 +47,35 @@ def texture_of(data: bytes | None, ext: str = "jpg") -> Any:
         return None
 
 
+class Thumbnail(ButtonBehavior, Image):
+    """A file's thumbnail; a tap opens the full photo."""
+
+
 class EvidenceItem(BoxLayout):
-    """One file: its thumbnail, its state (pending, uploaded, missing...) and a remove button."""
+    """One file: its thumbnail (tap: the full photo), its state (pending, uploaded, missing...)
+    and a remove button; a file only on the server first shows "Show" for its thumbnail."""
 
     def __init__(self, item: dict[str, Any], lang: str, on_action: Any, **kw: Any) -> None:
-        super().__init__(orientation="horizontal", size_hint_y=None, height=dp(96), **kw)
+        super().__init__(
+            orientation="horizontal", size_hint_y=None, height=dp(96), spacing=dp(6), **kw
+        )
         self.sha256 = item["sha256"]
         self.state = item["state"]
-        self.thumb = Image(size_hint_x=None, width=dp(128), fit_mode="contain")
+        self.thumb = Thumbnail(size_hint_x=None, width=dp(128), fit_mode="contain")
         texture = texture_of(item.get("thumb"))
         if texture is not None:
             self.thumb.texture = texture
+            self.thumb.bind(on_release=lambda *_: on_action({"view": self.sha256}))
         self.add_widget(self.thumb)
         color = COLORS["danger"] if item["state"] in ("missing", "refused") else COLORS["muted"]
         self.state_label = TLabel(text=item["text"], color=color, font_size="13sp")
         self.add_widget(self.state_label)
-        if item["state"] == "remote":
-            fetch = TButton(text=translate("evidence.ok", lang), size_hint_x=None, width=dp(88))
+        self.fetch_button: TButton | None = None
+        if item["state"] == "remote" and texture is None:
+            fetch = TButton(text=translate("evidence.show", lang), size_hint_x=None, width=dp(88))
             fetch.bind(on_release=lambda *_: on_action({"fetch": self.sha256}))
             self.add_widget(fetch)
+            self.fetch_button = fetch
         self.remove_button = TButton(
             text=translate("evidence.remove", lang), size_hint_x=None, width=dp(88)
         )
@@ -77,9 +93,17 @@ class PhotoField(FieldBox):
         self.items = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
         self.items.bind(minimum_height=self.items.setter("height"))
         box.add_widget(self.items)
+        buttons = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(8))
         self.add_button = TButton(text="")
         self.add_button.bind(on_release=lambda *_: self.open_source())
-        box.add_widget(self.add_button)
+        buttons.add_widget(self.add_button)
+        # Android: the gallery next to the camera (also the way on when the camera is refused)
+        self.gallery_button: TButton | None = None
+        if platform == "android":
+            self.gallery_button = TButton(text="")
+            self.gallery_button.bind(on_release=lambda *_: self.action({"gallery": True}))
+            buttons.add_widget(self.gallery_button)
+        box.add_widget(buttons)
         self.popup: Popup | None = None
         self._shown: list[Any] = []
         return box
@@ -88,6 +112,8 @@ class PhotoField(FieldBox):
         super().relabel(lang)
         key = "evidence.camera" if platform == "android" else "evidence.choose"
         self.add_button.text = "+ " + translate(key, lang)
+        if self.gallery_button is not None:
+            self.gallery_button.text = translate("evidence.gallery", lang)
 
     def action(self, action: dict[str, Any]) -> None:
         self.on_change(self.path, action)
@@ -102,26 +128,17 @@ class PhotoField(FieldBox):
         for item in items:
             self.items.add_widget(EvidenceItem(item, self.lang, self.action))
         limit = self.field_def.max_items
-        self.add_button.disabled = limit is not None and len(items) >= limit
+        full = limit is not None and len(items) >= limit
+        self.add_button.disabled = full
+        if self.gallery_button is not None:
+            self.gallery_button.disabled = full
 
     # -- sources ---------------------------------------------------------------------------
     def open_source(self) -> None:
-        if platform == "android":  # pragma: no cover - needs a phone
-            self._take_photo()
+        if platform == "android":  # the view-model asks for the camera, then opens it
+            self.action({"camera": True})
         else:
             self.open_chooser()
-
-    def _take_photo(self) -> None:  # pragma: no cover - needs a phone
-        from plyer import camera
-
-        target = os.path.join(tempfile.gettempdir(), "tianye-camera.jpg")
-
-        def done(path: str | None) -> bool:
-            if path and os.path.exists(path):
-                self.action({"file": path})
-            return False
-
-        camera.take_picture(filename=target, on_complete=done)
 
     def open_chooser(self, folder: str | None = None) -> Popup:
         start = folder or os.environ.get("TIANYE_PHOTO_DIR") or os.path.expanduser("~")
@@ -329,3 +346,33 @@ class GeoField(FieldBox):
 
     def show(self, value: Any) -> None:
         self.status.text = str(value or translate("common.unknown", self.lang))
+
+
+class PhotoView(ModalView):
+    """A photo full screen on black, with a close button at the top (and Android's back)."""
+
+    def __init__(self, data: bytes, mime: str | None, lang: str, on_close: Any, **kw: Any) -> None:
+        super().__init__(
+            size_hint=(1, 1),
+            auto_dismiss=False,
+            background="",
+            background_color=(0, 0, 0, 1),
+            overlay_color=(0, 0, 0, 1),
+            **kw,
+        )
+        self.on_close = on_close
+        body = BoxLayout(orientation="vertical")
+        bar = BoxLayout(size_hint_y=None, height=dp(60), padding=dp(6))
+        bar.add_widget(Widget())
+        self.close_button = TButton(
+            text=translate("evidence.close", lang), size_hint_x=None, width=dp(120)
+        )
+        self.close_button.bind(on_release=lambda *_: self.on_close())
+        bar.add_widget(self.close_button)
+        body.add_widget(bar)
+        self.image = Image(fit_mode="contain")
+        texture = texture_of(data, EXTENSIONS.get(mime or "", "jpg"))
+        if texture is not None:
+            self.image.texture = texture
+        body.add_widget(self.image)
+        self.add_widget(body)

@@ -78,6 +78,31 @@ def add_file(
     )
 
 
+def add_fetched(
+    conn: sqlite3.Connection,
+    *,
+    sha256: str,
+    visit_id: str | None,
+    kind: str,
+    mime: str,
+    size: int,
+    width: int | None,
+    height: int | None,
+    taken_at: str | None,
+    now: str,
+) -> None:
+    """Record a full file fetched from the server (another phone's photo, or one of ours that
+    was evicted): on the server, so counted in the storage bound and evictable again."""
+    conn.execute(
+        "INSERT INTO files (sha256, visit_id, kind, mime, size, width, height, taken_at,"
+        " local, remote, upload_offset, created_at, last_used_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'full', 'uploaded', ?, ?, ?)"
+        " ON CONFLICT (sha256) DO UPDATE SET local='full', remote='uploaded',"
+        " upload_offset=files.size, upload_error=NULL, last_used_at=excluded.last_used_at",
+        (sha256, visit_id, kind, mime, size, width, height, taken_at, size, now, now),
+    )
+
+
 def attach_to_visit(conn: sqlite3.Connection, sha256s: list[str], visit_id: str) -> None:
     """Files taken on a visit form before its id was known now belong to it."""
     conn.executemany(

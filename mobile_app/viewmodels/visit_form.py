@@ -16,7 +16,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 
 from mobile_app.forms.definition import bundled_form, load_form
 from mobile_app.store import Store, ValidationFailed
@@ -96,8 +96,18 @@ class VisitFormViewModel(FormViewModel):
     review_returned = BooleanProperty(False)  # the note asks the worker to act
     gps_text = StringProperty("")
     space_warning = StringProperty("")
+    viewing: Any = ObjectProperty(None, allownone=True)  # {"sha256", "data", "mime"} full screen
+    fetching = StringProperty("")  # the sha256 of a full file being fetched from the server
 
     def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
+        from kivy.utils import platform
+
+        from mobile_app.evidence import capture
+
+        self.platform = str(platform)  # "android": camera, gallery and runtime permissions
+        self.camera: Any = capture.take_picture  # (on_file) -> None; tests give their own
+        self.gallery: Any = capture.choose_picture
+        self._notes: dict[str, tuple[str, str]] = {}  # field → a message that never blocks
         self._household: dict[str, Any] = {}
         self._members: list[dict[str, Any]] = []
         self._previous: dict[str, Any] | None = None
@@ -159,6 +169,9 @@ class VisitFormViewModel(FormViewModel):
         self.touched = set()
         self.show_all = False
         self._parse_errors = {}
+        self._notes = {}
+        self.viewing = None
+        self.fetching = ""
         self.section_index = 0
         self.saved = False
         self.message = self.draft_text = ""
@@ -340,8 +353,10 @@ class VisitFormViewModel(FormViewModel):
             if not isinstance(a, dict) or a.get("kind") != kind:
                 continue
             row = files_table.get_file(self.store.db, str(a.get("sha256")))
+            thumb = self.thumbnail(str(a["sha256"]))
             if row is None:  # taken on another phone: on the server, fetched on demand
-                state, text = "remote", self.tr("evidence.state.remote")
+                key = "evidence.state.remote_thumb" if thumb else "evidence.state.remote"
+                state, text = "remote", self.tr(key)
             elif row.local == "missing":
                 state, text = "missing", self.tr("evidence.state.missing")
             elif row.upload_error and row.remote == "pending":
@@ -349,7 +364,6 @@ class VisitFormViewModel(FormViewModel):
             else:
                 state = "thumb" if row.local == "thumb" else row.remote
                 text = self.tr(STATE_KEYS[state])
-            thumb = self.thumbnail(str(a["sha256"]))
             items.append(
                 {"sha256": a["sha256"], "state": state, "text": text, "item": a, "thumb": thumb}
             )
@@ -364,11 +378,20 @@ class VisitFormViewModel(FormViewModel):
         action = raw if isinstance(raw, dict) else {}
         if "file" in action:
             self.add_photo_file(path, str(action["file"]))
+        elif action.get("camera"):
+            self.take_photo(path)
+        elif action.get("gallery"):
+            self.choose_photo(path)
         elif "remove" in action:
             self.remove_attachment(str(action["remove"]))
         elif "fetch" in action:
-            self.fetch_thumbnail(str(action["fetch"]))
+            if self.fetch_thumbnail(str(action["fetch"])) is None:
+                self._note(path, "evidence.thumb_failed")
+            else:
+                self._clear_note(path)
             self.values = dict(self.values)  # show it
+        elif "view" in action:
+            self.open_full(path, str(action["view"]))
         elif "strokes" in action:
             self.add_signature(path, list(action["strokes"]), tuple(action["size"]))
         elif action.get("locate"):
@@ -400,6 +423,138 @@ class VisitFormViewModel(FormViewModel):
         self.evidence().vault.put_thumb(sha256, data)
         return data
 
+    # -- messages next to a field that never block saving (permissions, fetches) -----------
+    def _note(self, path: str, key: str, why: str | None = None, **fmt: Any) -> None:
+        """A message next to the field in both languages (`why`: a key for its {reason})."""
+        from mobile_app.i18n import translate
+
+        def text(lang: str) -> str:
+            reason = {"reason": translate(why, lang)} if why else {}
+            return translate(key, lang, **fmt, **reason)
+
+        self._notes[path] = (text("zh"), text("en"))
+        self.revalidate()
+
+    def _clear_note(self, path: str) -> None:
+        if self._notes.pop(path, None) is not None:
+            self.revalidate()
+
+    def revalidate(self) -> None:
+        super().revalidate()
+        if not self._notes or not self.record_id:
+            return
+        errors = dict(self.errors)
+        for path, (zh, en) in self._notes.items():
+            if path not in errors:  # a real error wins; the note comes back when it is fixed
+                errors[path] = en if self.lang == "en" else zh
+        self.errors = errors
+
+    # -- the camera and the gallery (Android), after their permission ----------------------
+    def take_photo(self, path: str) -> None:
+        """Android: ask for the camera, then open it; refused → a note and the gallery."""
+        from mobile_app.evidence import permissions
+
+        def allowed(granted: bool) -> None:
+            if not granted:
+                self._note(path, "evidence.camera_refused")
+                return
+            self._clear_note(path)
+            try:
+                self.camera(lambda file: self._post(lambda: self._add_later(path, file)))
+            except Exception as exc:  # no camera app, plyer failed: say so, keep the form
+                self._note(path, "evidence.camera_failed", reason=str(exc) or type(exc).__name__)
+
+        permissions.ask("camera", allowed, platform=self.platform, post=self._post)
+
+    def choose_photo(self, path: str) -> None:
+        """Android: a picture from the gallery (read access asked first)."""
+        from mobile_app.evidence import permissions
+
+        def allowed(granted: bool) -> None:
+            if not granted:
+                self._note(path, "evidence.gallery_refused")
+                return
+            try:
+                self.gallery(lambda file: self._post(lambda: self._add_later(path, file)))
+            except Exception as exc:
+                self._note(path, "evidence.camera_failed", reason=str(exc) or type(exc).__name__)
+
+        permissions.ask("photos", allowed, platform=self.platform, post=self._post)
+
+    def _add_later(self, path: str, file: str) -> None:
+        self.add_photo_file(path, file)
+
+    # -- the full-size photo (on this phone, or fetched from the server on demand) ---------
+    def open_full(self, path: str, sha256: str) -> None:
+        """Show a file full screen: from the vault when it is here, else fetched from the
+        server (scoped read), kept in the vault (bounded, evictable: the server holds it)
+        and shown; a fetch that fails says so next to the field and keeps the thumbnail."""
+        from mobile_app.evidence.vault import MissingFile
+        from mobile_app.store import files as files_table
+
+        item = self._attachment(sha256)
+        if item is None or self.fetching:
+            return
+        row = files_table.get_file(self.store.db, sha256)
+        if row is not None and row.local == "full":
+            try:
+                data = self.evidence().read_full(sha256, now=iso(self.now()))
+            except MissingFile:  # gone or damaged: marked missing, shown so
+                self.values = dict(self.values)
+                return
+            self._show_full(path, item, data)
+            return
+        if row is not None and row.remote == "pending":  # never reached the server
+            self._note(path, "evidence.state.missing")
+            return
+        session = self.store.session.get()
+        if not session.server_url or not session.token:
+            self._note(path, "evidence.fetch_failed", why="evidence.why.signed_out")
+            return
+        from mobile_app.sync.tus import TusClient
+
+        client = TusClient(session.server_url, session.token)
+        self.fetching = sha256
+        self.message = self.tr("evidence.fetching")
+
+        def fetched(data: bytes) -> None:
+            self.fetching = ""
+            self.message = ""
+            try:
+                added = self.evidence().keep_fetched(
+                    item, data, visit_id=self.record_id or None, now=iso(self.now())
+                )
+            except MissingFile:
+                self._note(path, "evidence.fetch_failed", why="evidence.why.damaged")
+                return
+            self.space_warning = _space_text(added.plan, self.lang) or ""
+            self.values = dict(self.values)  # its state: on this phone now
+            self._show_full(path, item, data)
+
+        def failed(exc: BaseException) -> None:
+            self.fetching = ""
+            self.message = ""
+            why = _fetch_reason(exc)
+            if why is None:
+                self._note(path, "evidence.fetch_failed", reason=str(exc) or type(exc).__name__)
+            else:
+                self._note(path, "evidence.fetch_failed", why=why)
+
+        self.run_background(lambda: client.fetch(sha256), fetched, failed)
+
+    def _attachment(self, sha256: str) -> dict[str, Any] | None:
+        for a in self.values.get("attachments") or []:
+            if isinstance(a, dict) and a.get("sha256") == sha256:
+                return a
+        return None
+
+    def _show_full(self, path: str, item: dict[str, Any], data: bytes) -> None:
+        self._clear_note(path)
+        self.viewing = {"sha256": item["sha256"], "data": data, "mime": item.get("mime")}
+
+    def close_full(self) -> None:
+        self.viewing = None
+
     def _attach(self, path: str, image: Any) -> None:
         kind = self.form.field(path).attachment_kind
         added = self.evidence().add(image, kind=kind, visit_id=self.record_id, now=iso(self.now()))
@@ -417,6 +572,7 @@ class VisitFormViewModel(FormViewModel):
         data = copy.deepcopy(dict(self.values))
         data["attachments"] = [*current, item]
         self._parse_errors.pop(path, None)
+        self._notes.pop(path, None)
         self.touched.add(path)
         self.saved = False
         self.values = data
@@ -484,7 +640,7 @@ class VisitFormViewModel(FormViewModel):
             try:
                 from kivy.utils import platform
 
-                source = source_for(os.environ, str(platform), now=self.now)
+                source = source_for(os.environ, str(platform), now=self.now, post=self._post)
             except ValueError:
                 source = source_for({}, "")
         if self._location is not None:
@@ -544,6 +700,19 @@ class VisitFormViewModel(FormViewModel):
         self.message = self.tr("visit.saved")
         self.saved = True
         return True
+
+
+def _fetch_reason(exc: BaseException) -> str | None:
+    """The i18n key of why a fetch failed (None: the error's own words)."""
+    from mobile_app.sync.client import AuthExpired, Offline, ServerRejected
+
+    if isinstance(exc, Offline):
+        return "evidence.why.offline"
+    if isinstance(exc, AuthExpired):
+        return "evidence.why.signed_out"
+    if isinstance(exc, ServerRejected) and exc.status == 404:
+        return "evidence.why.not_found"
+    return None
 
 
 def _space_text(plan: Any, lang: str) -> str | None:

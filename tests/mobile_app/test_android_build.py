@@ -58,7 +58,7 @@ HOST_BUILDS = {
 # Python recipes that have no host stand-in, and why that is fine for the closure.
 NOT_ON_HOST = {
     "pyjnius": "Android-only (Java bridge); Kivy imports it only when platform == 'android'",
-    "android": "p4a's own Android module; the app does not import it",
+    "android": "p4a's own Android module; imported only on Android (runtime permissions)",
     "setuptools": "installed by p4a into the APK; the app does not import it",
 }
 NEVER_IN_APK = ("sync_server", "flask", "sqlalchemy", "alembic", "psycopg", "tests")

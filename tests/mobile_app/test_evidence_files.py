@@ -104,7 +104,7 @@ def test_fake_location_fix_and_no_fix_texts():
     assert value is not None and value["accuracy_m"] == 12.0 and value["fixed_at"]
     none = location.parse_fake("none:permission_denied")
     assert location.gps_value(none) is None
-    assert location.status_text(none, "en") == "No fix: location permission not granted"
+    assert location.status_text(none, "en") == "No fix: location permission refused"
     assert location.status_text(location.WAITING, "zh") == "正在定位…"
     seen: list[location.LocationState] = []
     location.source_for({location.FAKE_ENV: "1,2,3"}, "linux").start(seen.append)

@@ -33,6 +33,7 @@ IMPORT_NAMES = {
     "pillow": "PIL",
     "plyer": "plyer",
     "pyjnius": "jnius",  # Android connectivity (mobile_app/sync/connectivity.py), p4a recipe
+    "android": "android",  # p4a's module: runtime permissions (mobile_app/evidence/permissions.py)
 }
 # Pins that differ from the desktop on purpose (test_android_build.py imports the phone's wheel).
 PHONE_ONLY_PINS = {"charset-normalizer": "the last pure-Python release; desktop pip takes 3.x"}

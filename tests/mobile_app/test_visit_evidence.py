@@ -75,7 +75,7 @@ def test_a_routine_visit_saves_without_evidence_or_a_fix(store, monkeypatch):
     seed_household(store, 4)
     vm = VisitFormViewModel(store, **SYNC)
     vm.open_new(hid(4))
-    assert vm.display("gps") == "无法定位：未授予定位权限"
+    assert vm.display("gps") == "无法定位：未允许使用定位"
     vm.lang = "en"
     fill_valid_visit(vm)
     assert vm.save() is True, vm.errors

@@ -1,4 +1,5 @@
-"""Visit form screen: section tabs, the fields of one section, live income and flags, save."""
+"""Visit form screen: section tabs, the fields of one section, live income and flags, save;
+a photo tapped in an evidence field opens full screen over it (`vm.viewing`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from kivy.app import App
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
+from mobile_app.forms.evidence_fields import PhotoView
 from mobile_app.screens.base import load_screen_kv
 from mobile_app.screens.form_screen import FormScreen
 from mobile_app.widgets.common import COLORS, TButton, TLabel
@@ -17,6 +19,34 @@ load_screen_kv(__file__, "visit")
 
 class VisitScreen(FormScreen):
     """Layout in visit.kv; the live summary (members, flags) is filled here."""
+
+    photo_view: PhotoView | None = None
+
+    def on_kv_post(self, base: Any) -> None:
+        super().on_kv_post(base)
+        self.vm.bind(viewing=self._show_photo)
+
+    def _show_photo(self, *_: Any) -> None:
+        viewing = self.vm.viewing
+        if self.photo_view is not None:
+            self.photo_view.dismiss(animation=False)
+            self.photo_view = None
+        if viewing:
+            self.photo_view = PhotoView(
+                viewing["data"], viewing.get("mime"), self.vm.lang, self.vm.close_full
+            )
+            self.photo_view.open(animation=False)
+
+    def may_leave(self) -> bool:
+        """Android's back closes an open photo first."""
+        if self.vm.viewing:
+            self.vm.close_full()
+            return False
+        return True
+
+    def on_leave(self, *_: Any) -> None:
+        if self.vm.viewing:
+            self.vm.close_full()
 
     def extra_widgets(self) -> list[Any]:
         self.members_box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
