@@ -25,6 +25,7 @@ from kivy.uix.filechooser import FileChooserListView
 from kivy.uix.image import Image
 from kivy.uix.modalview import ModalView
 from kivy.uix.popup import Popup
+from kivy.uix.stencilview import StencilView
 from kivy.uix.widget import Widget
 from kivy.utils import platform
 
@@ -52,12 +53,13 @@ class Thumbnail(ButtonBehavior, Image):
 
 
 class EvidenceItem(BoxLayout):
-    """One file: its thumbnail (tap: the full photo), its state (pending, uploaded, missing...)
-    and a remove button; a file only on the server first shows "Show" for its thumbnail."""
+    """One file: its thumbnail on the left (tap: the full photo), and on the right its state
+    (pending, uploaded, missing...) over its buttons: "Show" (the thumbnail of a file only on
+    the server) and "Remove"."""
 
     def __init__(self, item: dict[str, Any], lang: str, on_action: Any, **kw: Any) -> None:
         super().__init__(
-            orientation="horizontal", size_hint_y=None, height=dp(96), spacing=dp(6), **kw
+            orientation="horizontal", size_hint_y=None, height=dp(104), spacing=dp(8), **kw
         )
         self.sha256 = item["sha256"]
         self.state = item["state"]
@@ -66,21 +68,28 @@ class EvidenceItem(BoxLayout):
         if texture is not None:
             self.thumb.texture = texture
             self.thumb.bind(on_release=lambda *_: on_action({"view": self.sha256}))
+        else:  # a grey box where the thumbnail will be
+            self.thumb.color = (0.88, 0.88, 0.86, 1)
         self.add_widget(self.thumb)
+        side = BoxLayout(orientation="vertical", spacing=dp(4))
         color = COLORS["danger"] if item["state"] in ("missing", "refused") else COLORS["muted"]
         self.state_label = TLabel(text=item["text"], color=color, font_size="13sp")
-        self.add_widget(self.state_label)
+        side.add_widget(self.state_label)
+        side.add_widget(Widget())
+        buttons = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(8))
         self.fetch_button: TButton | None = None
         if item["state"] == "remote" and texture is None:
-            fetch = TButton(text=translate("evidence.show", lang), size_hint_x=None, width=dp(88))
+            fetch = TButton(text=translate("evidence.show", lang))
             fetch.bind(on_release=lambda *_: on_action({"fetch": self.sha256}))
-            self.add_widget(fetch)
+            buttons.add_widget(fetch)
             self.fetch_button = fetch
-        self.remove_button = TButton(
-            text=translate("evidence.remove", lang), size_hint_x=None, width=dp(88)
-        )
+        else:
+            buttons.add_widget(Widget())
+        self.remove_button = TButton(text=translate("evidence.remove", lang))
         self.remove_button.bind(on_release=lambda *_: on_action({"remove": self.sha256}))
-        self.add_widget(self.remove_button)
+        buttons.add_widget(self.remove_button)
+        side.add_widget(buttons)
+        self.add_widget(side)
 
 
 class PhotoField(FieldBox):
@@ -90,7 +99,7 @@ class PhotoField(FieldBox):
     def make_input(self) -> BoxLayout:
         box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
         box.bind(minimum_height=box.setter("height"))
-        self.items = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
+        self.items = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4), height=0)
         self.items.bind(minimum_height=self.items.setter("height"))
         box.add_widget(self.items)
         buttons = BoxLayout(size_hint_y=None, height=dp(48), spacing=dp(8))
@@ -173,7 +182,8 @@ class SignaturePad(Widget):
 
     The form scrolls, and a ScrollView takes a quick finger move for a scroll before any child
     sees it; so the pad listens on the Window itself (bound handlers run before the widget
-    tree) and takes the touches that start inside it while it is on screen, uncovered."""
+    tree) and takes the touches that start inside it while it is on screen, uncovered: not
+    under a popup, and not in a part scrolled out of view (under the form's Save button)."""
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(size_hint_y=None, height=dp(180), **kw)
@@ -208,7 +218,18 @@ class SignaturePad(Widget):
             root = root.parent
         if window.children and window.children[0] is not root:  # a popup covers the form
             return False
-        return bool(self.collide_point(*self.to_widget(touch.x, touch.y)))
+        if not self.collide_point(*self.to_widget(touch.x, touch.y)):
+            return False
+        # scrolled out of its ScrollView (e.g. under the form's buttons): not the pad's touch
+        node = self.parent
+        while node is not None and node is not window:
+            if isinstance(node, StencilView):
+                outer = node.parent
+                at = (touch.x, touch.y) if outer in (None, window) else outer.to_widget(*touch.pos)
+                if not node.collide_point(*at):
+                    return False
+            node = node.parent
+        return True
 
     def _redraw(self, *_: Any) -> None:
         self._bg.pos, self._bg.size = self.pos, self.size
@@ -254,7 +275,7 @@ class SignatureField(FieldBox):
     def make_input(self) -> BoxLayout:
         box = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
         box.bind(minimum_height=box.setter("height"))
-        self.kept = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4))
+        self.kept = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(4), height=0)
         self.kept.bind(minimum_height=self.kept.setter("height"))
         self.hint = TLabel(font_size="13sp", color=COLORS["muted"])
         self.pad = SignaturePad()

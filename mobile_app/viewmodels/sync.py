@@ -67,7 +67,14 @@ class SyncViewModel(ViewModel):
         self.runner_factory = runner_factory
         self.last_failure: BaseException | None = None
         self._before = Attention()
-        self.bind(lang=lambda *_: self.refresh())
+        self._outcome: tuple[Attention, Attention] | None = None  # the last run's, to relabel
+        self.bind(lang=lambda *_: self._relabel())
+        self.refresh()
+
+    def _relabel(self) -> None:
+        """A language switch: the counts and the last run's outcome in the new language."""
+        if self._outcome is not None and not self.running:
+            self.phase_text, self.needs_attention = sync_outcome(*self._outcome, self.tr, self.lang)
         self.refresh()
 
     def refresh(self) -> None:
@@ -97,6 +104,7 @@ class SyncViewModel(ViewModel):
             self.error = self.tr("sync.not_signed_in")
             return False
         self._before = load_attention(self.store, self.today())
+        self._outcome = None
         self.running = True
         self.needs_attention = False
         self.files_text = ""
@@ -133,9 +141,8 @@ class SyncViewModel(ViewModel):
         self.progress = 1.0
         self.last_failure = None
         # Not "done" when the sync brought a returned visit or a new conflict: say what.
-        self.phase_text, self.needs_attention = sync_outcome(
-            self._before, load_attention(self.store, self.today()), self.tr, self.lang
-        )
+        self._outcome = (self._before, load_attention(self.store, self.today()))
+        self.phase_text, self.needs_attention = sync_outcome(*self._outcome, self.tr, self.lang)
         self.refresh()
         if self.rejected_count:
             self.error = self.tr("sync.rejected", n=self.rejected_count)

@@ -389,7 +389,7 @@ class VisitFormViewModel(FormViewModel):
                 self._note(path, "evidence.thumb_failed")
             else:
                 self._clear_note(path)
-            self.values = dict(self.values)  # show it
+            self.reshow()
         elif "view" in action:
             self.open_full(path, str(action["view"]))
         elif "strokes" in action:
@@ -500,7 +500,7 @@ class VisitFormViewModel(FormViewModel):
             try:
                 data = self.evidence().read_full(sha256, now=iso(self.now()))
             except MissingFile:  # gone or damaged: marked missing, shown so
-                self.values = dict(self.values)
+                self.reshow()
                 return
             self._show_full(path, item, data)
             return
@@ -528,7 +528,7 @@ class VisitFormViewModel(FormViewModel):
                 self._note(path, "evidence.fetch_failed", why="evidence.why.damaged")
                 return
             self.space_warning = _space_text(added.plan, self.lang) or ""
-            self.values = dict(self.values)  # its state: on this phone now
+            self.reshow()  # its state: on this phone now
             self._show_full(path, item, data)
 
         def failed(exc: BaseException) -> None:
@@ -551,6 +551,11 @@ class VisitFormViewModel(FormViewModel):
     def _show_full(self, path: str, item: dict[str, Any], data: bytes) -> None:
         self._clear_note(path)
         self.viewing = {"sha256": item["sha256"], "data": data, "mime": item.get("mime")}
+
+    def reshow(self) -> None:
+        """The widgets show again what `display` gives (a file's state changed, not a value;
+        assigning an equal dict would not tell Kivy anything)."""
+        self.property("values").dispatch(self)
 
     def close_full(self) -> None:
         self.viewing = None

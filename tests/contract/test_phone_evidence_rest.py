@@ -168,7 +168,10 @@ def test_another_phone_fetches_the_full_photo_on_demand(world, tmp_path):
     [item] = other.evidence_items(HOUSE)
     assert item["state"] == "remote" and item["thumb"] is None  # nothing fetched by itself
     assert files_table.get_file(b.store.db, house.sha256) is None
+    shown: list[int] = []
+    other.bind(values=lambda *_: shown.append(1))  # what makes the widgets show it again
     other.set_value(HOUSE, {"fetch": house.sha256})  # thumbnail first
+    assert shown
     [item] = other.evidence_items(HOUSE)
     assert item["thumb"] and item["text"] == "在服务器上（点按缩略图看原图）"
     assert files_table.get_file(b.store.db, house.sha256) is None  # still no full file
