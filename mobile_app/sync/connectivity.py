@@ -20,6 +20,7 @@ both (tests, the demo, and ops checking a phone's behaviour on mobile data).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -102,10 +103,16 @@ class AndroidMetered:
     """Whether Android's active network is metered; any failure answers True (metered).
 
     pyjnius attaches the calling thread to the Java VM itself (the runner calls this from its
-    thread) and, on Android, detaches every Python thread when it ends."""
+    thread) and, on Android, detaches each Python thread when it ends — by wrapping
+    `threading.Thread.run` when `jnius` is first imported, which only covers threads started
+    after that. So pyjnius is imported here, on the UI thread that makes the runner, before
+    any sync thread starts."""
 
     def __init__(self, manager: Any = None) -> None:
         self._manager = manager
+        if manager is None:
+            with contextlib.suppress(ImportError):
+                import jnius  # noqa: F401 - for its thread hook (above)
 
     def __call__(self) -> bool:
         try:

@@ -77,6 +77,23 @@ class JavaException(Exception):
     """What pyjnius raises for a Java exception (jnius.JavaException)."""
 
 
+def test_the_check_imports_pyjnius_on_the_thread_that_makes_it(monkeypatch):
+    """pyjnius detaches only threads started after its import: the UI thread imports it."""
+    monkeypatch.delitem(sys.modules, "jnius", raising=False)
+    imported: list[str] = []
+    real_import = __import__
+
+    def spy(name: str, *args: Any, **kw: Any) -> Any:
+        if name == "jnius":
+            imported.append(name)
+            return fake_jnius(FakeManager(False), [])
+        return real_import(name, *args, **kw)
+
+    monkeypatch.setattr("builtins.__import__", spy)
+    metered_for("android", env={})
+    assert imported == ["jnius"]
+
+
 @pytest.mark.parametrize("answer", [True, False])
 def test_android_metered_asks_the_connectivity_manager(monkeypatch, answer):
     manager, asked = FakeManager(answer), []
