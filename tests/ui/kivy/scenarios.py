@@ -877,10 +877,21 @@ def evidence_rest(d: Driver) -> Step:
     from pathlib import Path
 
     from mobile_app.store import files as files_table
+    from tests.ui.kivy.layout_checks import assert_screen_sound
 
     app, backend = d.app, d.backend
     photo = os.environ["TIANYE_UI_PHOTO"]
     other_sha = os.environ["TIANYE_UI_OTHER_SHA"]
+    shot = d.shot
+
+    def checked(name: str) -> Path:
+        """Each screenshot after the layout checks (layout_checks.py); the full photo is a
+        view over the window, which those checks would call a stale popup."""
+        if name != "failure" and "full_photo" not in name:
+            assert_screen_sound(d)
+        return shot(name)
+
+    d.shot = checked  # type: ignore[method-assign]
 
     def set_lang(lang: str) -> Step:
         app.vms["settings"].set_language(lang)
