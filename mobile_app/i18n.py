@@ -309,6 +309,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "evidence.camera_failed": ("无法取得照片：{reason}", "Could not get the photo: {reason}"),
     "evidence.fetching": ("正在获取原图…", "Fetching the full photo…"),
+    "evidence.fetching_thumb": ("正在获取缩略图…", "Fetching the thumbnail…"),
     "evidence.fetch_failed": (
         "无法获取原图（{reason}），仍显示缩略图",
         "Could not fetch the full photo ({reason}); the thumbnail stays",

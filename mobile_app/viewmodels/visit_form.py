@@ -385,11 +385,7 @@ class VisitFormViewModel(FormViewModel):
         elif "remove" in action:
             self.remove_attachment(str(action["remove"]))
         elif "fetch" in action:
-            if self.fetch_thumbnail(str(action["fetch"])) is None:
-                self._note(path, "evidence.thumb_failed")
-            else:
-                self._clear_note(path)
-            self.reshow()
+            self.fetch_thumbnail_later(path, str(action["fetch"]))
         elif "view" in action:
             self.open_full(path, str(action["view"]))
         elif "strokes" in action:
@@ -408,20 +404,35 @@ class VisitFormViewModel(FormViewModel):
         except (MissingFile, ValueError):
             return None
 
-    def fetch_thumbnail(self, sha256: str) -> bytes | None:
-        """On demand, a file another phone took: its thumbnail first (kept sealed here)."""
-        from mobile_app.sync.client import SyncError
+    def fetch_thumbnail_later(self, path: str, sha256: str) -> None:
+        """A tap on "fetch": the thumbnail comes off the UI thread (seconds on 2G), then the
+        widget shows it, or a note says it could not come."""
+        if self.fetching:
+            return
         from mobile_app.sync.tus import TusClient
 
         session = self.store.session.get()
         if not session.server_url or not session.token:
-            return None
-        try:
-            data = TusClient(session.server_url, session.token).fetch(sha256, thumb=True)
-        except SyncError:
-            return None
-        self.evidence().vault.put_thumb(sha256, data)
-        return data
+            self._note(path, "evidence.thumb_failed")
+            return
+        client = TusClient(session.server_url, session.token)
+        self.fetching = sha256
+        self.message = self.tr("evidence.fetching_thumb")
+
+        def done(data: bytes | None) -> None:
+            self.fetching = ""
+            self.message = ""
+            if data is None:
+                self._note(path, "evidence.thumb_failed")
+            else:
+                self.evidence().vault.put_thumb(sha256, data)  # the store, on the UI thread
+                self._clear_note(path)
+            self.reshow()
+
+        def failed(_exc: BaseException) -> None:
+            done(None)
+
+        self.run_background(lambda: client.fetch(sha256, thumb=True), done, failed)
 
     # -- messages next to a field that never block saving (permissions, fetches) -----------
     def _note(self, path: str, key: str, why: str | None = None, **fmt: Any) -> None:

@@ -213,3 +213,30 @@ def test_another_phone_fetches_the_full_photo_on_demand(world, tmp_path):
     # the thumbnail cannot come either: said too, the visit still saves
     other.set_value(WATER, {"fetch": water.sha256})
     assert other.errors[WATER] == "Could not fetch the thumbnail: try again with a network"
+
+
+def test_a_thumbnail_tap_returns_at_once_and_the_thumbnail_comes_later(world, tmp_path):
+    """Before: the tap fetched the thumbnail on the UI thread (seconds of a frozen screen on
+    2G). Now the tap only starts the fetch; the screen says so and shows it when it comes."""
+    _url, phone, _console, _admin = world
+    a, b = phone("wang"), phone("wang")
+    vm = visit_with_evidence(a, tmp_path)
+    assert sync_vm(a, lambda: False).start() is True
+    assert sync_vm(b, lambda: False).start() is True
+    house = next(
+        r for r in files_table.files_of_visit(a.store.db, vm.record_id) if r.kind == "house_photo"
+    )
+    jobs: list[Callable[[], None]] = []
+    other = VisitFormViewModel(b.store, spawn=jobs.append, post=lambda fn: fn())
+    other.open_existing(vm.record_id)
+    other.set_value(HOUSE, {"fetch": house.sha256})
+    assert len(jobs) == 1  # started, not done: the tap has returned
+    assert other.fetching == house.sha256 and other.message == "正在获取缩略图…"
+    [item] = other.evidence_items(HOUSE)
+    assert item["thumb"] is None
+    other.set_value(HOUSE, {"fetch": house.sha256})  # a second tap while it runs: no second fetch
+    assert len(jobs) == 1
+    jobs.pop()()  # the background thread's work, then its answer on the UI thread
+    assert other.fetching == "" and other.message == ""
+    [item] = other.evidence_items(HOUSE)
+    assert item["thumb"] and HOUSE not in other.errors
