@@ -68,6 +68,7 @@ class SyncViewModel(ViewModel):
         self.last_failure: BaseException | None = None
         self._before = Attention()
         self._outcome: tuple[Attention, Attention] | None = None  # the last run's, to relabel
+        self._errors: list[tuple[str, dict[str, Any]]] = []  # (key, params), to relabel
         self.bind(lang=lambda *_: self._relabel())
         self.refresh()
 
@@ -75,7 +76,16 @@ class SyncViewModel(ViewModel):
         """A language switch: the counts and the last run's outcome in the new language."""
         if self._outcome is not None and not self.running:
             self.phase_text, self.needs_attention = sync_outcome(*self._outcome, self.tr, self.lang)
+        self._show_errors()
         self.refresh()
+
+    def _say(self, *errors: tuple[str, dict[str, Any]]) -> None:
+        """The error lines, kept as keys so a language switch says them again."""
+        self._errors = list(errors)
+        self._show_errors()
+
+    def _show_errors(self) -> None:
+        self.error = "\n".join(self.tr(key, **params) for key, params in self._errors)
 
     def refresh(self) -> None:
         """Reload counts and the last sync time from the store."""
@@ -98,10 +108,10 @@ class SyncViewModel(ViewModel):
         """Start a sync in the background; False when one runs or the app is not signed in."""
         if self.running:
             return False
-        self.error = ""
+        self._say()
         self.can_retry = False
         if self.runner_factory is None or not self.store.session.get().logged_in:
-            self.error = self.tr("sync.not_signed_in")
+            self._say(("sync.not_signed_in", {}))
             return False
         self._before = load_attention(self.store, self.today())
         self._outcome = None
@@ -144,12 +154,13 @@ class SyncViewModel(ViewModel):
         self._outcome = (self._before, load_attention(self.store, self.today()))
         self.phase_text, self.needs_attention = sync_outcome(*self._outcome, self.tr, self.lang)
         self.refresh()
+        errors: list[tuple[str, dict[str, Any]]] = []
         if self.rejected_count:
-            self.error = self.tr("sync.rejected", n=self.rejected_count)
+            errors.append(("sync.rejected", {"n": self.rejected_count}))
         unreadable = len(self.store.parked.unreadable())
         if unreadable:
-            notes = [self.error] if self.error else []
-            self.error = "\n".join([*notes, self.tr("sync.unreadable", n=unreadable)])
+            errors.append(("sync.unreadable", {"n": unreadable}))
+        self._say(*errors)
         self.finished_runs += 1
 
     def _on_error(self, exc: BaseException) -> None:
@@ -158,7 +169,7 @@ class SyncViewModel(ViewModel):
         self.progress = 0.0
         self.phase_text = ""
         key = sync_error_key(exc)
-        self.error = self.tr(key, detail=str(exc)) if key == "sync.err.other" else self.tr(key)
+        self._say((key, {"detail": str(exc)} if key == "sync.err.other" else {}))
         self.can_retry = True
         self.refresh()
         self.finished_runs += 1

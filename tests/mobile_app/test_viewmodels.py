@@ -463,6 +463,9 @@ def test_sync_real_runner_offline_error_in_plain_words_and_retry(store):
     assert vm.pending_count == store.outbox.count()  # nothing lost
     vm.lang = "en"
     assert vm.last_sync_text == "Last sync: Never"
+    assert vm.error.startswith("No network"), vm.error  # before: stayed in Chinese
+    vm.lang = "zh"
+    assert vm.error.startswith("没有网络")
 
 
 def test_sync_progress_and_done(store):
