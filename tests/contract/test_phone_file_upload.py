@@ -63,8 +63,13 @@ def test_files_resume_after_cuts_and_a_restart_then_dedupe(
     images = [prepare_photo(photo(i)) for i in range(2)]
     strokes = [[(10 + i * 4, 40 + (i % 9) * 5) for i in range(80)]]
     images.append(render_signature(strokes, (400, 160)))
-    for image, kind in zip(images, ("house_photo", "water_photo", "signature"), strict=True):
-        evidence.add(image, kind=kind, visit_id="v1", now=NOW)
+    # the signature is taken a minute later: files go oldest first (then by hash), and the
+    # photos' noise makes their hashes random, so with one time for all the small signature
+    # could go first, finish in one piece, and leave nothing under way when the run stops
+    taken = (NOW, NOW, "2026-05-20T09:32:00+08:00")
+    kinds = ("house_photo", "water_photo", "signature")
+    for image, kind, at in zip(images, kinds, taken, strict=True):
+        evidence.add(image, kind=kind, visit_id="v1", now=at)
     total = sum(i.size for i in images)
     assert all(i.size > 40_000 for i in images[:2]) and images[2].size < 10_000
 
@@ -85,7 +90,7 @@ def test_files_resume_after_cuts_and_a_restart_then_dedupe(
     )
     assert result.uploaded == 0 and result.skipped == "offline"
     started = [f for f in files_table.all_files(evidence.db) if f.upload_offset > 0]
-    assert len(started) == 1  # files go oldest first (then by hash): one was under way
+    assert len(started) == 1  # one of the two photos was under way
     kept = started[0]
     assert 0 < kept.upload_offset < kept.size and kept.remote == "pending"
 
