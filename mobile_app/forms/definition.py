@@ -10,6 +10,7 @@ What stays in the app is the widget mapping: which group of Kivy inputs serves a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +35,35 @@ def bundled_form(form_id: str) -> FormDef:
     return load_form(forms_to_dict()[form_id])
 
 
+def pulled_form(config: Any, form_id: str, form_version: Any = None) -> FormDef:
+    """The form `form_id` to render, from the phone's pulled configuration (`store.config`):
+    the one of `form_version` when the phone holds that published version (a visit begun on
+    it is finished on it), else the newest pulled one, else the bundled one. A pulled
+    definition that does not load falls back (logged): the worker keeps working."""
+    held = [config.forms_for(form_version)] if isinstance(form_version, int) else []
+    for forms in (*held, config.forms_for(None)):
+        definition = forms.get(form_id) if isinstance(forms, dict) else None
+        if not isinstance(definition, dict):
+            continue
+        try:
+            return load_form(definition)
+        except ValueError as exc:  # FormError / ConditionError
+            logging.getLogger(__name__).warning("pulled %s form unusable: %s", form_id, exc)
+    return bundled_form(form_id)
+
+
+# Fields the phone shows but never edits: a household changes grid only by a supervisor's
+# hand in the console (a worker sees and syncs only their own grids, so a household moved out
+# of them would vanish from the phone that moved it).
+PHONE_FIXED = frozenset({("household", "grid_id")})
+
+
 def shown_only(field: FieldDef) -> bool:
-    """Whether the phone shows a field without an input (computed values, GPS, photos...)."""
-    return field.computed is not None or field.read_only or field.widget in SHOWN_ONLY_WIDGETS
+    """Whether the phone shows a field without an input (computed values, GPS, photos, the
+    household's grid...)."""
+    return (
+        field.computed is not None
+        or field.read_only
+        or field.widget in SHOWN_ONLY_WIDGETS
+        or (field.entity, field.path) in PHONE_FIXED
+    )

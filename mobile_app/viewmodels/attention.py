@@ -51,10 +51,14 @@ class HomeStatus:
 
 def load_attention(store: Any, today: date) -> Attention:
     unseen = store.conflicts.unseen_by_kind()
-    named = store.households.list("", ["returned"], sort="household_no", limit=NAMED + 1)
+    # households on the register only: one that moved away or merged is off the worker's
+    # list, so home must not send them looking for it (its returned visit is the
+    # supervisor's to close)
+    returned = ["returned", "active"]
+    named = store.households.list("", returned, sort="household_no", limit=NAMED + 1)
     return Attention(
         # a returned visit stays to act on until it is fixed (its notice may have been seen)
-        returned=store.households.count("", ["returned"], today=today),
+        returned=store.households.count("", returned, today=today),
         returned_names=tuple(f"{h.household_no or ''} {h.head_name or ''}".strip() for h in named),
         # conflict-like notices only: the returned visit's own notice is counted above
         conflicts=sum(n for kind, n in unseen.items() if kind not in ("returned",)),

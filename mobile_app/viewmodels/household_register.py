@@ -18,7 +18,7 @@ from typing import Any
 
 from kivy.properties import ListProperty, StringProperty
 
-from mobile_app.forms.definition import bundled_form
+from mobile_app.forms.definition import bundled_form, pulled_form
 from mobile_app.store import Store, ValidationFailed
 from mobile_app.viewmodels.base import ViewModel
 from mobile_app.viewmodels.form_base import FormViewModel
@@ -51,7 +51,8 @@ class HouseholdFormViewModel(FormViewModel):
 
     def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
         self._opened: dict[str, Any] = {}
-        super().__init__(store, form or household_form(), **kw)
+        self._fixed_form = form is not None  # a form given here is kept (tests, previews)
+        super().__init__(store, form or pulled_form(store.config, "household"), **kw)
 
     def open_new(self, grid_id: str) -> None:
         """A blank household of `grid_id` with the next provisional number."""
@@ -68,6 +69,8 @@ class HouseholdFormViewModel(FormViewModel):
 
     def _open(self, record_id: str, data: dict[str, Any]) -> None:
         self.record_id = record_id
+        if not self._fixed_form:  # the newest pulled definition (over the air, issue 16)
+            self.form = pulled_form(self.store.config, "household")
         self.touched = set()
         self.show_all = False
         self._parse_errors = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from mobile_app.forms.definition import bundled_form
+from mobile_app.forms.definition import bundled_form, pulled_form
 from mobile_app.store import Store, ValidationFailed
 from mobile_app.viewmodels.form_base import FormViewModel
 from shared_schema.forms import FormDef
@@ -35,7 +35,8 @@ class MemberFormViewModel(FormViewModel):
 
     def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
         self._opened: dict[str, Any] = {}
-        super().__init__(store, form or member_form(), **kw)
+        self._fixed_form = form is not None  # a form given here is kept (tests, previews)
+        super().__init__(store, form or pulled_form(store.config, "member"), **kw)
 
     def open_new(self, household_id: str) -> None:
         """A blank member of a household (present, resident ID, no insurance ticked)."""
@@ -63,6 +64,8 @@ class MemberFormViewModel(FormViewModel):
     def _open(self, household_id: str, member_id: str, data: dict[str, Any]) -> None:
         self.household_id = household_id
         self.record_id = member_id
+        if not self._fixed_form:  # the newest pulled definition (over the air, issue 16)
+            self.form = pulled_form(self.store.config, "member")
         self.touched = set()
         self.show_all = False
         self._parse_errors = {}

@@ -11,14 +11,13 @@ the visit and saved to the household record in the same transaction.
 from __future__ import annotations
 
 import copy
-import logging
 import uuid
 from datetime import date
 from typing import Any
 
 from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 
-from mobile_app.forms.definition import bundled_form, load_form
+from mobile_app.forms.definition import bundled_form, pulled_form
 from mobile_app.store import Store, ValidationFailed
 from mobile_app.store.clock import iso
 from mobile_app.viewmodels.flags import flag_rows, rules_config
@@ -49,19 +48,9 @@ def visit_form() -> FormDef:
 
 
 def form_for(store: Store, form_version: Any = None) -> FormDef:
-    """The visit form to render: the one of `form_version` when the phone holds that
-    published version (a visit begun on it is finished on it), else the newest pulled one,
-    else the bundled one. A pulled definition that does not load falls back (logged)."""
-    held = [store.config.forms_for(form_version)] if isinstance(form_version, int) else []
-    for forms in (*held, store.config.forms_for(None)):
-        definition = forms.get("visit") if isinstance(forms, dict) else None
-        if not isinstance(definition, dict):
-            continue
-        try:
-            return load_form(definition)
-        except ValueError as exc:  # FormError / ConditionError: keep the worker working
-            logging.getLogger(__name__).warning("pulled visit form unusable: %s", exc)
-    return visit_form()
+    """The visit form to render (`pulled_form`): the visit's own version's when held, else
+    the newest pulled one, else the bundled one."""
+    return pulled_form(store.config, "visit", form_version)
 
 
 def new_visit(household_id: str, today: date) -> dict[str, Any]:

@@ -201,3 +201,62 @@ def test_d_home_names_the_household_of_a_returned_visit(store):
     grid.lang = "en"
     grid.refresh()
     assert f"Needs you: returned visits: 1 (5226010010006 {head})" in grid.status_text
+
+
+def test_d_a_household_that_left_is_not_named_on_home(store):
+    """Home counted a returned visit of a household that had moved away: a tap on the grid
+    list then found nothing (households that left are off the list)."""
+    pulled_page(store, server_household(6, 20, review="returned", comment="请补充饮水情况"), 22)
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.load(hid(6))
+    assert vm.mark("moved_away"), vm.error
+    grid = GridViewModel(store, **SYNC)
+    grid.refresh()
+    assert "退回" not in grid.status_text and grid.needs_attention == 0
+    grid.toggle_filter("left")  # still there, under the chip
+    assert [r["key"] for r in grid.rows] == [hid(6)]
+
+
+# -- every form follows the configuration pulled over the air --------------------------------
+@pytest.mark.parametrize("form_id", ["member", "household"])
+def test_e_member_and_household_forms_render_the_newest_pulled_definition(store, form_id):
+    """Only the visit form followed the pulled configuration; a province that added a
+    question to the member or household form saw nothing until an app update."""
+    import json
+
+    from mobile_app.viewmodels.household_register import HouseholdFormViewModel
+    from mobile_app.viewmodels.member_form import MemberFormViewModel
+    from shared_schema.forms import forms_to_dict
+
+    seed_household(store, 3, now=NOW)
+    vm: Any = (MemberFormViewModel if form_id == "member" else HouseholdFormViewModel)(
+        store, **SYNC
+    )
+
+    def open_one() -> None:
+        vm.open_new(hid(3)) if form_id == "member" else vm.open_existing(hid(3))
+
+    open_one()
+    bundled = vm.form.sections[0].title("en")
+    forms = json.loads(json.dumps(forms_to_dict()))
+    forms[form_id]["sections"][0]["title_en"] = "Renamed over the air"
+    store.config.save({"version": 2, "forms": forms}, now=NOW)
+    open_one()
+    assert vm.form.sections[0].title("en") == "Renamed over the air" != bundled
+    store.config.save({"version": 3, "forms": {form_id: {"sections": "broken"}}}, now=NOW)
+    open_one()  # a definition the phone cannot load never stops the worker
+    assert vm.form.sections[0].title("en") == bundled
+
+
+def test_f_the_phone_shows_a_households_grid_but_never_edits_it(store):
+    """The household form offered the grid id as a text box: a typo moved the household out
+    of the worker's grids (and off their phone at the next pull)."""
+    from mobile_app.forms.definition import shown_only
+    from mobile_app.viewmodels.household_register import HouseholdFormViewModel
+
+    seed_household(store, 3, now=NOW)
+    vm = HouseholdFormViewModel(store, **SYNC)
+    vm.open_existing(hid(3))
+    assert shown_only(vm.form.field("grid_id"))
+    assert not shown_only(vm.form.field("household_no"))
+    assert vm.display("grid_id") == store.households.get(hid(3)).data["grid_id"]
