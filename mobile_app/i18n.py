@@ -206,6 +206,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "register.move_who": ("1. 选择要移走的成员", "1. Choose the member who moves"),
     "register.move_where": ("2. 选择移入的农户", "2. Choose the household they join"),
     "register.choose_member": ("请选择要移户的成员", "Choose the member who moves"),
+    "register.move_relation": (
+        "3. 在新户中与户主的关系",
+        "3. Their relation to that household's head",
+    ),
+    "register.choose_relation": (
+        "请选择其在新户中与户主的关系",
+        "Choose their relation to that household's head",
+    ),
+    "register.move_not_head": (
+        "移入的成员不能作户主：原户主不变",
+        "A member who joins cannot be its head: the household keeps its head",
+    ),
     "register.move_confirm": ("确认移户", "Move the member"),
     "register.search_hint": ("户编号或户主姓名", "Household no. or head's name"),
     "register.more_targets": (

@@ -23,6 +23,7 @@ from mobile_app.store import Store, ValidationFailed
 from mobile_app.viewmodels.base import ViewModel
 from mobile_app.viewmodels.form_base import FormViewModel
 from mobile_app.viewmodels.labels import code_text
+from shared_schema.enums import ENUMS
 from shared_schema.forms import FormDef
 from shared_schema.register import provisional_number, split_members
 
@@ -85,6 +86,18 @@ class HouseholdFormViewModel(FormViewModel):
     def has_unsaved_changes(self) -> bool:
         return bool(self.record_id) and dict(self.values) != self._opened
 
+    def display(self, path: str) -> Any:
+        """The grid reads as the worker knows it (village and grid name, from the session),
+        its id when the session does not name it."""
+        if path == "grid_id":
+            gid = str(self.value("grid_id") or "")
+            for grid in self.store.session.get().grids or []:
+                if isinstance(grid, dict) and str(grid.get("id")) == gid:
+                    named = " ".join(str(grid[k]) for k in ("village", "name") if grid.get(k))
+                    return f"{named} ({gid})" if named else gid
+            return gid
+        return super().display(path)
+
     def leave(self, choice: str) -> bool:
         """The answer to "unsaved changes" on Back, as on the member form: `save` (True when
         saved), `discard` (True; the stored household untouched) or `stay` (False)."""
@@ -142,6 +155,8 @@ class HouseholdRegisterViewModel(ViewModel):
     new_head = StringProperty("")
     move_member_id = StringProperty("")
     move_target = StringProperty("")
+    move_relation = StringProperty("")  # the moving member's relation to the new head
+    relations = ListProperty([])  # {"code", "text"}: every relation but head
     mark_status = StringProperty("active")
     merge_target = StringProperty("")
     target_search = StringProperty("")
@@ -171,6 +186,7 @@ class HouseholdRegisterViewModel(ViewModel):
     def clear_choices(self) -> None:
         self.moving = []
         self.new_head = self.move_member_id = self.move_target = self.merge_target = ""
+        self.move_relation = ""
         self.mark_status = self.status
         self.set_target_search("")
 
@@ -181,6 +197,7 @@ class HouseholdRegisterViewModel(ViewModel):
             or self.new_head
             or self.move_member_id
             or self.move_target
+            or self.move_relation
             or self.merge_target
             or self.mark_status != self.status
         )
@@ -212,6 +229,23 @@ class HouseholdRegisterViewModel(ViewModel):
     def choose_move_member(self, member_id: str) -> None:
         self.move_member_id = "" if self.move_member_id == member_id else member_id
         self._clear_error("move")
+
+    def choose_move_relation(self, code: str) -> None:
+        """How the moving member is related to the head of the household they join."""
+        if code not in {r["code"] for r in self.relations}:
+            raise ValueError(f"unknown relation {code!r}")
+        self.move_relation = code
+        self._clear_error("move")
+
+    def choose_move_relation_text(self, text: str) -> None:
+        """The picker's label chosen (another text, e.g. "Choose", changes nothing)."""
+        code = next((r["code"] for r in self.relations if r["text"] == text), None)
+        if code is not None and code != self.move_relation:
+            self.choose_move_relation(code)
+
+    def relation_text(self, code: str) -> str:
+        """A relation's label in the current language ("" when none is chosen)."""
+        return next((r["text"] for r in self.relations if r["code"] == code), "")
 
     def choose_status(self, status: str) -> None:
         if status not in STATUSES:
@@ -278,12 +312,14 @@ class HouseholdRegisterViewModel(ViewModel):
             ok = self._fail(ValueError(self.tr("register.choose_member")))
         elif not self.move_target:
             ok = self._fail(ValueError(self.tr("register.move_invalid")))
+        elif not self.move_relation:
+            ok = self._fail(ValueError(self.tr("register.choose_relation")))
         else:
-            ok = self.move_member(self.move_member_id, self.move_target)
+            ok = self.move_member(self.move_member_id, self.move_target, self.move_relation)
         if not ok:
             self.error_on = "move"
             return False
-        self.move_member_id = self.move_target = ""
+        self.move_member_id = self.move_target = self.move_relation = ""
         self.set_target_search("")
         return True
 
@@ -326,6 +362,11 @@ class HouseholdRegisterViewModel(ViewModel):
         ]
         self.statuses = [
             {"code": c, "text": code_text("household_status", c, self.lang)} for c in STATUSES
+        ]
+        self.relations = [
+            {"code": c, "text": text}
+            for c, text in ENUMS["relation"].choices(self.lang)
+            if c != "head"  # the household joined keeps its head
         ]
         present = {m["id"] for m in self.members}  # choices of members who left go
         self.moving = [m for m in self.moving if m in present]
@@ -383,14 +424,20 @@ class HouseholdRegisterViewModel(ViewModel):
         self.load(self.household_id)
         return new_id
 
-    def move_member(self, member_id: str, target_id: str) -> bool:
-        """Move one member to another household of the grid (its relation kept; a head that
-        moves joins as `other`, the target keeps its head)."""
+    def move_member(self, member_id: str, target_id: str, relation: str | None = None) -> bool:
+        """Move one member to another household of the grid, related to its head by
+        `relation` (the screen asks for it: a relation to the old head means nothing there).
+        Without one the relation is kept, and a head joins as `other`: the target keeps its
+        head. A second spouse is refused (the household's composition rules)."""
         member = self.store.members.get(member_id)
         if member is None or target_id not in {o["id"] for o in self.others}:
             return self._fail(ValueError(self.tr("register.move_invalid")))
+        if relation == "head":
+            return self._fail(ValueError(self.tr("register.move_not_head")))
         data = dict(member.data) | {"household_id": target_id}
-        if data.get("relation") == "head":
+        if relation is not None:
+            data["relation"] = relation
+        elif data.get("relation") == "head":
             data["relation"] = "other"
         try:
             self.store.records.save_together(

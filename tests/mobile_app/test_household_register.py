@@ -172,6 +172,11 @@ def test_move_a_member_and_mark_moved_away(store):
     assert vm.move_member(child, other), vm.error
     assert store.members.get(child).data["household_id"] == other
     assert vm.move_member(mid(1, 2), h) is False and vm.error  # not another household
+    # joining as head or as a second spouse is refused, and nothing changes
+    spouse = mid(1, 2)
+    assert vm.move_member(spouse, other, "head") is False and "户主" in vm.error
+    assert vm.move_member(spouse, other, "spouse") is False and vm.error
+    assert store.members.get(spouse).data["household_id"] == h
     assert vm.mark("merged") is False  # merged needs the household it joined
     assert vm.mark("moved_away"), vm.error
     assert store.households.get(h).data["status"] == "moved_away"
@@ -240,8 +245,17 @@ def test_move_choices_and_the_target_search(store):
     assert vm.confirm_move() is False and vm.error == "请选择本网格内的另一户"
     vm.choose_target(others[0])
     assert vm.error == "" and vm.target_text(others[0]).startswith("5226010010002")
+    # a relation to the old head means nothing in the household joined: the worker says it
+    assert vm.confirm_move() is False and vm.error == "请选择其在新户中与户主的关系"
+    assert "head" not in {r["code"] for r in vm.relations}
+    vm.choose_move_relation_text("请选择")  # the picker's prompt changes nothing
+    assert vm.move_relation == "" and vm.error  # ... and the error stays
+    vm.choose_move_relation_text("儿媳或女婿")
+    assert vm.move_relation == "child_in_law" and vm.error == ""
     assert vm.confirm_move(), vm.error
-    assert store.members.get(child).data["household_id"] == others[0]
+    moved = store.members.get(child).data
+    assert (moved["household_id"], moved["relation"]) == (others[0], "child_in_law")
+    assert vm.move_relation == ""
     assert not vm.has_unsaved_choices() and vm.target_search == ""
 
 

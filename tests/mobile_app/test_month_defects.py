@@ -259,4 +259,13 @@ def test_f_the_phone_shows_a_households_grid_but_never_edits_it(store):
     vm.open_existing(hid(3))
     assert shown_only(vm.form.field("grid_id"))
     assert not shown_only(vm.form.field("household_no"))
-    assert vm.display("grid_id") == store.households.get(hid(3)).data["grid_id"]
+    gid = store.households.get(hid(3)).data["grid_id"]
+    assert vm.display("grid_id") == gid  # a session that does not name the grid: its id
+    store.session.save_login(
+        server_url="http://127.0.0.1:1",
+        user={"username": "wang"},
+        token="t",
+        grids=[{"id": gid, "name": "一组", "village": "关岭村"}],
+    )
+    vm.open_existing(hid(3))
+    assert vm.display("grid_id") == f"关岭村 一组 ({gid})"

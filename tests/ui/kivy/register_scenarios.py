@@ -16,7 +16,8 @@ Stable widgets for scripts that drive these screens (e.g. a whole field month):
   `ids.tab_mark`; split: `screen.member_boxes[member_id]` (tick boxes),
   `screen.head_chips[member_id]` (new head), `ids.split_confirm`, `ids.split_error`,
   `ids.open_new_household`; move: `screen.move_choices[member_id]`, `ids.move_search`,
-  `screen.target_buttons[household_id]`, `ids.move_confirm`, `ids.move_error`; mark:
+  `screen.target_buttons[household_id]`, `ids.move_relation` (a picker), `ids.move_confirm`,
+  `ids.move_error`; mark:
   `ids.mark_active`, `ids.mark_moved_away`, `ids.mark_merged`, `ids.merge_search`,
   `screen.target_buttons[household_id]`, `ids.mark_confirm` (then
   `screen.dialog.buttons["mark"]`), `ids.mark_error`; `ids.message`; Back with choices not
@@ -267,10 +268,19 @@ def move_by_touch(d: Driver, new_id: str) -> Step:
     yield from d.wait(lambda: list(screen.target_buttons) == [new_id])
     yield from press(d, screen.target_buttons[new_id])
     assert vm.move_target == new_id and ids.move_chosen.text.startswith("已选：g-001-P002")
+    # the relation to the head there is asked, next to the button, then picked
+    yield from press(d, ids.move_confirm)
+    yield from d.wait(lambda: ids.move_error.text == "请选择其在新户中与户主的关系")
+    assert app.store.members.get(FATHER).data["household_id"] != new_id
+    d.scroll_to(ids.move_relation)
+    yield 0.3
+    yield from pick(d, ids.move_relation, "祖父母或外祖父母")  # the son's grandfather
+    assert vm.move_relation == "grandparent" and ids.move_error.text == ""
     yield 0.3
     d.shot("register_move_chosen_zh")
     yield from press(d, ids.move_confirm)
     yield from d.wait(lambda: app.store.members.get(FATHER).data["household_id"] == new_id)
+    assert app.store.members.get(FATHER).data["relation"] == "grandparent"
     assert ("member", FATHER) in pending(app.store)
     assert ids.message.text == "成员已移户（待同步）" and ids.move_search.text == ""
     assert set(screen.move_choices) == {HEAD, SPOUSE}
