@@ -230,11 +230,20 @@ class TianyeApp(App):
             connectivity=for_platform(platform, HealthProbe(self.make_client)),
             run_probe=self._run_probe,
             policy=self.autosync_policy,
+            on_online=self._online_changed,
         )
         policy = self.autosync.policy
         every = min(AUTO_SYNC_TICK_SECONDS, policy.probe_every, policy.period)
         self._autosync_event = Clock.schedule_interval(self._autosync_tick, every)
         self.autosync.notify("start")
+
+    def _online_changed(self, online: bool | None) -> None:
+        """Home says "offline" while the server cannot be reached (what the worker saves
+        stays on the phone and goes up by itself later)."""
+        grid = self.vms.get("grid")
+        if grid is not None:
+            grid.online = online
+            grid.refresh_status()
 
     def _stop_autosync(self) -> None:
         if self._autosync_event is not None:

@@ -426,6 +426,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attention.conflicts": ("{n}个新冲突", "new conflicts: {n}"),
     "attention.rejected": ("{n}条修改被拒绝", "refused edits: {n}"),
     "attention.parked": ("{n}条记录暂存待处理", "parked records: {n}"),
+    "home.offline": (
+        "离线：填报都存在本机，联网后自动上传",
+        "Offline: what you save stays on this phone and goes up by itself when the network is back",
+    ),
     "home.waiting": ("待上传{n}条", "Waiting to upload: {n}"),
     "home.drafts": ("未保存的草稿{n}份", "Unsaved drafts: {n}"),
     "home.needs": ("需要处理：{what}", "Needs you: {what}"),

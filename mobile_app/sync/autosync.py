@@ -43,8 +43,10 @@ class AutoSync:
         run_probe: ProbeRunner = run_inline,
         clock: Callable[[], float] = time.monotonic,
         policy: Policy | None = None,
+        on_online: Callable[[bool | None], None] | None = None,
     ) -> None:
         self.seed = seed
+        self.on_online = on_online  # called when reachability changes (True, False; None unknown)
         self.start_sync = start_sync
         self.is_running = is_running
         self.is_locked = is_locked
@@ -70,8 +72,11 @@ class AutoSync:
             seed=self.seed,
             policy=self.policy,
         )
+        was = self.state.online
         self.state = decision.state
         self.last = decision
+        if self.on_online is not None and self.state.online != was:
+            self.on_online(self.state.online)
         if not decision.start or not self.enabled:
             if decision.start:  # disabled: keep the wish for later
                 self.state = replace(self.state, wanted=True)

@@ -154,11 +154,18 @@ def human_time(stamp: str | None, lang: str, zone: str = DEFAULT_TIME_ZONE) -> s
 
 
 def home_lines(
-    status: HomeStatus, tr: Translate, lang: str, zone: str = DEFAULT_TIME_ZONE
+    status: HomeStatus,
+    tr: Translate,
+    lang: str,
+    zone: str = DEFAULT_TIME_ZONE,
+    *,
+    online: bool | None = None,
 ) -> list[str]:
-    """The home screen's status block: last sync, waiting to go up, what needs the worker."""
+    """The home screen's status block: offline (when the server cannot be reached), last
+    sync, waiting to go up, what needs the worker."""
     when = human_time(status.last_sync_at, lang, zone) or tr("common.never")
-    lines = [tr("sync.last", time=when), tr("home.waiting", n=status.waiting)]
+    lines = [tr("home.offline")] if online is False else []
+    lines += [tr("sync.last", time=when), tr("home.waiting", n=status.waiting)]
     if status.drafts:
         lines.append(tr("home.drafts", n=status.drafts))
     lines += files_lines(status.files, status.held_for_wifi, tr, sizes=False)

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import DictProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import (
+    DictProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
 
 from mobile_app.store import FILTERS, HouseholdSummary, Store
 from mobile_app.viewmodels.attention import home_lines, load_status
@@ -44,6 +50,7 @@ class GridViewModel(ViewModel):
     filter_labels = DictProperty({})
     status_text = StringProperty("")  # last sync, waiting to go up, what needs the worker
     needs_attention = NumericProperty(0)
+    online: Any = ObjectProperty(None, allownone=True)  # the server reachable? None: not known
 
     def __init__(self, store: Store, *, page_size: int = PAGE_SIZE, **kw: Any) -> None:
         super().__init__(**kw)
@@ -61,7 +68,7 @@ class GridViewModel(ViewModel):
     def refresh_status(self) -> None:
         """The always-visible status block (cheap: counts only)."""
         status = load_status(self.store, self.today())
-        self.status_text = "\n".join(home_lines(status, self.tr, self.lang))
+        self.status_text = "\n".join(home_lines(status, self.tr, self.lang, online=self.online))
         self.needs_attention = status.attention.total
 
     # -- actions ---------------------------------------------------------------------------

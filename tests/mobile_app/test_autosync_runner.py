@@ -217,3 +217,31 @@ def test_the_visit_form_renders_the_newest_pulled_form_and_a_visit_keeps_its_ver
     # A pulled definition the phone cannot load never stops the worker: the bundled form.
     store.config.save({"version": 3, "forms": {"visit": {"sections": "broken"}}}, now=NOW)
     assert form_for(store, 3) == form_for(store, None) == visit_form()
+
+
+def test_home_says_offline_while_the_server_cannot_be_reached(world):
+    """Home showed the last sync and what waits, but never that the phone was offline: a
+    worker could not tell "not synced yet" from "cannot sync here"."""
+    _server, store, client, net, sync_vm, auto, clock = world
+    seen: list[bool | None] = []
+    grid = GridViewModel(store, **SYNC)
+
+    def online_changed(online: bool | None) -> None:  # what the app does (TianyeApp)
+        seen.append(online)
+        grid.online = online
+        grid.refresh_status()
+
+    auto.on_online = online_changed
+    grid.refresh()
+    assert "离线" not in grid.status_text  # not known yet: nothing said
+    auto.notify("start")  # offline: the sync fails as Offline
+    assert seen == [False]
+    assert grid.status_text.startswith("离线：填报都存在本机，联网后自动上传")
+    grid.lang = "en"
+    assert grid.status_text.startswith("Offline: what you save stays on this phone")
+    client.faults.clear()
+    net.up = True
+    clock.t = 120
+    auto.tick()  # the probe sees the server: online again, and it says so no more
+    assert seen == [False, True] and sync_vm.error == ""
+    assert "Offline" not in grid.status_text

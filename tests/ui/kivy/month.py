@@ -246,6 +246,8 @@ def _month(
     assert translate("home.waiting", lang, n=waiting) in grid.status_text, grid.status_text
     assert app.autosync.started == started, "a sync was started while offline"
     assert server.record("household", new_id) is None
+    # ... and it says the phone is offline (the reachability check failed)
+    yield from d.wait(lambda: translate("home.offline", lang) in grid.status_text, 30)
     yield 0.5
     d.shot(f"month_08_home_offline_waiting_{lang}")
 
@@ -272,6 +274,7 @@ def _month(
     assert server.record("visit", returned_visit) is not None
     grid.refresh()
     yield from d.wait(lambda: translate("home.all_clear", lang) in grid.status_text, 30)
+    assert translate("home.offline", lang) not in grid.status_text
     yield 0.5
     d.shot(f"month_09_home_back_online_{lang}")
 
