@@ -305,3 +305,81 @@ class FormViewModel(ViewModel):
                 self.go_to_section(first)
             return False
         return True
+
+
+class RecordFormViewModel(FormViewModel):
+    """A form that saves one record when the worker says so (member, household), unlike the
+    visit form's draft: it remembers the record as opened, asks on Back (`leave`), and turns
+    the store's refusal into errors next to the fields."""
+
+    form_id = ""  # the form rendered: the newest pulled definition of this id
+
+    def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
+        from mobile_app.forms.definition import pulled_form
+
+        self._opened: dict[str, Any] = {}
+        self._fixed_form = form is not None  # a form given here is kept (tests, previews)
+        super().__init__(store, form or pulled_form(store.config, self.form_id), **kw)
+
+    def open_record(self, record_id: str, data: dict[str, Any]) -> None:
+        """Show one record afresh: the newest pulled form (over the air, issue 16), nothing
+        of the previously opened record (values, computed values, errors, section)."""
+        from mobile_app.forms.definition import pulled_form
+
+        self.record_id = record_id
+        if not self._fixed_form:
+            self.form = pulled_form(self.store.config, self.form_id)
+        self.touched = set()
+        self.show_all = False
+        self._parse_errors = {}
+        self.saved = False
+        self.message = ""
+        self.section_index = 0
+        self.computed = {}
+        self._opened = copy.deepcopy(data)
+        self.values = data
+        self.revalidate()
+
+    def has_unsaved_changes(self) -> bool:
+        """Whether the worker changed something since the record was opened or saved."""
+        return bool(self.record_id) and dict(self.values) != self._opened
+
+    def leave(self, choice: str) -> bool:
+        """The worker's answer to "unsaved changes" on Back: `save` (True when saved; errors
+        show otherwise), `discard` (the edits go, the stored record is untouched) or `stay`."""
+        if choice == "save":
+            return self.save()
+        if choice == "discard":
+            self.values = copy.deepcopy(self._opened)
+            self.touched = set()
+            self._parse_errors = {}
+            self.revalidate()
+            return True
+        if choice == "stay":
+            return False
+        raise ValueError(f"unknown choice {choice!r}")
+
+    def save(self) -> bool:
+        raise NotImplementedError
+
+    def store_record(self, saved_key: str) -> bool:
+        """Save the form's record offline (a pending mutation); on the store's refusal the
+        errors show next to the fields and False comes back."""
+        from mobile_app.store import ValidationFailed
+
+        try:
+            self.store.records.save(
+                self.entity,
+                self.record_id,
+                self.clean_data(),
+                now=self.now(),
+                hlc_node=self.store.session.client_id(),
+            )
+        except ValidationFailed as exc:
+            self.errors = {k: " ".join(map(str, v)) for k, v in exc.errors.items()}
+            self.message = self.tr("visit.has_errors", n=len(exc.errors))
+            return False
+        self._opened = copy.deepcopy(dict(self.values))
+        self.message = self.tr(saved_key)
+        self.saved = True
+        return True

@@ -12,16 +12,15 @@ status to mark), so the screen stays layout only and Back can ask before droppin
 
 from __future__ import annotations
 
-import copy
 import uuid
 from typing import Any
 
 from kivy.properties import ListProperty, StringProperty
 
-from mobile_app.forms.definition import bundled_form, pulled_form
+from mobile_app.forms.definition import bundled_form
 from mobile_app.store import Store, ValidationFailed
 from mobile_app.viewmodels.base import ViewModel
-from mobile_app.viewmodels.form_base import FormViewModel
+from mobile_app.viewmodels.form_base import RecordFormViewModel
 from mobile_app.viewmodels.labels import code_text
 from shared_schema.enums import ENUMS
 from shared_schema.forms import FormDef
@@ -44,47 +43,25 @@ def grid_numbers(store: Store, grid_id: str) -> set[str]:
     return store.households.numbers(grid_id)
 
 
-class HouseholdFormViewModel(FormViewModel):
+class HouseholdFormViewModel(RecordFormViewModel):
     """State of the household form: a new household of a grid, or an existing one."""
 
     entity = "household"
+    form_id = "household"
     title = StringProperty("")
-
-    def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
-        self._opened: dict[str, Any] = {}
-        self._fixed_form = form is not None  # a form given here is kept (tests, previews)
-        super().__init__(store, form or pulled_form(store.config, "household"), **kw)
 
     def open_new(self, grid_id: str) -> None:
         """A blank household of `grid_id` with the next provisional number."""
         number = provisional_number(grid_id, grid_numbers(self.store, grid_id))
-        self._open(str(uuid.uuid4()), {"grid_id": grid_id, "household_no": number})
+        self.open_record(str(uuid.uuid4()), {"grid_id": grid_id, "household_no": number})
         self.title = self.tr("register.title_new")
 
     def open_existing(self, household_id: str) -> None:
         record = self.store.households.get(household_id)
         if record is None:
             raise LookupError(f"no such household: {household_id}")
-        self._open(household_id, dict(record.data))
+        self.open_record(household_id, dict(record.data))
         self.title = self.tr("register.title_edit")
-
-    def _open(self, record_id: str, data: dict[str, Any]) -> None:
-        self.record_id = record_id
-        if not self._fixed_form:  # the newest pulled definition (over the air, issue 16)
-            self.form = pulled_form(self.store.config, "household")
-        self.touched = set()
-        self.show_all = False
-        self._parse_errors = {}
-        self.saved = False
-        self.message = ""
-        self.section_index = 0
-        self.computed = {}
-        self._opened = copy.deepcopy(data)
-        self.values = data
-        self.revalidate()
-
-    def has_unsaved_changes(self) -> bool:
-        return bool(self.record_id) and dict(self.values) != self._opened
 
     def display(self, path: str) -> Any:
         """The grid reads as the worker knows it (village and grid name, from the session),
@@ -98,42 +75,10 @@ class HouseholdFormViewModel(FormViewModel):
             return gid
         return super().display(path)
 
-    def leave(self, choice: str) -> bool:
-        """The answer to "unsaved changes" on Back, as on the member form: `save` (True when
-        saved), `discard` (True; the stored household untouched) or `stay` (False)."""
-        if choice == "save":
-            return self.save()
-        if choice == "discard":
-            self.values = copy.deepcopy(self._opened)
-            self.touched = set()
-            self._parse_errors = {}
-            self.revalidate()
-            return True
-        if choice == "stay":
-            return False
-        raise ValueError(f"unknown choice {choice!r}")
-
     def save(self) -> bool:
         """Validate and save offline (a pending mutation); errors show next to the fields."""
         self.saved = False
-        if not self.validate_all():
-            return False
-        try:
-            self.store.records.save(
-                "household",
-                self.record_id,
-                self.clean_data(),
-                now=self.now(),
-                hlc_node=self.store.session.client_id(),
-            )
-        except ValidationFailed as exc:
-            self.errors = {k: " ".join(map(str, v)) for k, v in exc.errors.items()}
-            self.message = self.tr("visit.has_errors", n=len(exc.errors))
-            return False
-        self._opened = copy.deepcopy(dict(self.values))
-        self.message = self.tr("register.saved")
-        self.saved = True
-        return True
+        return self.validate_all() and self.store_record("register.saved")
 
 
 class HouseholdRegisterViewModel(ViewModel):

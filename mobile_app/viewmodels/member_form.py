@@ -6,7 +6,6 @@ worker does not type them twice and they cannot disagree with the number.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Mapping
 from datetime import date
@@ -14,9 +13,8 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from mobile_app.forms.definition import bundled_form, pulled_form
-from mobile_app.store import Store, ValidationFailed
-from mobile_app.viewmodels.form_base import FormViewModel
+from mobile_app.forms.definition import bundled_form
+from mobile_app.viewmodels.form_base import RecordFormViewModel
 from shared_schema.forms import FormDef
 
 
@@ -25,18 +23,14 @@ def member_form() -> FormDef:
     return bundled_form("member")
 
 
-class MemberFormViewModel(FormViewModel):
+class MemberFormViewModel(RecordFormViewModel):
     """State of the member form screen."""
 
     entity = "member"
+    form_id = "member"
     household_id = StringProperty("")
     title = StringProperty("")
     filled_text = StringProperty("")
-
-    def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
-        self._opened: dict[str, Any] = {}
-        self._fixed_form = form is not None  # a form given here is kept (tests, previews)
-        super().__init__(store, form or pulled_form(store.config, "member"), **kw)
 
     def open_new(self, household_id: str) -> None:
         """A blank member of a household (present, resident ID, no insurance ticked)."""
@@ -63,39 +57,8 @@ class MemberFormViewModel(FormViewModel):
 
     def _open(self, household_id: str, member_id: str, data: dict[str, Any]) -> None:
         self.household_id = household_id
-        self.record_id = member_id
-        if not self._fixed_form:  # the newest pulled definition (over the air, issue 16)
-            self.form = pulled_form(self.store.config, "member")
-        self.touched = set()
-        self.show_all = False
-        self._parse_errors = {}
-        self.saved = False
-        self.message = self.filled_text = ""
-        self.section_index = 0
-        self.computed = {}  # nothing of the previously opened member may show
-        self._opened = copy.deepcopy(data)
-        self.values = data
-        self.revalidate()
-
-    # -- leaving -----------------------------------------------------------------------------
-    def has_unsaved_changes(self) -> bool:
-        """Whether the worker changed something since the member was opened or saved."""
-        return bool(self.record_id) and dict(self.values) != self._opened
-
-    def leave(self, choice: str) -> bool:
-        """The worker's answer to "unsaved changes" on Back: `save` (True when saved; errors
-        show otherwise), `discard` (the edits go, the stored member is untouched) or `stay`."""
-        if choice == "save":
-            return self.save()
-        if choice == "discard":
-            self.values = copy.deepcopy(self._opened)
-            self.touched = set()
-            self._parse_errors = {}
-            self.revalidate()
-            return True
-        if choice == "stay":
-            return False
-        raise ValueError(f"unknown choice {choice!r}")
+        self.filled_text = ""
+        self.open_record(member_id, data)
 
     def compute(self) -> None:
         from shared_schema.forms import member_values
@@ -152,21 +115,8 @@ class MemberFormViewModel(FormViewModel):
             self.message = self.tr("visit.has_errors", n=1)
             self.go_to_section(0)
             return False
-        try:
-            self.store.records.save(
-                "member",
-                self.record_id,
-                self.clean_data(),
-                now=self.now(),
-                hlc_node=self.store.session.client_id(),
-            )
-        except ValidationFailed as exc:
-            self.errors = {k: " ".join(map(str, v)) for k, v in exc.errors.items()}
-            self.message = self.tr("visit.has_errors", n=len(exc.errors))
+        if not self.store_record("member.saved"):
             return False
         for rejection in self.store.rejected.for_record("member", self.record_id):
             self.store.rejected.dismiss(rejection.mutation_id)  # fixed and saved again
-        self._opened = copy.deepcopy(dict(self.values))
-        self.message = self.tr("member.saved")
-        self.saved = True
         return True
