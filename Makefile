@@ -7,6 +7,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_DB ?= instance/demo.sqlite3
 PYTEST_ARGS ?=
+# pytest-xdist processes for `make test` (0: one process). Two fit this project's two-core CI
+# machine: much of the suite waits on servers, browsers and the Kivy app, and every test keeps
+# to its own ports, temp dirs, PostgreSQL database and Xvfb display.
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint format venv sysdeps bench clean
 
@@ -27,7 +31,7 @@ demo: $(STAMP)
 
 test: $(STAMP) sysdeps
 	bash scripts/start-services.sh
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=20 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
