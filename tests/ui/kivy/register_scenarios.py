@@ -476,6 +476,7 @@ def layout_720_checked(d: Driver) -> Step:
         d.shot(f"layout720_register_split_{lang}")
         vm.set_mode("move")
         vm.choose_move_member(vm.members[1]["id"])
+        vm.choose_move_relation("grandparent")
         yield 0.6
         screen = d.screen("register")
         d.scroll_to(d.ids("register").move_confirm)
