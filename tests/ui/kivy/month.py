@@ -33,7 +33,7 @@ from typing import Any
 
 from mobile_app.i18n import translate
 from shared_schema.enums import ENUMS
-from tests.ui.kivy.backend import GRID, WORKER
+from tests.ui.kivy.backend import GRID
 from tests.ui.kivy.driver import Driver, Step
 from tests.ui.kivy.proxy import NetworkProxy
 from tests.ui.kivy.seed import head_name, hid, id_number, mid
@@ -187,20 +187,13 @@ def _month(
     server: Server,
     lang: str,
 ) -> Step:
-    from tests.ui.kivy.scenarios import PIN
+    from tests.ui.kivy.scenarios import sign_in_online
 
     app = d.app
 
     # -- day 0, online: sign in; the first sync is the app's own --------------------------
     clock.day(0)
-    ids = d.ids("signin")
-    yield from d.wait(lambda: app.sm.current == "signin")
-    d.type(ids.server_url, proxy.url)
-    d.type(ids.username, WORKER)
-    d.type(ids.password, d.backend.password)
-    d.type(ids.pin, PIN)
-    yield from d.tap(ids.sign_in)
-    yield from d.wait(lambda: app.sm.current == "grid")
+    yield from sign_in_online(d, proxy.url)
     sync_vm, grid = app.vms["sync"], app.vms["grid"]
     yield from d.wait(lambda: sync_vm.finished_runs >= 1 and grid.total == 30, 60)
     assert sync_vm.error == "", sync_vm.error

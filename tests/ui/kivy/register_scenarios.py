@@ -33,11 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from shared_schema.enums import ENUMS
-from tests.ui.kivy.backend import WORKER
 from tests.ui.kivy.driver import Driver, Step
 from tests.ui.kivy.family import DAUGHTER_IN_LAW, FATHER, HOUSEHOLD, NAMES, SON, SPOUSE
 from tests.ui.kivy.layout_checks import assert_screen_sound
-from tests.ui.kivy.scenarios import PIN, fill, layout_720, pick, sign_in_offline
+from tests.ui.kivy.scenarios import PIN, fill, layout_720, pick, sign_in_offline, sign_in_online
 from tests.ui.kivy.seed import hid, mid
 
 HEAD = mid(HOUSEHOLD, 1)
@@ -394,15 +393,8 @@ def register_in_english(d: Driver) -> Step:
 def register_sync(d: Driver) -> Step:
     """Sign in online, split the son and his wife off by touch, sync: the result file names the
     new household for the test to find on the server."""
-    app, backend = d.app, d.backend
-    ids = d.ids("signin")
-    yield from d.wait(lambda: app.sm.current == "signin")
-    d.type(ids.server_url, backend.url)
-    d.type(ids.username, WORKER)
-    d.type(ids.password, backend.password)
-    d.type(ids.pin, PIN)
-    yield from d.tap(ids.sign_in)
-    yield from d.wait(lambda: app.sm.current == "grid")
+    app = d.app
+    yield from sign_in_online(d)
     sync = app.vms["sync"]
     yield from d.wait(lambda: sync.finished_runs >= 1 and not sync.running, 90)
     assert sync.error == "", sync.error

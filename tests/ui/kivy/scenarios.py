@@ -27,6 +27,19 @@ def sign_in_offline(d: Driver, pin: str) -> Step:
     yield from d.wait(lambda: d.app.sm.current == "grid")
 
 
+def sign_in_online(d: Driver, url: str | None = None) -> Step:
+    """Sign in as the worker by touch (the backend's server, or `url`: a proxy in front of
+    it), with the device PIN; returns when the grid screen shows."""
+    ids = d.ids("signin")
+    yield from d.wait(lambda: d.app.sm.current == "signin")
+    d.type(ids.server_url, url or d.backend.url)
+    d.type(ids.username, WORKER)
+    d.type(ids.password, d.backend.password)
+    d.type(ids.pin, PIN)
+    yield from d.tap(ids.sign_in)
+    yield from d.wait(lambda: d.app.sm.current == "grid")
+
+
 def shoot_screens(d: Driver, lang: str) -> Step:
     """Visit every screen and save a screenshot of each in `lang`."""
     app = d.app
@@ -618,14 +631,7 @@ def autosync(d: Driver) -> Step:
     says what needs the worker instead of "done"."""
     app, backend = d.app, d.backend
     lang = app.lang
-    ids = d.ids("signin")
-    yield from d.wait(lambda: app.sm.current == "signin")
-    d.type(ids.server_url, backend.url)
-    d.type(ids.username, WORKER)
-    d.type(ids.password, backend.password)
-    d.type(ids.pin, PIN)
-    yield from d.tap(ids.sign_in)
-    yield from d.wait(lambda: app.sm.current == "grid")
+    yield from sign_in_online(d)
     sync_vm = app.vms["sync"]
     outcomes: list[tuple[str, bool]] = []
 
@@ -732,7 +738,7 @@ def evidence(d: Driver) -> Step:
 
     from mobile_app.store import files as files_table
 
-    app, backend = d.app, d.backend
+    app = d.app
     lang = app.lang
     yes = translate("common.yes", lang)
     photo = os.environ["TIANYE_UI_PHOTO"]
@@ -740,14 +746,7 @@ def evidence(d: Driver) -> Step:
     def label(enum: str, code: str) -> str:
         return ENUMS[enum].label(code, lang)
 
-    ids = d.ids("signin")
-    yield from d.wait(lambda: app.sm.current == "signin")
-    d.type(ids.server_url, backend.url)
-    d.type(ids.username, WORKER)
-    d.type(ids.password, backend.password)
-    d.type(ids.pin, PIN)
-    yield from d.tap(ids.sign_in)
-    yield from d.wait(lambda: app.sm.current == "grid")
+    yield from sign_in_online(d)
     yield from d.wait(lambda: app.vms["sync"].finished_runs >= 1 and app.vms["grid"].total > 0)
     grid = d.ids("grid")
     d.type(grid.search, "5226010010001")
@@ -879,7 +878,7 @@ def evidence_rest(d: Driver) -> Step:
     from mobile_app.store import files as files_table
     from tests.ui.kivy.layout_checks import assert_screen_sound
 
-    app, backend = d.app, d.backend
+    app = d.app
     photo = os.environ["TIANYE_UI_PHOTO"]
     other_sha = os.environ["TIANYE_UI_OTHER_SHA"]
     shot = d.shot
@@ -897,14 +896,7 @@ def evidence_rest(d: Driver) -> Step:
         app.vms["settings"].set_language(lang)
         yield 0.5
 
-    ids = d.ids("signin")
-    yield from d.wait(lambda: app.sm.current == "signin")
-    d.type(ids.server_url, backend.url)
-    d.type(ids.username, WORKER)
-    d.type(ids.password, backend.password)
-    d.type(ids.pin, PIN)
-    yield from d.tap(ids.sign_in)
-    yield from d.wait(lambda: app.sm.current == "grid")
+    yield from sign_in_online(d)
     yield from d.wait(lambda: app.vms["sync"].finished_runs >= 1 and app.vms["grid"].total > 0)
     assert app.vms["sync"].error == "", app.vms["sync"].error
 
