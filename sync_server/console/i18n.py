@@ -199,7 +199,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hh.confirmed": ("已确认该户登记。", "Registration confirmed."),
     "hh.mark": ("更改在册状态", "Change register status"),
     "hh.move_member": ("移至", "Move to"),
-    "hh.as_head": ("设为户主", "as head"),
+    "hh.relation_there": ("与新户户主的关系", "Relation to that household's head"),
+    "hh.relation_pick": ("请选择", "Choose…"),
+    "hh.choose_relation": (
+        "请选择与新户户主的关系",
+        "Choose the relation to that household's head",
+    ),
     "hh.member_moved": ("成员已移户。", "Member moved."),
     "hh.split_note": (
         "分户：先新建农户，再把成员移过去，并指定新户主。",

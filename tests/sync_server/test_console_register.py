@@ -142,11 +142,23 @@ def test_mark_merged_and_move_a_member(app, client, world):
     data = record(app, "household", world.h1).data
     assert (data["status"], data["merged_into"]) == ("merged", world.h2)
     spouse = world.members[world.h1][1]
+    move = {"member_id": spouse, "household_id": world.h2, "csrf_token": csrf}
+    # the relation to the head there is asked: without one (or with a made-up one) nothing moves
+    for relation in (None, "cousin"):
+        refused = client.post(
+            f"/console/households/{world.h1}/members/move",
+            data=move | ({"relation": relation} if relation else {}),
+            follow_redirects=True,
+        )
+        assert "请选择与新户户主的关系" in refused.get_data(as_text=True)
+        assert record(app, "member", spouse).household_id == world.h1
+    page = client.get(f"/console/households/{world.h1}").get_data(as_text=True)
+    assert 'id="mm-relation"' in page and '<option value="child_in_law">儿媳或女婿</option>' in page
     moved = client.post(
-        f"/console/households/{world.h1}/members/move",
-        data={"member_id": spouse, "household_id": world.h2, "csrf_token": csrf},
+        f"/console/households/{world.h1}/members/move", data=move | {"relation": "parent"}
     )
     assert moved.status_code == 302
-    assert record(app, "member", spouse).household_id == world.h2
+    moved_member = record(app, "member", spouse)
+    assert moved_member.household_id == world.h2 and moved_member.data["relation"] == "parent"
     # outside the supervisor's township: the household page is refused
     assert client.get(f"/console/households/{world.h9}").status_code in (403, 404)

@@ -33,6 +33,11 @@ def _form_fields() -> list[Any]:
     return [f for f in FORMS["household"].fields() if f.entity == "household"]
 
 
+def relation_choices() -> list[tuple[str, str]]:
+    """(code, label) of the member's relation, as the published configuration labels them."""
+    return list(input_spec("member", "relation", None, lang()).options)
+
+
 def register_context(hh: Any, households: Iterable[Any]) -> dict[str, Any]:
     """What the household page's register card needs: its state and the other households of
     its grid (targets of a merge or of a member's move)."""
@@ -46,6 +51,9 @@ def register_context(hh: Any, households: Iterable[Any]) -> dict[str, Any]:
         "merged_into": hh.data.get("merged_into") or "",
         "statuses": STATUSES,
         "others": others,
+        # a member who moves is related to the head of the household joined (a relation to
+        # the old head means nothing there); `head` for a household split off in the console
+        "relations": relation_choices(),
     }
 
 
@@ -145,7 +153,10 @@ def member_move(household_id: str) -> ResponseReturnValue:
     rec = household_in_scope(household_id)
     member_id = request.form.get("member_id", "")
     target = request.form.get("household_id", "")
-    relation = request.form.get("relation") or None
+    relation = request.form.get("relation") or ""
+    if relation not in {code for code, _label in relation_choices()}:
+        flash(f"{tr('error.bad_request')}: {tr('hh.choose_relation')}", "error")
+        return redirect(url_for("console.household", household_id=rec.id))
     _flash_errors(
         lambda: move_member(
             current_db(), principal(), member_id, target, relation=relation, lang=lang(), now=now()
