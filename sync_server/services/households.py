@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_schema.schemas.bounds import local_today
+from shared_schema.schemas.records import validate_household_members
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
 from sync_server.messages import message
@@ -131,6 +132,27 @@ def confirm_household(
     )
 
 
+def _composition_added(
+    session: Session, household_id: str, joining: dict[str, Any], *, lang: str
+) -> dict[str, list[str]]:
+    """Composition problems (a second head or spouse) that `joining` would bring to the
+    household; problems it already had (no head yet, while a split is being built) are not
+    blamed on the member who moves."""
+    rows = session.scalars(
+        select(Record).where(
+            Record.entity == "member",
+            Record.household_id == household_id,
+            Record.deleted.is_(False),
+            Record.id != joining["id"],
+        )
+    )
+    members = [{**r.data, "id": r.id} for r in rows]
+    before = set(validate_household_members(members, lang=lang).get("relation", []))
+    after = validate_household_members([*members, joining], lang=lang).get("relation", [])
+    added = [e for e in after if e not in before]
+    return {"relation": added} if added else {}
+
+
 def move_member(
     db: Database,
     principal: Principal,
@@ -160,7 +182,7 @@ def move_member(
             data["relation"] = relation
         errors = validate_record(
             "member", data, lang=lang, as_of=now.date(), today=local_today(now)
-        )
+        ) or _composition_added(s, target.id, {**data, "id": rec.id}, lang=lang)
         if errors:
             raise ServiceError(422, "validation", errors)
         changed = sorted(k for k in data if rec.data.get(k) != data.get(k))

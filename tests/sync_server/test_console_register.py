@@ -154,6 +154,16 @@ def test_mark_merged_and_move_a_member(app, client, world):
         assert record(app, "member", spouse).household_id == world.h1
     page = client.get(f"/console/households/{world.h1}").get_data(as_text=True)
     assert 'id="mm-relation"' in page and '<option value="child_in_law">儿媳或女婿</option>' in page
+    # a second spouse (or head) in the household joined is refused, and nothing moves
+    for relation in ("spouse", "head"):
+        refused = client.post(
+            f"/console/households/{world.h1}/members/move",
+            data=move | {"relation": relation},
+            follow_redirects=True,
+        )
+        assert record(app, "member", spouse).household_id == world.h1
+        shown = refused.get_data(as_text=True)
+        assert "与户主关系: 在户成员中" in shown and "当前有 2 名" in shown
     moved = client.post(
         f"/console/households/{world.h1}/members/move", data=move | {"relation": "parent"}
     )

@@ -162,18 +162,19 @@ def member_move(household_id: str) -> ResponseReturnValue:
             current_db(), principal(), member_id, target, relation=relation, lang=lang(), now=now()
         ),
         tr("hh.member_moved"),
+        "member",
     )
     return redirect(url_for("console.household", household_id=rec.id))
 
 
-def _flash_errors(action: Any, done: str) -> None:
+def _flash_errors(action: Any, done: str, entity: str = "household") -> None:
     try:
         action()
     except ServiceError as exc:
         if exc.status not in (404, 409, 422):
             raise
         details = "; ".join(
-            f"{label_of('household', k, lang())}: {', '.join(map(str, v))}"
+            f"{label_of(entity, k, lang())}: {', '.join(map(str, v))}"
             for k, v in exc.errors.items()
         )
         flash(f"{tr('error.bad_request')}: {details or exc.key}", "error")
