@@ -146,7 +146,7 @@ def _composition_added(
             Record.id != joining["id"],
         )
     )
-    members = [{**r.data, "id": r.id} for r in rows]
+    members: list[Mapping[str, Any]] = [{**r.data, "id": r.id} for r in rows]
     before = set(validate_household_members(members, lang=lang).get("relation", []))
     after = validate_household_members([*members, joining], lang=lang).get("relation", [])
     added = [e for e in after if e not in before]
