@@ -185,7 +185,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "register.current_status": ("当前状态：{status}", "Now: {status}"),
     "register.tab_split": ("分户", "Split"),
     "register.tab_move": ("成员移户", "Move a member"),
-    "register.tab_mark": ("迁出/合户", "Moved or merged"),
+    "register.tab_mark": ("迁出合户", "Moved or merged"),
+    "register.tab_head": ("更换户主", "Change head"),
+    "register.head_title": (
+        "更换户主：户主去世、迁出或家里另定户主",
+        "Change the head: the head died, moved out or the family chose another",
+    ),
+    "register.head_help": (
+        "选择新户主。其他成员与新户主的关系按常见情况换算，确认前可查看；"
+        "特殊情况之后在成员信息中修改。",
+        "Choose the new head. Everyone's relation to them is worked out the usual way and"
+        " shown before you confirm; correct an unusual family on the member form afterwards.",
+    ),
+    "register.head_preview": ("{name}：{old} → {new}", "{name}: {old} → {new}"),
+    "register.head_confirm": ("确认更换户主", "Change the head"),
+    "register.choose_new_head": ("请选择新户主", "Choose the new head"),
+    "register.head_invalid": (
+        "请选择本户一名在户成员（不是现任户主）",
+        "Choose a member living in this household (not the current head)",
+    ),
+    "register.head_done": ("户主已更换为{name}（待同步）", "{name} is now the head (to sync)"),
     "register.split_title": (
         "分户：部分成员另立新户",
         "Split: some members set up a new household",
@@ -213,6 +232,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "register.choose_relation": (
         "请选择其在新户中与户主的关系",
         "Choose their relation to that household's head",
+    ),
+    "member.change_head_first": (
+        "户主去世或迁出时，先在「分户 · 移户 · 迁出」的「更换户主」中指定新户主",
+        "When the head died or moved out, first choose a new head under"
+        " Split · move · moved away → Change head",
     ),
     "register.move_not_head": (
         "移入的成员不能作户主：原户主不变",

@@ -113,3 +113,18 @@ def split_members(
         for mid in spouses:
             out[mid]["relation"] = UNKNOWN_RELATION
     return out
+
+
+def rehead_members(
+    members: Sequence[Mapping[str, Any]], new_head: str
+) -> dict[str, dict[str, Any]]:
+    """The member records a change of head writes (the head died, moved out, or the family
+    chose another): every member of the household re-related to `new_head` by the same table
+    as a split (`RELATION_TO_NEW_HEAD`; the old head becomes e.g. `spouse` or `parent`), the
+    new head `head`. Raises ValueError when `new_head` is not a member or already the head."""
+    by_id = {str(m["id"]): m for m in members}
+    if new_head not in by_id:
+        raise ValueError(f"not a member of this household: {new_head}")
+    if by_id[new_head].get("relation") == "head":
+        raise ValueError("already the head")
+    return split_members(members, list(by_id), new_head)

@@ -376,15 +376,21 @@ class RecordRepository:
         moving: frozenset[str] = frozenset(),
     ) -> list[Record]:
         """Save several records as one user action, in one transaction (all or nothing): a
-        household split is its new household and its members' moves. `moving` names the
-        members allowed to change `household_id` (a move; any other change of it is refused).
+        household split is its new household and its members' moves; a change of head is
+        every member re-related. `moving` names the members allowed to change `household_id`
+        (a move; any other change of it is refused). A household's composition (one head, one
+        spouse) is checked once the whole action is written, so its order does not matter.
         """
         prepared = [self._prepare(e, rid, data, now) for e, rid, data in items]
         with self.db.transaction() as conn:
-            return [
+            saved = [
                 self._save_in(conn, e, rid, data, now, hlc_node, rid in moving)
                 for e, rid, data in prepared
             ]
+            joined = {str(data["household_id"]) for e, _rid, data in prepared if e == "member"}
+            for household_id in sorted(joined):
+                self._check_composition(conn, household_id)
+            return saved
 
     def _prepare(
         self, entity: str, record_id: str, data: Any, now: datetime
@@ -435,8 +441,6 @@ class RecordRepository:
             moved = row is not None and row["household_id"] != data.get("household_id")
             if moved and not may_move:
                 raise ValidationFailed({"household_id": ["cannot move to another household"]})
-            if entity == "member":
-                self._check_composition(conn, record_id, data)
         # The supervisor's comment and the registration are the server's: keep what it last
         # said, never send a change.
         previous = (jsonio.loads(row["data"]) or {}) if row is not None else {}
@@ -470,21 +474,20 @@ class RecordRepository:
         ).fetchone()
         return record_from_row(saved)
 
-    def _check_composition(self, conn: Connection, member_id: str, data: dict[str, Any]) -> None:
-        """Refuse a member save that gives the household a second head or spouse.
+    def _check_composition(self, conn: Connection, household_id: str) -> None:
+        """Refuse a save that leaves the household with a second head or spouse (raised inside
+        the transaction: nothing of the action stays).
 
         A household with no head yet is allowed (members are added one at a time);
         `MemberRepository.composition_errors` reports it for the screen.
         """
-        others = [
+        members = [
             jsonio.loads(r["data"])
             for r in conn.execute(
-                "SELECT data FROM records WHERE entity='member' AND household_id=?"
-                " AND deleted=0 AND id!=?",
-                (data["household_id"], member_id),
+                "SELECT data FROM records WHERE entity='member' AND household_id=? AND deleted=0",
+                (household_id,),
             )
         ]
-        members = [*others, data]
         present = [m for m in members if m.get("status", "present") == "present"]
         heads = sum(1 for m in present if m.get("relation") == "head")
         spouses = sum(1 for m in present if m.get("relation") == "spouse")

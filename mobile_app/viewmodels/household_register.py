@@ -24,10 +24,10 @@ from mobile_app.viewmodels.form_base import RecordFormViewModel
 from mobile_app.viewmodels.labels import code_text
 from shared_schema.enums import ENUMS
 from shared_schema.forms import FormDef
-from shared_schema.register import provisional_number, split_members
+from shared_schema.register import provisional_number, rehead_members, split_members
 
 STATUSES = ("active", "moved_away", "merged")
-MODES = ("split", "move", "mark")
+MODES = ("split", "move", "head", "mark")
 TARGETS_SHOWN = 8  # households listed under the search box (a grid holds up to ~300)
 # Kept from the old household when a split makes a new one (the rest is the new head's).
 INHERITED = ("grid_id", "address", "household_type", "monitor_category", "house_grade")
@@ -102,6 +102,9 @@ class HouseholdRegisterViewModel(ViewModel):
     move_target = StringProperty("")
     move_relation = StringProperty("")  # the moving member's relation to the new head
     relations = ListProperty([])  # {"code", "text"}: every relation but head
+    head_choice = StringProperty("")  # the member chosen as the new head
+    head_preview = StringProperty("")  # "name: old relation → new relation", one per line
+    head_candidates = ListProperty([])  # {"id", "name", "relation_text"}: present, not head
     mark_status = StringProperty("active")
     merge_target = StringProperty("")
     target_search = StringProperty("")
@@ -131,7 +134,8 @@ class HouseholdRegisterViewModel(ViewModel):
     def clear_choices(self) -> None:
         self.moving = []
         self.new_head = self.move_member_id = self.move_target = self.merge_target = ""
-        self.move_relation = ""
+        self.move_relation = self.head_choice = ""
+        self.head_preview = ""
         self.mark_status = self.status
         self.set_target_search("")
 
@@ -143,6 +147,7 @@ class HouseholdRegisterViewModel(ViewModel):
             or self.move_member_id
             or self.move_target
             or self.move_relation
+            or self.head_choice
             or self.merge_target
             or self.mark_status != self.status
         )
@@ -174,6 +179,48 @@ class HouseholdRegisterViewModel(ViewModel):
     def choose_move_member(self, member_id: str) -> None:
         self.move_member_id = "" if self.move_member_id == member_id else member_id
         self._clear_error("move")
+
+    def choose_new_head(self, member_id: str) -> None:
+        """The member who becomes the head (a second tap unchooses); shows what changes."""
+        self.head_choice = "" if self.head_choice == member_id else member_id
+        self.head_preview = self._head_preview()
+        self._clear_error("head")
+
+    def _head_preview(self) -> str:
+        if not self.head_choice:
+            return ""
+        try:
+            moves = rehead_members(self._member_data(), self.head_choice)
+        except ValueError:
+            return ""
+        lines = []
+        for m in self.store.members.for_household(self.household_id):
+            old, new = m.data.get("relation"), moves[m.id]["relation"]
+            if old != new:
+                lines.append(
+                    self.tr(
+                        "register.head_preview",
+                        name=m.data.get("name", ""),
+                        old=code_text("relation", old, self.lang),
+                        new=code_text("relation", new, self.lang),
+                    )
+                )
+        return "\n".join(lines)
+
+    def _head_candidates(self) -> list[dict[str, str]]:
+        """Who may become the head: members living in the household, not the head."""
+        return [
+            {
+                "id": m.id,
+                "name": m.data.get("name", ""),
+                "relation_text": code_text("relation", m.data.get("relation"), self.lang),
+            }
+            for m in self.store.members.for_household(self.household_id)
+            if m.data.get("relation") != "head" and m.data.get("status", "present") == "present"
+        ]
+
+    def _member_data(self) -> list[dict[str, Any]]:
+        return [{**m.data, "id": m.id} for m in self.store.members.for_household(self.household_id)]
 
     def choose_move_relation(self, code: str) -> None:
         """How the moving member is related to the head of the household they join."""
@@ -268,6 +315,19 @@ class HouseholdRegisterViewModel(ViewModel):
         self.set_target_search("")
         return True
 
+    def confirm_head(self) -> bool:
+        """Make the chosen member the head."""
+        if not self.head_choice:
+            ok = self._fail(ValueError(self.tr("register.choose_new_head")))
+        else:
+            ok = self.change_head(self.head_choice)
+        if not ok:
+            self.error_on = "head"
+            return False
+        self.head_choice = ""
+        self.head_preview = ""
+        return True
+
     def confirm_mark(self) -> bool:
         """Mark the chosen status (the screen asks first when `mark_needs_confirm`)."""
         if self.mark_status == self.status and self.status != "merged":
@@ -313,12 +373,16 @@ class HouseholdRegisterViewModel(ViewModel):
             for c, text in ENUMS["relation"].choices(self.lang)
             if c != "head"  # the household joined keeps its head
         ]
+        self.head_candidates = self._head_candidates()
         present = {m["id"] for m in self.members}  # choices of members who left go
         self.moving = [m for m in self.moving if m in present]
         if self.new_head not in present:
             self.new_head = ""
         if self.move_member_id not in present:
             self.move_member_id = ""
+        if self.head_choice not in {c["id"] for c in self.head_candidates}:
+            self.head_choice = ""
+        self.head_preview = self._head_preview()
         self.set_target_search(self.target_search)
 
     def _client(self) -> str:
@@ -395,6 +459,37 @@ class HouseholdRegisterViewModel(ViewModel):
             return self._fail(exc)
         self.error = ""
         self.message = self.tr("register.moved")
+        self.load(self.household_id)
+        return True
+
+    def change_head(self, new_head: str) -> bool:
+        """Make `new_head` (a member living in the household) its head: every member
+        re-related to them (`shared_schema.register.rehead_members`, the split's table) and
+        the household's head name with them — one action, all saved or none."""
+        hh = self.store.households.get(self.household_id)
+        if hh is None:
+            raise LookupError(self.household_id)
+        if new_head not in {c["id"] for c in self._head_candidates()}:  # read afresh
+            return self._fail(ValueError(self.tr("register.head_invalid")))
+        try:
+            moves = rehead_members(self._member_data(), new_head)
+        except ValueError:
+            return self._fail(ValueError(self.tr("register.head_invalid")))
+        name = str(moves[new_head].get("name", ""))
+        before = {m["id"]: m.get("relation") for m in self._member_data()}
+        items: list[tuple[str, str, dict[str, Any]]] = [
+            ("member", mid, data)
+            for mid, data in moves.items()
+            if data["relation"] != before.get(mid)  # only what changes becomes a mutation
+        ]
+        if hh.data.get("head_name") != name:
+            items.append(("household", hh.id, dict(hh.data) | {"head_name": name}))
+        try:
+            self.store.records.save_together(items, now=self.now(), hlc_node=self._client())
+        except ValidationFailed as exc:
+            return self._fail(exc)
+        self.error = ""
+        self.message = self.tr("register.head_done", name=name)
         self.load(self.household_id)
         return True
 

@@ -110,6 +110,9 @@ class MemberFormViewModel(RecordFormViewModel):
         if not self.validate_all():
             return False
         problems = self.composition_errors()
+        current = self.store.members.get(self.record_id)
+        if problems and current is not None and current.data.get("relation") == "head":
+            problems.append(self.tr("member.change_head_first"))  # the way to do it
         if problems:
             self.errors = {**self.errors, "relation": " ".join(problems)}
             self.message = self.tr("visit.has_errors", n=1)

@@ -269,3 +269,111 @@ def test_f_the_phone_shows_a_households_grid_but_never_edits_it(store):
     )
     vm.open_existing(hid(3))
     assert vm.display("grid_id") == f"关岭村 一组 ({gid})"
+
+
+# -- the head changes: died, moved out, or the family chose another --------------------------
+def test_g_rehead_relates_everyone_to_the_new_head():
+    from shared_schema.register import rehead_members
+
+    # the head died: his widow heads the household; the children stay hers, his mother is
+    # her mother-in-law, the daughter-in-law stays a daughter-in-law
+    assert relations(rehead_members(FAMILY, "w")) == {
+        "h": "spouse",
+        "w": "head",
+        "s": "child",
+        "d": "child_in_law",
+        "g": "grandchild",
+        "b": "child",
+        "p": "parent_in_law",
+    }
+    # the old couple hand over to the married son: two children cannot both be his wife
+    assert relations(rehead_members(FAMILY, "s")) == {
+        "h": "parent",
+        "w": "parent",
+        "s": "head",
+        "d": "spouse",
+        "g": "child",
+        "b": "sibling",
+        "p": "grandparent",
+    }
+    with pytest.raises(ValueError):
+        rehead_members(FAMILY, "h")  # already the head
+    with pytest.raises(ValueError):
+        rehead_members(FAMILY, "nobody")
+
+
+def test_g_a_head_who_died_is_recorded_after_the_head_changes(store):
+    """The phone could not record the head's death (no head left: refused) nor give the
+    household another head (two heads: refused), though households change heads (issue 16)."""
+    from mobile_app.viewmodels.member_form import MemberFormViewModel
+
+    seed_household(store, 1, now=NOW)  # head 1, spouse 2
+    head, spouse = mid(1, 1), mid(1, 2)
+    form = MemberFormViewModel(store, **SYNC)
+    form.open_existing(head)
+    form.set_value("status", "deceased")
+    assert form.save() is False  # the household would have no head: says where to go
+    assert "更换户主" in form.errors["relation"]
+
+    vm = HouseholdRegisterViewModel(store, **SYNC)
+    vm.open(hid(1))
+    vm.set_mode("head")
+    assert [c["id"] for c in vm.head_candidates] == [spouse]
+    assert vm.confirm_head() is False and vm.error == "请选择新户主" and vm.error_on == "head"
+    vm.choose_new_head(spouse)
+    assert vm.has_unsaved_choices() and vm.error == ""
+    old_name = store.members.get(head).data["name"]
+    assert vm.head_preview.splitlines() == [
+        f"{old_name}：户主 → 配偶",
+        f"{store.members.get(spouse).data['name']}：配偶 → 户主",
+    ]
+    assert vm.confirm_head(), vm.error
+    new_name = store.members.get(spouse).data["name"]
+    assert vm.message == f"户主已更换为{new_name}（待同步）" and not vm.has_unsaved_choices()
+    assert store.members.get(spouse).data["relation"] == "head"
+    assert store.members.get(head).data["relation"] == "spouse"
+    assert store.households.get(hid(1)).data["head_name"] == new_name
+    assert store.members.composition_errors(hid(1)) == {}
+
+    form.open_existing(head)  # now the old head's death is recorded like anyone's
+    form.set_value("status", "deceased")
+    assert form.save(), form.errors
+    assert vm.change_head(head) is False and vm.error  # a member who died cannot head it
+
+
+def test_g_a_whole_action_is_checked_once_written(store):
+    """The store checked the composition after each record of an action: a swap of head
+    and spouse was refused whatever the order; a real second head is still refused whole."""
+    seed_household(store, 1, now=NOW)
+    head, spouse = store.members.get(mid(1, 1)), store.members.get(mid(1, 2))
+    node = store.session.client_id()
+    # head and spouse swap places, in one order, then back in the other
+    store.records.save_together(
+        [
+            ("member", head.id, dict(head.data) | {"relation": "spouse"}),
+            ("member", spouse.id, dict(spouse.data) | {"relation": "head"}),
+        ],
+        now=NOW,
+        hlc_node=node,
+    )
+    assert store.members.get(spouse.id).data["relation"] == "head"
+    store.records.save_together(
+        [("member", head.id, dict(head.data)), ("member", spouse.id, dict(spouse.data))][::-1],
+        now=NOW,
+        hlc_node=node,
+    )
+    assert store.members.get(head.id).data["relation"] == "head"
+    from mobile_app.store import ValidationFailed
+
+    waiting = store.outbox.count()
+    with pytest.raises(ValidationFailed):
+        store.records.save_together(
+            [
+                ("member", spouse.id, dict(spouse.data) | {"relation": "head"}),
+                ("household", hid(1), dict(store.households.get(hid(1)).data) | {"phone": None}),
+            ],
+            now=NOW,
+            hlc_node=node,
+        )
+    assert store.members.get(spouse.id).data["relation"] == "spouse"  # nothing of it stayed
+    assert store.outbox.count() == waiting

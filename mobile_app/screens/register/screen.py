@@ -1,5 +1,6 @@
 """The register actions of one household (issue 16): split members off into a new household,
-move a member to another household of the grid, mark the household moved away or merged.
+move a member to another household of the grid, change the head, mark the household moved
+away or merged.
 
 One panel at a time (tabs). What the worker ticks and chooses is the view-model's
 (`HouseholdRegisterViewModel`); this screen builds the rows that depend on the data (members,
@@ -8,8 +9,9 @@ first; Back with choices not yet confirmed asks before dropping them.
 
 Widgets a script can reach (besides the .kv ids): `member_boxes[member_id]` (the split's tick
 boxes), `head_chips[member_id]` (the split's new-head choice), `move_choices[member_id]` (the
-member to move), `target_buttons[household_id]` (households listed under the open panel's
-search box), `dialog` (the open question, with `dialog.buttons[key]`).
+member to move), `head_choices[member_id]` (the new head), `target_buttons[household_id]`
+(households listed under the open panel's search box), `dialog` (the open question, with
+`dialog.buttons[key]`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class RegisterScreen(BaseScreen):
         self.member_boxes: dict[str, TCheckBox] = {}
         self.head_chips: dict[str, Chip] = {}
         self.move_choices: dict[str, OptionButton] = {}
+        self.head_choices: dict[str, OptionButton] = {}
         self.target_buttons: dict[str, OptionButton] = {}
         self.panels: dict[str, Any] = {}
         super().__init__(**kw)
@@ -47,6 +50,8 @@ class RegisterScreen(BaseScreen):
             moving=self._split_state,
             new_head=self._split_state,
             move_member_id=self._move_state,
+            head_candidates=self._head_rows,
+            head_choice=self._head_state,
             target_rows=self._target_rows,
             move_target=self._target_state,
             merge_target=self._target_state,
@@ -60,11 +65,13 @@ class RegisterScreen(BaseScreen):
         self.panels = {
             "split": ids.split_panel.__self__,
             "move": ids.move_panel.__self__,
+            "head": ids.head_panel.__self__,
             "mark": ids.mark_panel.__self__,
         }
         self.merge_box = ids.merge_box.__self__
         self._show_panel()
         self._member_rows()
+        self._head_rows()
         self._merge_box()
 
     # -- keeping the widgets in step with the view-model ------------------------------------
@@ -89,6 +96,22 @@ class RegisterScreen(BaseScreen):
             move.add_widget(choice)
         self._split_state()
         self._move_state()
+
+    def _head_rows(self, *_: Any) -> None:
+        """The members who may become the head (living in the household, not the head)."""
+        host = self.ids.head_members
+        host.clear_widgets()
+        self.head_choices = {}
+        for m in self.vm.head_candidates:
+            choice = OptionButton(text=f"{m['name']} · {m['relation_text']}")
+            choice.bind(on_release=lambda _b, mid=m["id"]: self.vm.choose_new_head(mid))
+            self.head_choices[m["id"]] = choice
+            host.add_widget(choice)
+        self._head_state()
+
+    def _head_state(self, *_: Any) -> None:
+        for mid, choice in self.head_choices.items():
+            choice.chosen = mid == self.vm.head_choice
 
     def _split_row(self, app: Any, m: dict[str, Any]) -> BoxLayout:
         """A tick box (this member leaves), the name and relation, "new head"."""
@@ -169,6 +192,10 @@ class RegisterScreen(BaseScreen):
 
     def confirm_move(self) -> None:
         if self.vm.confirm_move():
+            self._done()
+
+    def confirm_head(self) -> None:
+        if self.vm.confirm_head():
             self._done()
 
     def _done(self) -> None:

@@ -128,6 +128,7 @@ def register_by_touch(d: Driver) -> Step:
     new_id = yield from split_by_touch(d)
     yield from move_by_touch(d, new_id)
     yield from leave_with_choices(d)
+    yield from change_head_by_touch(d)
     yield from mark_merged_by_touch(d)
     app.show("settings")
     yield 0.3
@@ -309,6 +310,41 @@ def leave_with_choices(d: Driver) -> Step:
     yield 0.3
 
 
+def change_head_by_touch(d: Driver) -> Step:
+    """The head died: his wife becomes the head (the change of head tab shows who becomes
+    what, then both are re-related and the household's head name follows); then his death is
+    recorded on the member form, which the household's composition had refused."""
+    app = d.app
+    yield from open_row(d, hid(HOUSEHOLD), "5226010010001")
+    yield from press(d, d.ids("household").register_actions)
+    yield from d.wait(lambda: app.sm.current == "register")
+    vm, screen, ids = app.vms["register"], d.screen("register"), d.ids("register")
+    yield from d.tap(ids.tab_head)
+    yield from d.wait(lambda: vm.mode == "head" and ids.head_panel.parent is not None)
+    assert set(screen.head_choices) == {SPOUSE}  # living here, not the head
+    yield from press(d, ids.head_confirm)
+    yield from d.wait(lambda: ids.head_error.text == "请选择新户主")
+    yield from press(d, screen.head_choices[SPOUSE])
+    head, wife = app.store.members.get(HEAD).data["name"], NAMES[SPOUSE]
+    yield from d.wait(lambda: ids.head_preview.text == f"{head}：户主 → 配偶\n{wife}：配偶 → 户主")
+    assert screen.head_choices[SPOUSE].chosen and ids.head_error.text == ""
+    yield 0.3
+    d.shot("register_head_chosen_zh")
+    yield from press(d, ids.head_confirm)
+    yield from d.wait(lambda: app.store.members.get(SPOUSE).data["relation"] == "head")
+    assert app.store.members.get(HEAD).data["relation"] == "spouse"
+    assert app.store.households.get(hid(HOUSEHOLD)).data["head_name"] == wife
+    assert ids.message.text == f"户主已更换为{wife}（待同步）" and ids.head_preview.text == ""
+    assert ("member", SPOUSE) in pending(app.store)
+    yield 0.3
+    d.shot("register_head_changed_zh")
+    yield from tap_back(d)
+    yield from d.wait(lambda: app.sm.current == "household")
+    yield from d.wait(lambda: app.vms["household"].head_name == wife)  # the page follows
+    app.show("grid", reset=True)
+    yield 0.3
+
+
 def mark_merged_by_touch(d: Driver) -> Step:
     """Household 2 joined household 3: asked first, then off the list (the "left" filter
     shows it), and its page says where it went."""
@@ -377,6 +413,10 @@ def register_in_english(d: Driver) -> Step:
     yield from press(d, screen.head_chips[SPOUSE])
     yield 0.3
     d.shot("register_split_en")
+    yield from d.tap(ids.tab_head)
+    yield from press(d, screen.head_choices[HEAD])  # the late head's widow chose him back
+    yield 0.3
+    d.shot("register_head_en")
     yield from d.tap(ids.tab_mark)
     yield from press(d, ids.mark_moved_away)
     yield 0.3
@@ -475,6 +515,12 @@ def layout_720_checked(d: Driver) -> Step:
         yield 0.4
         assert len(screen.target_buttons) == 8  # 29 others: eight shown, the search finds more
         d.shot(f"layout720_register_move_{lang}")
+        vm.set_mode("head")
+        vm.choose_new_head(vm.head_candidates[0]["id"])
+        yield 0.6
+        d.scroll_to(d.ids("register").head_confirm)
+        yield 0.4
+        d.shot(f"layout720_register_head_{lang}")
         vm.set_mode("mark")
         vm.choose_status("merged")
         yield 0.6
