@@ -197,7 +197,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Choose the new head. Everyone's relation to them is worked out the usual way and"
         " shown before you confirm; correct an unusual family on the member form afterwards.",
     ),
-    "register.head_preview": ("{name}：{old} → {new}", "{name}: {old} → {new}"),
+    "register.head_preview": ("{name}：由{old}改为{new}", "{name}: {old} → {new}"),
     "register.head_confirm": ("确认更换户主", "Change the head"),
     "register.choose_new_head": ("请选择新户主", "Choose the new head"),
     "register.head_invalid": (

@@ -324,8 +324,8 @@ def test_g_a_head_who_died_is_recorded_after_the_head_changes(store):
     assert vm.has_unsaved_choices() and vm.error == ""
     old_name = store.members.get(head).data["name"]
     assert vm.head_preview.splitlines() == [
-        f"{old_name}：户主 → 配偶",
-        f"{store.members.get(spouse).data['name']}：配偶 → 户主",
+        f"{old_name}：由户主改为配偶",
+        f"{store.members.get(spouse).data['name']}：由配偶改为户主",
     ]
     assert vm.confirm_head(), vm.error
     new_name = store.members.get(spouse).data["name"]

@@ -326,7 +326,8 @@ def change_head_by_touch(d: Driver) -> Step:
     yield from d.wait(lambda: ids.head_error.text == "请选择新户主")
     yield from press(d, screen.head_choices[SPOUSE])
     head, wife = app.store.members.get(HEAD).data["name"], NAMES[SPOUSE]
-    yield from d.wait(lambda: ids.head_preview.text == f"{head}：户主 → 配偶\n{wife}：配偶 → 户主")
+    preview = f"{head}：由户主改为配偶\n{wife}：由配偶改为户主"
+    yield from d.wait(lambda: ids.head_preview.text == preview)
     assert screen.head_choices[SPOUSE].chosen and ids.head_error.text == ""
     yield 0.3
     d.shot("register_head_chosen_zh")
