@@ -313,6 +313,7 @@ class RecordFormViewModel(FormViewModel):
     the store's refusal into errors next to the fields."""
 
     form_id = ""  # the form rendered: the newest pulled definition of this id
+    saved_key: str  # each form's "saved (to sync)" message (an i18n key)
 
     def __init__(self, store: Store, form: FormDef | None = None, **kw: Any) -> None:
         from mobile_app.forms.definition import pulled_form
@@ -360,9 +361,11 @@ class RecordFormViewModel(FormViewModel):
         raise ValueError(f"unknown choice {choice!r}")
 
     def save(self) -> bool:
-        raise NotImplementedError
+        """Validate and save offline (a pending mutation); errors show next to the fields."""
+        self.saved = False
+        return self.validate_all() and self.store_record()
 
-    def store_record(self, saved_key: str) -> bool:
+    def store_record(self) -> bool:
         """Save the form's record offline (a pending mutation); on the store's refusal the
         errors show next to the fields and False comes back."""
         from mobile_app.store import ValidationFailed
@@ -380,6 +383,6 @@ class RecordFormViewModel(FormViewModel):
             self.message = self.tr("visit.has_errors", n=len(exc.errors))
             return False
         self._opened = copy.deepcopy(dict(self.values))
-        self.message = self.tr(saved_key)
+        self.message = self.tr(self.saved_key)
         self.saved = True
         return True

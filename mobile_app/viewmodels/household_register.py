@@ -17,13 +17,11 @@ from typing import Any
 
 from kivy.properties import ListProperty, StringProperty
 
-from mobile_app.forms.definition import bundled_form
 from mobile_app.store import Store, ValidationFailed
 from mobile_app.viewmodels.base import ViewModel
 from mobile_app.viewmodels.form_base import RecordFormViewModel
 from mobile_app.viewmodels.labels import code_text
 from shared_schema.enums import ENUMS
-from shared_schema.forms import FormDef
 from shared_schema.register import provisional_number, rehead_members, split_members
 
 STATUSES = ("active", "moved_away", "merged")
@@ -31,11 +29,6 @@ MODES = ("split", "move", "head", "mark")
 TARGETS_SHOWN = 8  # households listed under the search box (a grid holds up to ~300)
 # Kept from the old household when a split makes a new one (the rest is the new head's).
 INHERITED = ("grid_id", "address", "household_type", "monitor_category", "house_grade")
-
-
-def household_form() -> FormDef:
-    """The bundled shared household form."""
-    return bundled_form("household")
 
 
 def grid_numbers(store: Store, grid_id: str) -> set[str]:
@@ -48,6 +41,7 @@ class HouseholdFormViewModel(RecordFormViewModel):
 
     entity = "household"
     form_id = "household"
+    saved_key = "register.saved"
     title = StringProperty("")
 
     def open_new(self, grid_id: str) -> None:
@@ -67,18 +61,14 @@ class HouseholdFormViewModel(RecordFormViewModel):
         """The grid reads as the worker knows it (village and grid name, from the session),
         its id when the session does not name it."""
         if path == "grid_id":
+            from mobile_app.viewmodels.grid import grid_choice
+
             gid = str(self.value("grid_id") or "")
-            for grid in self.store.session.get().grids or []:
-                if isinstance(grid, dict) and str(grid.get("id")) == gid:
-                    named = " ".join(str(grid[k]) for k in ("village", "name") if grid.get(k))
-                    return f"{named} ({gid})" if named else gid
+            for grid in map(grid_choice, self.store.session.get().grids or []):
+                if grid["id"] == gid and grid["text"] != gid:
+                    return f"{grid['text']} ({gid})"
             return gid
         return super().display(path)
-
-    def save(self) -> bool:
-        """Validate and save offline (a pending mutation); errors show next to the fields."""
-        self.saved = False
-        return self.validate_all() and self.store_record("register.saved")
 
 
 class HouseholdRegisterViewModel(ViewModel):
@@ -189,23 +179,21 @@ class HouseholdRegisterViewModel(ViewModel):
     def _head_preview(self) -> str:
         if not self.head_choice:
             return ""
+        members = self._member_data()
         try:
-            moves = rehead_members(self._member_data(), self.head_choice)
+            moves = rehead_members(members, self.head_choice)
         except ValueError:
             return ""
-        lines = []
-        for m in self.store.members.for_household(self.household_id):
-            old, new = m.data.get("relation"), moves[m.id]["relation"]
-            if old != new:
-                lines.append(
-                    self.tr(
-                        "register.head_preview",
-                        name=m.data.get("name", ""),
-                        old=code_text("relation", old, self.lang),
-                        new=code_text("relation", new, self.lang),
-                    )
-                )
-        return "\n".join(lines)
+        return "\n".join(
+            self.tr(
+                "register.head_preview",
+                name=m.get("name", ""),
+                old=code_text("relation", m.get("relation"), self.lang),
+                new=code_text("relation", moves[m["id"]]["relation"], self.lang),
+            )
+            for m in members
+            if m.get("relation") != moves[m["id"]]["relation"]
+        )
 
     def _head_candidates(self) -> list[dict[str, str]]:
         """Who may become the head: members living in the household, not the head."""
@@ -469,18 +457,19 @@ class HouseholdRegisterViewModel(ViewModel):
         hh = self.store.households.get(self.household_id)
         if hh is None:
             raise LookupError(self.household_id)
-        if new_head not in {c["id"] for c in self._head_candidates()}:  # read afresh
+        members = self._member_data()  # read afresh: a member may have died since load
+        living = {m["id"] for m in members if m.get("status", "present") == "present"} - {
+            m["id"] for m in members if m.get("relation") == "head"
+        }
+        if new_head not in living:
             return self._fail(ValueError(self.tr("register.head_invalid")))
-        try:
-            moves = rehead_members(self._member_data(), new_head)
-        except ValueError:
-            return self._fail(ValueError(self.tr("register.head_invalid")))
+        moves = rehead_members(members, new_head)
         name = str(moves[new_head].get("name", ""))
-        before = {m["id"]: m.get("relation") for m in self._member_data()}
+        before = {m["id"]: m.get("relation") for m in members}
         items: list[tuple[str, str, dict[str, Any]]] = [
             ("member", mid, data)
             for mid, data in moves.items()
-            if data["relation"] != before.get(mid)  # only what changes becomes a mutation
+            if data["relation"] != before[mid]  # only what changes becomes a mutation
         ]
         if hh.data.get("head_name") != name:
             items.append(("household", hh.id, dict(hh.data) | {"head_name": name}))

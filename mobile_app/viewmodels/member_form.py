@@ -28,6 +28,7 @@ class MemberFormViewModel(RecordFormViewModel):
 
     entity = "member"
     form_id = "member"
+    saved_key = "member.saved"
     household_id = StringProperty("")
     title = StringProperty("")
     filled_text = StringProperty("")
@@ -90,7 +91,7 @@ class MemberFormViewModel(RecordFormViewModel):
     def composition_errors(self) -> list[str]:
         """Household composition problems this edit would introduce (a second head or
         spouse); problems the household already had are not blamed on this member."""
-        from shared_schema.schemas.records import validate_household_members
+        from shared_schema.schemas.records import composition_problems_added
 
         others: list[Mapping[str, Any]] = [
             {**m.data, "id": m.id}
@@ -100,9 +101,7 @@ class MemberFormViewModel(RecordFormViewModel):
         current = self.store.members.get(self.record_id)
         before = others + ([{**current.data, "id": current.id}] if current else [])
         after = [*others, {**self.clean_data(), "id": self.record_id}]
-        old = set(validate_household_members(before, lang=self.lang).get("relation", []))
-        new = validate_household_members(after, lang=self.lang).get("relation", [])
-        return [e for e in new if e not in old]
+        return composition_problems_added(before, after, lang=self.lang)
 
     def save(self) -> bool:
         """Validate (the record, then the household's composition) and save offline."""
@@ -118,7 +117,7 @@ class MemberFormViewModel(RecordFormViewModel):
             self.message = self.tr("visit.has_errors", n=1)
             self.go_to_section(0)
             return False
-        if not self.store_record("member.saved"):
+        if not self.store_record():
             return False
         for rejection in self.store.rejected.for_record("member", self.record_id):
             self.store.rejected.dismiss(rejection.mutation_id)  # fixed and saved again

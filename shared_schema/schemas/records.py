@@ -149,6 +149,17 @@ def _member_names(members: list[Mapping[str, Any]], lang: str) -> str:
     return separator.join(str(m.get("name") or m.get("id") or "?") for m in members)
 
 
+def composition_problems_added(
+    before: list[Mapping[str, Any]], after: list[Mapping[str, Any]], *, lang: str = "zh"
+) -> list[str]:
+    """The composition problems (`validate_household_members`) that `after` has and `before`
+    had not: what an edit or a move brings to a household. Problems it already had (no head
+    yet while a split is being built) are not blamed on the edit."""
+    old = set(validate_household_members(before, lang=lang).get("relation", []))
+    new = validate_household_members(after, lang=lang).get("relation", [])
+    return [e for e in new if e not in old]
+
+
 def validate_household_members(
     members: list[Mapping[str, Any]], *, lang: str = "zh"
 ) -> dict[str, list[str]]:

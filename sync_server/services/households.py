@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_schema.schemas.bounds import local_today
-from shared_schema.schemas.records import validate_household_members
+from shared_schema.schemas.records import composition_problems_added
 from sync_server.errors import ServiceError
 from sync_server.extensions import Database
 from sync_server.messages import message
@@ -147,9 +147,7 @@ def _composition_added(
         )
     )
     members: list[Mapping[str, Any]] = [{**r.data, "id": r.id} for r in rows]
-    before = set(validate_household_members(members, lang=lang).get("relation", []))
-    after = validate_household_members([*members, joining], lang=lang).get("relation", [])
-    added = [e for e in after if e not in before]
+    added = composition_problems_added(members, [*members, joining], lang=lang)
     return {"relation": added} if added else {}
 
 
