@@ -27,6 +27,7 @@ def test_admin_enters_holidays_and_makeup_days(new_page, world, lang):
     shoot(page, f"admin-calendar-error-{lang}")
     page.fill("#cal-holidays", "2026-10-01..2026-10-07")
     page.click("#calendar-form button[type=submit]")
+    page.wait_for_selector(".flash.ok")  # a click does not wait for the page it leads to
     assert page.locator(".flash.ok").count() == 1
     assert "7" in page.locator(".flash.ok").inner_text()
     saved = page.input_value("#cal-holidays").split()

@@ -25,7 +25,10 @@ def test_return_a_visit_and_the_phone_pulls_the_comment(new_page, world):
     sign_in(page, "sup")
     page.click("nav >> text=审核队列")
     page.click(f"tr[data-visit='{world.v1}'] >> text=查看")
-    assert page.locator("tr.flagged").count() >= 1  # the low income is highlighted
+    # the low income is highlighted (waited for: a click starts the navigation, it does not
+    # wait for the visit page, and a count taken at once raced it on a loaded machine)
+    page.wait_for_selector("#comment")
+    assert page.locator("tr.flagged").count() >= 1
     page.fill("#comment", "工资性收入偏低，请核实后重新提交")
     page.click("button[value=return]")
     page.wait_for_selector(".flash.ok")
